@@ -1,0 +1,44 @@
+/** Keys whose values are secrets wherever they appear in the config. */
+export const SECRET_KEYS = new Set([
+  'secret',
+  'token',
+  'bot_token',
+  'app_token',
+  'signing_secret',
+  'api_key',
+  'app_key',
+  'api_token',
+  'pat',
+  'password',
+  'app_password',
+  'client_secret',
+  'routing_key',
+  'dsn',
+  'webhook_url',
+]);
+
+/** Values under these keys are all secret (HTTP headers usually carry credentials). */
+const SECRET_CONTAINERS = new Set(['headers']);
+
+/** Every secret string in a config tree, longest first so redaction replaces whole values. */
+export function collectSecrets(tree: unknown): string[] {
+  const found = new Set<string>();
+  const walk = (node: unknown, secretContext: boolean) => {
+    if (typeof node === 'string') {
+      // Very short values (a bare "Bearer ") would blank ordinary words out of every log line.
+      if (secretContext && node.trim().length >= 8) found.add(node);
+      return;
+    }
+    if (Array.isArray(node)) {
+      for (const item of node) walk(item, secretContext);
+      return;
+    }
+    if (node !== null && typeof node === 'object') {
+      for (const [key, value] of Object.entries(node)) {
+        walk(value, secretContext || SECRET_KEYS.has(key) || SECRET_CONTAINERS.has(key));
+      }
+    }
+  };
+  walk(tree, false);
+  return [...found].sort((a, b) => b.length - a.length);
+}
