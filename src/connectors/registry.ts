@@ -1,0 +1,69 @@
+import type { ThreadlineConfig } from '../config/schema.js';
+import type { EventName } from '../core/events.js';
+import type { HttpClient } from '../net/http-client.js';
+import type { Connector } from './connector.js';
+import { WebhookConnector } from './webhook/webhook.connector.js';
+
+export interface ConnectorDependencies {
+  http: HttpClient;
+}
+
+/**
+ * Integrations in the config that this version does not deliver to yet (later steps). They
+ * validate and show in `threadline validate`, but no event is routed to them.
+ */
+export const NOT_YET_DELIVERED = [
+  'jira',
+  'linear',
+  'azure_devops',
+  'github_projects',
+  'ms_project',
+  'pagerduty',
+  'opsgenie',
+  'datadog',
+  'new_relic',
+  'sentry',
+] as const;
+
+/** The enabled destinations, keyed by connector key; built once per config. */
+export class ConnectorRegistry {
+  private readonly byKey: Map<string, Connector>;
+
+  constructor(connectors: readonly Connector[]) {
+    this.byKey = new Map(connectors.map((c) => [c.key, c]));
+  }
+
+  static fromConfig(config: ThreadlineConfig, deps: ConnectorDependencies): ConnectorRegistry {
+    const connectors: Connector[] = [];
+    const q = config.queue;
+    const retries = (own: number | undefined) => own ?? q.retry_count;
+    const timeout = (own: number | undefined) => own ?? q.request_timeout_ms;
+    const i = config.integrations;
+
+    if (i.webhooks?.enabled) {
+      for (const endpoint of i.webhooks.endpoints) {
+        connectors.push(
+          new WebhookConnector(endpoint, deps.http, retries(endpoint.retry_count), timeout(endpoint.timeout_ms)),
+        );
+      }
+    }
+    return new ConnectorRegistry(connectors);
+  }
+
+  get(key: string): Connector | undefined {
+    return this.byKey.get(key);
+  }
+
+  all(): Connector[] {
+    return [...this.byKey.values()];
+  }
+
+  keys(): string[] {
+    return [...this.byKey.keys()];
+  }
+
+  /** Who receives an event: every enabled connector whose event list names it. */
+  route(event: EventName): Connector[] {
+    return this.all().filter((c) => c.accepts(event));
+  }
+}
