@@ -39,4 +39,6 @@ export interface Connector {
   deliverDigest?(events: readonly StoredEvent[], context: DeliveryContext): Promise<DeliveryReceipt>;
   /** Configuration sanity without sending anything. */
   check(): Promise<HealthResult>;
+  /** Releases pooled resources (SMTP pools …) at shutdown. */
+  close?(): Promise<void>;
 }

@@ -62,6 +62,10 @@ export class ConnectorRegistry {
     return [...this.byKey.keys()];
   }
 
+  async close(): Promise<void> {
+    await Promise.allSettled(this.all().map((c) => c.close?.()));
+  }
+
   /** Who receives an event: every enabled connector whose event list names it. */
   route(event: EventName): Connector[] {
     return this.all().filter((c) => c.accepts(event));

@@ -42,7 +42,10 @@ export const EventPayload = z.looseObject({
     .max(200)
     .regex(/^[\w.:@-]+$/, 'may contain only letters, digits and . _ : @ -')
     .optional(),
-  event: z.enum(EVENT_NAMES),
+  event: z.enum(EVENT_NAMES, {
+    error: (issue) =>
+      issue.input === undefined ? 'is required' : `unknown event ${JSON.stringify(issue.input)}; see docs/events.md for the catalogue`,
+  }),
   timestamp: z.iso.datetime({ offset: true }).optional(),
   spec: SpecRef.optional(),
   pr: PullRequestRef.optional(),
@@ -70,9 +73,4 @@ export function errorText(payload: EventPayload): string | undefined {
 export function logsUrl(payload: EventPayload): string | undefined {
   if (payload.logs_url) return payload.logs_url;
   return typeof payload.error === 'object' ? payload.error.logs_url : undefined;
-}
-
-/** The body a custom webhook receives: the seed's format, with our event id added. */
-export function seedWebhookBody(event: StoredEvent): EventPayload {
-  return event.payload;
 }

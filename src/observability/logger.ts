@@ -11,6 +11,8 @@ export function createLogger(options: {
   level: string;
   redactor: Redactor;
   name?: string;
+  /** 1 for services (stdout), 2 for CLI commands whose stdout is their answer. */
+  destinationFd?: 1 | 2;
   destination?: DestinationStream;
 }): Logger {
   const { redactor } = options;
@@ -28,6 +30,6 @@ export function createLogger(options: {
       },
       serializers: { err: (error: unknown) => redactor.value(error) },
     },
-    options.destination ?? pino.destination({ dest: 2, sync: false }),
+    options.destination ?? pino.destination({ dest: options.destinationFd ?? 1, sync: options.destinationFd === 2 }),
   );
 }

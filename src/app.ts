@@ -1,0 +1,138 @@
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { LoadedConfig } from './config/load.js';
+import { ConnectorRegistry } from './connectors/registry.js';
+import { EventIngestor } from './events/ingest.js';
+import { NotificationRateLimiter } from './events/rate-limit.js';
+import { registerEventsRoute } from './http/events-route.js';
+import { createHttpServer } from './http/server.js';
+import { HttpClient } from './net/http-client.js';
+import type { Logger } from './observability/logger.js';
+import { Metrics } from './observability/metrics.js';
+import { EVENTS_QUEUE } from './queue/jobs.js';
+import { QueueSet } from './queue/queues.js';
+import { producerConnection, workerConnection } from './queue/redis.js';
+import { WorkerPool } from './queue/workers.js';
+
+export type Role = 'all' | 'ingress' | 'worker';
+
+export interface AppOptions {
+  role: Role;
+  logger: Logger;
+  /** Overrides server.port (0 picks a free port). */
+  port?: number;
+  host?: string;
+}
+
+export interface RunningApp {
+  readonly url: string;
+  readonly port: number;
+  readonly server: FastifyInstance;
+  readonly metrics: Metrics;
+  readonly queues: QueueSet;
+  close(): Promise<void>;
+}
+
+/** Wires one process: ingress (HTTP + producers), workers, or both, on one HTTP port. */
+export async function startApp(loaded: LoadedConfig, options: AppOptions): Promise<RunningApp> {
+  const { config } = loaded;
+  const { logger, role } = options;
+  const metrics = new Metrics();
+  const http = new HttpClient({ allowPrivateNetworks: config.security.allow_private_networks });
+  const registry = ConnectorRegistry.fromConfig(config, { http });
+  const prefix = config.redis.prefix;
+
+  const producer = producerConnection(config.redis.url, config.redis.command_timeout_ms);
+  producer.on('error', (error) => logger.warn({ err: error }, 'redis (ingress) connection error'));
+  const queues = new QueueSet(producer, prefix);
+
+  let workerRedis: Redis | undefined;
+  let workerQueues: QueueSet | undefined;
+  let pool: WorkerPool | undefined;
+  if (role !== 'ingress') {
+    workerRedis = workerConnection(config.redis.url);
+    workerRedis.on('error', (error) => logger.warn({ err: error }, 'redis (worker) connection error'));
+    workerQueues = new QueueSet(workerRedis, prefix);
+    const rateLimiter = new NotificationRateLimiter(workerRedis, prefix, {
+      maxPerHour: config.notifications.rate_limit.max_per_hour,
+      maxPerDay: config.notifications.rate_limit.max_per_day,
+    });
+    pool = new WorkerPool({
+      connection: workerRedis,
+      prefix,
+      settings: config.queue,
+      registry,
+      queues: workerQueues,
+      rateLimiter,
+      metrics,
+      logger,
+    });
+    pool.start();
+  }
+
+  const server = createHttpServer({
+    bodyLimit: config.server.body_limit_bytes,
+    logger,
+    metrics,
+    probes: {
+      readiness: async () => {
+        const checks: Record<string, string> = {};
+        checks.redis = await ping(producer);
+        if (pool) checks.workers = pool.running ? 'ok' : 'not running';
+        return { ready: Object.values(checks).every((c) => c === 'ok'), checks };
+      },
+      beforeScrape: async () => {
+        const names = [EVENTS_QUEUE, ...registry.keys()];
+        await Promise.all(
+          names.map(async (name) => {
+            const queue = name === EVENTS_QUEUE ? queues.events : queues.delivery(name);
+            const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
+            for (const [state, count] of Object.entries(counts)) metrics.queueDepth.set({ queue: queue.name, state }, count);
+          }),
+        );
+      },
+    },
+  });
+
+  if (role !== 'worker' && config.inbound.events.enabled) {
+    const ingestor = new EventIngestor(queues, config.queue.dedup_window_hours * 3_600_000, metrics);
+    registerEventsRoute(server, { ingestor, secrets: () => config.inbound.events.secret ?? [], metrics, logger });
+  }
+
+  const host = options.host ?? config.server.host;
+  await server.listen({ port: options.port ?? config.server.port, host });
+  const address = server.server.address();
+  const port = typeof address === 'object' && address ? address.port : (options.port ?? config.server.port);
+  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  logger.info({ role, url, destinations: registry.keys() }, 'threadline started');
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      logger.info('shutting down: no new requests, finishing in-flight jobs');
+      await server.close();
+      await pool?.close(config.server.shutdown_timeout_ms);
+      await queues.close();
+      await workerQueues?.close();
+      await Promise.allSettled([producer.quit(), workerRedis?.quit()]);
+      await http.close();
+      await registry.close();
+      logger.info('shutdown complete');
+    })();
+    return closing;
+  };
+
+  return { url, port, server, metrics, queues, close };
+}
+
+async function ping(redis: Redis): Promise<string> {
+  try {
+    const answer = await Promise.race([
+      redis.ping(),
+      new Promise<string>((_, reject) => setTimeout(() => reject(new Error('timeout')), 1_000).unref()),
+    ]);
+    return answer === 'PONG' ? 'ok' : `unexpected answer ${answer}`;
+  } catch (error) {
+    return `unreachable (${(error as Error).message})`;
+  }
+}

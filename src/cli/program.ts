@@ -1,0 +1,40 @@
+import { Command, CommanderError } from 'commander';
+import { UserFacingError } from '../core/errors.js';
+import { registerDlq } from './commands/dlq.js';
+import { registerNotify } from './commands/notify.js';
+import { registerServe } from './commands/serve.js';
+import { registerValidate } from './commands/validate.js';
+import { type CliContext, EXIT_CONFIG, EXIT_FAILED, ExitError } from './context.js';
+
+export function buildProgram(context: CliContext): Command {
+  const program = new Command('threadline')
+    .description('ChatOps for Slack, Teams and Discord: events in, notifications and actions out')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => context.out(s.trimEnd()), writeErr: (s) => context.err(s.trimEnd()) });
+  registerServe(program, context);
+  registerValidate(program, context);
+  registerNotify(program, context);
+  registerDlq(program, context);
+  return program;
+}
+
+/** Runs the CLI and returns the process exit code (0 ok, 1 failed, 2 bad config or usage). */
+export async function runCli(argv: readonly string[], context: CliContext): Promise<number> {
+  const program = buildProgram(context);
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof ExitError) return error.exitCode;
+    if (error instanceof CommanderError) {
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0 ? 0 : EXIT_CONFIG;
+    }
+    if (error instanceof UserFacingError) {
+      context.err(error.message);
+      return EXIT_FAILED;
+    }
+    context.err(`threadline: ${(error as Error).message}`);
+    return EXIT_FAILED;
+  }
+}

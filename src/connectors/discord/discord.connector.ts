@@ -1,0 +1,105 @@
+import type { DiscordIntegrationConfig } from '../../config/schema.js';
+import type { Card } from '../../core/card.js';
+import { RateLimitedError, ValidationError } from '../../core/errors.js';
+import type { EventName } from '../../core/events.js';
+import type { StoredEvent } from '../../events/payload.js';
+import { type HttpClient, type HttpResponse, raiseForStatus, retryAfterMs } from '../../net/http-client.js';
+import type { Connector, DeliveryContext, DeliveryReceipt, HealthResult } from '../connector.js';
+import { digestCard, eventHeadline, eventSubject, notificationCard } from '../notification-card.js';
+import { renderDiscord } from './render.js';
+
+const USER_AGENT = 'Threadline-Discord/1';
+/** Used only when a 429 carries neither retry_after nor Retry-After. */
+const DEFAULT_RATE_LIMIT_WAIT_MS = 1_000;
+
+/** Discord notifications through an execute-webhook URL. */
+export class DiscordConnector implements Connector {
+  readonly key = 'discord';
+  readonly integration = 'discord' as const;
+  readonly humanFacing = true;
+  private readonly events: ReadonlySet<EventName>;
+
+  constructor(
+    private readonly config: DiscordIntegrationConfig,
+    private readonly http: HttpClient,
+    readonly retryCount: number,
+    readonly timeoutMs: number,
+  ) {
+    this.events = new Set(config.notify_on);
+  }
+
+  accepts(event: EventName): boolean {
+    return this.events.has(event);
+  }
+
+  deliver(event: StoredEvent, _context: DeliveryContext): Promise<DeliveryReceipt> {
+    const content = `${eventHeadline(event)}: ${eventSubject(event)}`;
+    return this.post(notificationCard(event), content, event.payload.timestamp);
+  }
+
+  deliverDigest(events: readonly StoredEvent[], _context: DeliveryContext): Promise<DeliveryReceipt> {
+    const card = digestCard(events);
+    return this.post(card, card.title, new Date().toISOString());
+  }
+
+  async check(): Promise<HealthResult> {
+    if (!this.config.webhook_url) return { ok: false, detail: 'no webhook URL is configured' };
+    return { ok: true, detail: `webhook configured; ${this.events.size} event(s)` };
+  }
+
+  private async post(card: Card, content: string, timestamp: string): Promise<DeliveryReceipt> {
+    if (!this.config.webhook_url) throw new ValidationError('Discord has no webhook URL configured');
+    const url = new URL(this.config.webhook_url);
+    // wait=true makes Discord confirm the message (and return its id) instead of answering 204 blind.
+    url.searchParams.set('wait', 'true');
+    const message = renderDiscord(card, {
+      content,
+      timestamp,
+      username: this.config.username,
+      avatarUrl: this.config.avatar_url,
+    });
+    const response = await this.http.send({
+      url: url.href,
+      headers: { 'content-type': 'application/json', 'user-agent': USER_AGENT },
+      body: JSON.stringify(message),
+      timeoutMs: this.timeoutMs,
+    });
+    raiseForRateLimit(response);
+    raiseForStatus(response, 'the Discord webhook');
+    const id = messageId(response.body);
+    return { reference: id, summary: `posted to Discord via webhook${id ? ` (message ${id})` : ''}` };
+  }
+}
+
+/**
+ * Discord's 429 body has `retry_after` in (fractional) seconds, more precise than the
+ * Retry-After header; a global limit says so in the body too.
+ */
+function raiseForRateLimit(response: HttpResponse): void {
+  if (response.status !== 429) return;
+  let bodyWait: number | undefined;
+  let global = false;
+  try {
+    const parsed = JSON.parse(response.body) as { retry_after?: unknown; global?: unknown };
+    if (typeof parsed.retry_after === 'number' && parsed.retry_after >= 0) {
+      bodyWait = Math.ceil(parsed.retry_after * 1000);
+    }
+    global = parsed.global === true;
+  } catch {
+    // Cloudflare-level 429s come as HTML; the header still applies.
+  }
+  const wait = bodyWait ?? retryAfterMs(response.headers['retry-after']) ?? DEFAULT_RATE_LIMIT_WAIT_MS;
+  throw new RateLimitedError(
+    `the Discord webhook is rate limited${global ? ' (global)' : ''}; retry after ${wait} ms`,
+    wait,
+  );
+}
+
+function messageId(body: string): string | undefined {
+  try {
+    const parsed = JSON.parse(body) as { id?: unknown };
+    return typeof parsed.id === 'string' ? parsed.id : undefined;
+  } catch {
+    return undefined;
+  }
+}

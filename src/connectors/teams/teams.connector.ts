@@ -1,0 +1,74 @@
+import type { TeamsIntegrationConfig } from '../../config/schema.js';
+import type { Card } from '../../core/card.js';
+import { RateLimitedError, ValidationError } from '../../core/errors.js';
+import type { EventName } from '../../core/events.js';
+import type { StoredEvent } from '../../events/payload.js';
+import { type HttpClient, type HttpResponse, raiseForStatus, retryAfterMs } from '../../net/http-client.js';
+import type { Connector, DeliveryContext, DeliveryReceipt, HealthResult } from '../connector.js';
+import { digestCard, notificationCard } from '../notification-card.js';
+import { renderAdaptiveCard, renderTeamsText } from './render.js';
+
+const USER_AGENT = 'Threadline-Teams/1';
+/** Teams' throttling answer carries no Retry-After; its documented window is a few seconds. */
+const DEFAULT_THROTTLE_WAIT_MS = 5_000;
+const THROTTLED_BODY = /Microsoft Teams endpoint returned HTTP error 429/i;
+
+/**
+ * Teams notifications through an incoming webhook (an Office 365 connector URL or a Power
+ * Automate "post to a channel when a webhook request is received" workflow).
+ */
+export class TeamsConnector implements Connector {
+  readonly key = 'teams';
+  readonly integration = 'teams' as const;
+  readonly humanFacing = true;
+  private readonly events: ReadonlySet<EventName>;
+
+  constructor(
+    private readonly config: TeamsIntegrationConfig,
+    private readonly http: HttpClient,
+    readonly retryCount: number,
+    readonly timeoutMs: number,
+  ) {
+    this.events = new Set(config.notify_on);
+  }
+
+  accepts(event: EventName): boolean {
+    return this.events.has(event);
+  }
+
+  deliver(event: StoredEvent, _context: DeliveryContext): Promise<DeliveryReceipt> {
+    return this.post(notificationCard(event));
+  }
+
+  deliverDigest(events: readonly StoredEvent[], _context: DeliveryContext): Promise<DeliveryReceipt> {
+    return this.post(digestCard(events));
+  }
+
+  async check(): Promise<HealthResult> {
+    if (!this.config.webhook_url) return { ok: false, detail: 'no webhook URL is configured' };
+    const format = this.config.use_adaptive_cards ? 'Adaptive Cards' : 'plain text';
+    return { ok: true, detail: `webhook configured (${format}); ${this.events.size} event(s)` };
+  }
+
+  private async post(card: Card): Promise<DeliveryReceipt> {
+    const url = this.config.webhook_url;
+    if (!url) throw new ValidationError('Teams has no webhook URL configured');
+    const message = this.config.use_adaptive_cards ? renderAdaptiveCard(card) : renderTeamsText(card);
+    const response = await this.http.send({
+      url,
+      headers: { 'content-type': 'application/json; charset=utf-8', 'user-agent': USER_AGENT },
+      body: JSON.stringify(message),
+      timeoutMs: this.timeoutMs,
+    });
+    raiseForStatus(response, 'the Teams webhook');
+    raiseForThrottling(response);
+    return { summary: `posted to Teams via webhook (${response.status})` };
+  }
+}
+
+/** Office 365 connectors report throttling as HTTP 200 with the real status in the body. */
+function raiseForThrottling(response: HttpResponse): void {
+  if (!THROTTLED_BODY.test(response.body)) return;
+  const wait = retryAfterMs(response.headers['retry-after']) ?? DEFAULT_THROTTLE_WAIT_MS;
+  throw new RateLimitedError(`the Teams webhook is throttling (429); retry after ${wait} ms`, wait);
+}

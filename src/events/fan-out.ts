@@ -1,0 +1,33 @@
+import type { ConnectorRegistry } from '../connectors/registry.js';
+import { BACKOFF_TYPE } from '../queue/backoff.js';
+import { type DeliveryJobData, deliveryIdFor } from '../queue/jobs.js';
+import type { QueueSet } from '../queue/queues.js';
+import type { StoredEvent } from './payload.js';
+
+/**
+ * One delivery job per event × destination, each in its destination's own queue so a slow or
+ * broken provider never delays another. Job ids are the delivery ids: running this again for
+ * the same event (a retried router job) adds nothing new.
+ */
+export async function fanOut(
+  event: StoredEvent,
+  registry: ConnectorRegistry,
+  queues: QueueSet,
+  deadLetterRetentionDays: number,
+): Promise<string[]> {
+  const targets = registry.route(event.payload.event);
+  await Promise.all(
+    targets.map((connector) => {
+      const deliveryId = deliveryIdFor(event.id, connector.key);
+      const data: DeliveryJobData = { event, connector: connector.key, deliveryId, deferrals: 0 };
+      return queues.delivery(connector.key).add('deliver', data, {
+        jobId: deliveryId,
+        attempts: connector.retryCount + 1,
+        backoff: { type: BACKOFF_TYPE },
+        removeOnComplete: { age: 3_600, count: 10_000 },
+        removeOnFail: { age: deadLetterRetentionDays * 86_400 },
+      });
+    }),
+  );
+  return targets.map((c) => c.key);
+}

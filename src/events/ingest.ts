@@ -1,0 +1,62 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { QueueUnavailableError } from '../core/errors.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { QueueSet } from '../queue/queues.js';
+import type { EventPayload, StoredEvent } from './payload.js';
+
+const SAFE_ID = /^[\w.@-]{1,200}$/;
+
+export interface Acceptance {
+  id: string;
+  duplicate: boolean;
+}
+
+/** Makes an event id from the payload's `id`, else `X-Request-Id`, else a fresh one. */
+export function eventIdFor(payload: EventPayload, requestId: string | undefined): string {
+  if (payload.id) return payload.id;
+  if (requestId && requestId.trim() !== '') {
+    const trimmed = requestId.trim();
+    // Ids end up in job ids and keys: anything unusual is hashed to a safe, stable form.
+    return SAFE_ID.test(trimmed) ? trimmed : `rq-${createHash('sha256').update(trimmed).digest('hex').slice(0, 32)}`;
+  }
+  return randomUUID();
+}
+
+/**
+ * Stores an accepted event in the events queue. The queue's deduplication key (kept for the
+ * dedup window) makes a redelivered id a no-op; the caller may answer 202 once this resolves.
+ */
+export class EventIngestor {
+  constructor(
+    private readonly queues: QueueSet,
+    private readonly dedupWindowMs: number,
+    private readonly metrics?: Metrics,
+  ) {}
+
+  async accept(payload: EventPayload, requestId?: string): Promise<Acceptance> {
+    const id = eventIdFor(payload, requestId);
+    const event: StoredEvent = {
+      id,
+      receivedAt: Date.now(),
+      payload: { ...payload, id, timestamp: payload.timestamp ?? new Date().toISOString() },
+    };
+    const jobId = `ev-${randomUUID()}`;
+    let job: { id?: string | undefined };
+    try {
+      job = await this.queues.events.add('event', { event }, {
+        jobId,
+        deduplication: { id, ttl: this.dedupWindowMs },
+        removeOnComplete: { age: 3_600, count: 10_000 },
+        removeOnFail: { age: 7 * 86_400 },
+        attempts: 5,
+        backoff: { type: 'exponential', delay: 500 },
+      });
+    } catch (error) {
+      this.metrics?.eventsRejected.inc({ reason: 'unavailable' });
+      throw new QueueUnavailableError('the event store (Redis) is unavailable; retry later', { cause: error });
+    }
+    const duplicate = job.id !== jobId;
+    this.metrics?.eventsReceived.inc({ event: payload.event, duplicate: String(duplicate) });
+    return { id, duplicate };
+  }
+}

@@ -1,0 +1,37 @@
+import type { StoredEvent } from '../events/payload.js';
+
+/** Queue names. BullMQ forbids ':' in names; the Redis key prefix comes from redis.prefix. */
+export const EVENTS_QUEUE = 'events';
+export const DIGESTS_QUEUE = 'digests';
+export function deliveryQueueName(connectorKey: string): string {
+  return `deliveries.${connectorKey}`;
+}
+
+export interface EventJobData {
+  event: StoredEvent;
+}
+
+export interface DeliveryJobData {
+  event: StoredEvent;
+  connector: string;
+  deliveryId: string;
+  /** How often a provider's 429 pushed this delivery back (these do not count as attempts). */
+  deferrals: number;
+  /** Set when an operator replays a dead letter. */
+  replays?: number;
+}
+
+export interface DigestJobData {
+  connector: string;
+}
+
+export interface DeliveryResult {
+  status: 'delivered' | 'held';
+  summary: string;
+  reference?: string;
+}
+
+/** Same event, same destination → same id, on every attempt and every replay. */
+export function deliveryIdFor(eventId: string, connectorKey: string): string {
+  return `${eventId}.${connectorKey}`;
+}

@@ -1,0 +1,135 @@
+/**
+ * Escaping of untrusted text (spec titles, branch names, error messages, reviewer names) for
+ * each place it is shown. The goal is that nothing an event producer writes can ping people,
+ * disguise a link, inject markup or break out of the structure we put it in.
+ */
+
+const ZWSP = '\u200B';
+
+/** C0/C1 controls other than tab and newline: they confuse renderers and log viewers. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
+
+function stripControls(text: string): string {
+  return text.replace(/\r\n?/g, '\n').replace(CONTROL, '');
+}
+
+/** `@everyone` → `@\u200Beveryone`: looks the same, pings nobody. */
+function breakBroadcasts(text: string, words: readonly string[]): string {
+  const pattern = new RegExp(`@(${words.join('|')})\\b`, 'gi');
+  return text.replace(pattern, `@${ZWSP}$1`);
+}
+
+/**
+ * Slack mrkdwn. Escaping `& < >` is what Slack asks for and is enough to make `<!here>`,
+ * `<@U123>` and `<http://evil|disguised>` impossible; literal `@channel` is broken as well
+ * because `link_names` and some clients still expand it.
+ */
+export function escapeSlack(text: string): string {
+  const escaped = stripControls(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return breakBroadcasts(escaped, ['channel', 'here', 'everyone']);
+}
+
+/** Slack plain_text objects are not parsed for links or mentions; only controls go. */
+export function plainSlack(text: string): string {
+  return stripControls(text);
+}
+
+const DISCORD_MARKDOWN = /[\\*_~`|[\]()]/g;
+/** Headings (`#`, `-#` subtext), quotes and list markers only mean something at a line start. */
+const LINE_START_MARKDOWN = /^(\s*)([#>+-])/gm;
+
+/**
+ * Discord markdown. Every formatting character is backslash-escaped (so `[text](url)` cannot
+ * become a masked link and headings, spoilers and quotes cannot be forced); `@everyone` and
+ * `@here` are broken; `<@…>`, `<@&…>`, `<#…>`, `</cmd:…>` and `<t:…>` lose their meaning
+ * because a zero-width space follows every `<`.
+ */
+export function escapeDiscord(text: string): string {
+  const escaped = stripControls(text)
+    .replace(DISCORD_MARKDOWN, (c) => `\\${c}`)
+    .replace(LINE_START_MARKDOWN, '$1\\$2')
+    .replace(/</g, `<${ZWSP}`);
+  return breakBroadcasts(escaped, ['everyone', 'here']);
+}
+
+const TEAMS_MARKDOWN = /[\\*_~`[\]()|]/g;
+
+/**
+ * Adaptive Card / Teams markdown. Backslash escapes stop emphasis, headings and masked links;
+ * a zero-width space after every `<` stops `<at>…</at>` mentions and any HTML Teams would
+ * otherwise interpret. List markers only matter at the start of a line.
+ */
+export function escapeTeams(text: string): string {
+  return stripControls(text)
+    .replace(TEAMS_MARKDOWN, (c) => `\\${c}`)
+    .replace(LINE_START_MARKDOWN, '$1\\$2')
+    .replace(/^(\s*\d+)\.(\s)/gm, '$1\\.$2')
+    .replace(/</g, `<${ZWSP}`);
+}
+
+/** HTML text and attribute values for e-mail bodies. */
+export function escapeHtml(text: string): string {
+  return stripControls(text)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+/** A single header line: no CR/LF (header injection), runs of whitespace collapsed. */
+export function headerSafe(text: string): string {
+  return stripControls(text).replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * A link target that is safe inside any of our markups: only http(s), and the characters
+ * that end a link in Slack (`| >`), markdown (`( ) [ ]`), or an HTML attribute are
+ * percent-encoded. Undefined when the URL is unusable, so the caller drops the link.
+ */
+export function safeLinkUrl(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return undefined;
+  return parsed.href.replace(/[|<>()[\]"' ]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}
+
+export const ELLIPSIS = '…';
+
+/** Cuts to at most `max` UTF-16 units, ending in a visible ellipsis when anything was cut. */
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  if (max <= 0) return '';
+  const chars = Array.from(text);
+  let out = '';
+  for (const ch of chars) {
+    if (out.length + ch.length > max - ELLIPSIS.length) break;
+    out += ch;
+  }
+  return `${out.trimEnd()}${ELLIPSIS}`;
+}
+
+/**
+ * Escapes and fits into `max` characters. The raw text is cut before escaping, never the
+ * escaped text, so an escape sequence is never split into something meaningful.
+ */
+export function fitEscaped(raw: string, max: number, escape: (text: string) => string): string {
+  const full = escape(raw);
+  if (full.length <= max) return full;
+  if (max <= ELLIPSIS.length) return ELLIPSIS.slice(0, Math.max(0, max));
+  const chars = Array.from(raw);
+  // Escaping never shortens a prefix's output, so the longest fitting prefix can be bisected.
+  let low = 0;
+  let high = chars.length;
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (escape(chars.slice(0, mid).join('')).trimEnd().length + ELLIPSIS.length <= max) low = mid;
+    else high = mid - 1;
+  }
+  return `${escape(chars.slice(0, low).join('')).trimEnd()}${ELLIPSIS}`;
+}
