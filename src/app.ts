@@ -9,6 +9,7 @@ import { createHttpServer } from './http/server.js';
 import { HttpClient } from './net/http-client.js';
 import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
+import { Redactor } from './observability/redact.js';
 import { EVENTS_QUEUE } from './queue/jobs.js';
 import { QueueSet } from './queue/queues.js';
 import { producerConnection, workerConnection } from './queue/redis.js';
@@ -38,6 +39,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   const { config } = loaded;
   const { logger, role } = options;
   const metrics = new Metrics();
+  const redactor = new Redactor(loaded.secrets);
   const http = new HttpClient({ allowPrivateNetworks: config.security.allow_private_networks });
   const registry = ConnectorRegistry.fromConfig(config, { http });
   const prefix = config.redis.prefix;
@@ -66,6 +68,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
       rateLimiter,
       metrics,
       logger,
+      redact: (text) => redactor.text(text),
     });
     pool.start();
   }

@@ -26,7 +26,11 @@ export function collectSecrets(tree: unknown): string[] {
   const walk = (node: unknown, secretContext: boolean) => {
     if (typeof node === 'string') {
       // Very short values (a bare "Bearer ") would blank ordinary words out of every log line.
-      if (secretContext && node.trim().length >= 8) found.add(node);
+      if (secretContext && node.trim().length >= 8) {
+        found.add(node);
+        // "Bearer <token>": the credential alone must be redacted too, wherever it turns up.
+        for (const part of node.split(/\s+/)) if (part.length >= 8) found.add(part);
+      }
       return;
     }
     if (Array.isArray(node)) {

@@ -2,6 +2,10 @@ import type { ThreadlineConfig } from '../config/schema.js';
 import type { EventName } from '../core/events.js';
 import type { HttpClient } from '../net/http-client.js';
 import type { Connector } from './connector.js';
+import { DiscordConnector } from './discord/discord.connector.js';
+import { EmailConnector } from './email/email.connector.js';
+import { SlackConnector } from './slack/slack.connector.js';
+import { TeamsConnector } from './teams/teams.connector.js';
 import { WebhookConnector } from './webhook/webhook.connector.js';
 
 export interface ConnectorDependencies {
@@ -40,6 +44,23 @@ export class ConnectorRegistry {
     const timeout = (own: number | undefined) => own ?? q.request_timeout_ms;
     const i = config.integrations;
 
+    if (i.slack?.enabled) {
+      connectors.push(
+        new SlackConnector(i.slack, config.platforms.slack, deps.http, retries(i.slack.retry_count), timeout(i.slack.timeout_ms)),
+      );
+    }
+    if (i.teams?.enabled) {
+      connectors.push(new TeamsConnector(i.teams, deps.http, retries(i.teams.retry_count), timeout(i.teams.timeout_ms)));
+    }
+    if (i.discord?.enabled) {
+      connectors.push(
+        new DiscordConnector(i.discord, deps.http, retries(i.discord.retry_count), timeout(i.discord.timeout_ms)),
+      );
+    }
+    if (i.email?.enabled) {
+      const options = { allowPrivateNetworks: config.security.allow_private_networks };
+      connectors.push(new EmailConnector(i.email, options, retries(i.email.retry_count), timeout(i.email.timeout_ms)));
+    }
     if (i.webhooks?.enabled) {
       for (const endpoint of i.webhooks.endpoints) {
         connectors.push(

@@ -16,6 +16,8 @@ export interface ProcessorDependencies {
   metrics: Metrics;
   logger: Logger;
   maxRateLimitDeferrals: number;
+  /** Error text is stored in Redis (dead letters) and shown to operators: secrets go first. */
+  redact: (text: string) => string;
 }
 
 /**
@@ -66,7 +68,7 @@ async function steer(
     const deferrals = ('deferrals' in job.data ? job.data.deferrals : 0) + 1;
     if (deferrals > deps.maxRateLimitDeferrals) {
       deps.metrics.deliveries.inc({ integration: key, outcome: 'dead_letter' });
-      return new UnrecoverableError(`${error.message}; gave up after ${deferrals - 1} rate-limit deferrals`);
+      return new UnrecoverableError(`${deps.redact(error.message)}; gave up after ${deferrals - 1} rate-limit deferrals`);
     }
     if ('deferrals' in job.data) await job.updateData({ ...job.data, deferrals });
     await job.moveToDelayed(Date.now() + error.retryAfterMs, token);
@@ -74,7 +76,7 @@ async function steer(
     deps.logger.warn({ integration: key, job: job.id, retryAfterMs: error.retryAfterMs }, 'provider rate limit: delivery deferred');
     return new DelayedError();
   }
-  const message = errorMessage(error);
+  const message = deps.redact(errorMessage(error));
   if (isPermanent(error)) {
     deps.metrics.deliveries.inc({ integration: key, outcome: 'dead_letter' });
     deps.logger.warn({ integration: key, job: job.id, err: message }, 'delivery failed permanently: dead-lettered');
@@ -84,7 +86,9 @@ async function steer(
   deps.metrics.deliveries.inc({ integration: key, outcome: final ? 'dead_letter' : 'retry' });
   if (!final) deps.metrics.retries.inc({ integration: key });
   deps.logger.warn({ integration: key, job: job.id, attempt: job.attemptsMade + 1, err: message }, final ? 'delivery failed: dead-lettered' : 'delivery failed: will retry');
-  return error instanceof Error ? error : new Error(message);
+  const retryable = new Error(message);
+  retryable.name = error instanceof Error ? error.name : 'Error';
+  return retryable;
 }
 
 /** At most one pending digest per destination and due time. */

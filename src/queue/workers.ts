@@ -28,6 +28,7 @@ export interface WorkerPoolOptions {
   rateLimiter: NotificationRateLimiter;
   metrics: Metrics;
   logger: Logger;
+  redact: (text: string) => string;
 }
 
 /**
@@ -49,6 +50,7 @@ export class WorkerPool {
       metrics: this.options.metrics,
       logger,
       maxRateLimitDeferrals: settings.max_rate_limit_deferrals,
+      redact: this.options.redact,
     };
 
     this.workers.push(

@@ -1,0 +1,42 @@
+import { request } from 'undici';
+import { type Role, type RunningApp, startApp } from '../../src/app.js';
+import type { LoadedConfig } from '../../src/config/load.js';
+import { EVENTS_SECRET } from './config.js';
+import { capturingLogger } from './logs.js';
+import { sign } from './sign.js';
+
+export interface TestApp {
+  app: RunningApp;
+  logs: () => string;
+  post(body: unknown, options?: { secret?: string; headers?: Record<string, string>; raw?: string }): Promise<{ status: number; json: Record<string, unknown> }>;
+  close(): Promise<void>;
+}
+
+/** Runs the real app in this process, on a free port, logging into memory. */
+export async function startTestApp(loaded: LoadedConfig, role: Role = 'all'): Promise<TestApp> {
+  const { logger, text } = capturingLogger(loaded);
+  const app = await startApp(loaded, { role, logger, port: 0, host: '127.0.0.1' });
+  return {
+    app,
+    logs: text,
+    async post(body, options = {}) {
+      const raw = options.raw ?? JSON.stringify(body);
+      const response = await request(`${app.url}/hooks/events`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-signature-256': sign(raw, options.secret ?? EVENTS_SECRET),
+          ...options.headers,
+        },
+        body: raw,
+      });
+      const text = await response.body.text();
+      return { status: response.statusCode, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+    },
+    close: () => app.close(),
+  };
+}
+
+export function specEvent(event: string, id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { id, event, spec: { id: 'FEAT-0001', title: 'User Authentication', file: 'specs/features/FEAT-0001.yaml', status: 'implemented' }, ...extra };
+}
