@@ -1,0 +1,71 @@
+# Shared helpers for scripts/quickstart.sh and scripts/test.sh. Sourced, not run.
+
+say() { printf '\033[1m[threadline]\033[0m %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+require_node() {
+  command -v node >/dev/null 2>&1 || die "Node.js is not installed. Install Node 20.18 or newer (Debian: apt-get install nodejs npm, or https://nodejs.org)."
+  local major minor
+  major=$(node -p 'process.versions.node.split(".")[0]')
+  minor=$(node -p 'process.versions.node.split(".")[1]')
+  if [ "$major" -lt 20 ] || { [ "$major" -eq 20 ] && [ "$minor" -lt 18 ]; }; then
+    die "Node $(node -v) is too old: Threadline needs Node 20.18 or newer."
+  fi
+}
+
+install_dependencies() {
+  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
+}
+
+# True when something answers PING on host:port (no redis-cli needed).
+redis_answers() {
+  local host=$1 port=$2 reply=""
+  exec 3<>"/dev/tcp/$host/$port" 2>/dev/null || return 1
+  printf 'PING\r\n' >&3
+  IFS= read -r -t 2 reply <&3 || true
+  exec 3<&- 3>&-
+  [[ "$reply" == "+PONG"* ]]
+}
+
+free_port() {
+  node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+
+# Uses REDIS_URL if set, else a Redis on 127.0.0.1:6379, else starts a private redis-server on a
+# free port in a temporary directory (installing it with apt-get when running as root).
+ensure_redis() {
+  if [ -n "${REDIS_URL:-}" ]; then say "using REDIS_URL from the environment"; return 0; fi
+  if redis_answers 127.0.0.1 6379; then
+    export REDIS_URL="redis://127.0.0.1:6379"
+    say "using the Redis already running on 127.0.0.1:6379"
+    return 0
+  fi
+  if ! command -v redis-server >/dev/null 2>&1; then
+    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+      say "redis-server is missing; installing it with apt-get"
+      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null) ||
+        die "could not install redis-server. Install it (apt-get install redis-server) or set REDIS_URL to a running Redis."
+    else
+      die "no Redis is reachable and redis-server is not installed. Run: sudo apt-get install redis-server (or set REDIS_URL=redis://host:port)."
+    fi
+  fi
+  local port dir
+  port=$(free_port)
+  dir=$(mktemp -d -t threadline-redis.XXXXXX)
+  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" \
+    --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" >/dev/null ||
+    die "redis-server did not start (see $dir/redis.log)"
+  for _ in $(seq 1 50); do redis_answers 127.0.0.1 "$port" && break; sleep 0.1; done
+  redis_answers 127.0.0.1 "$port" || die "redis-server did not answer on port $port (see $dir/redis.log)"
+  export REDIS_URL="redis://127.0.0.1:$port"
+  THREADLINE_REDIS_DIR=$dir
+  trap stop_private_redis EXIT
+  say "started a private redis-server on 127.0.0.1:$port (stopped on exit)"
+}
+
+stop_private_redis() {
+  if [ -n "${THREADLINE_REDIS_DIR:-}" ] && [ -f "$THREADLINE_REDIS_DIR/redis.pid" ]; then
+    kill "$(cat "$THREADLINE_REDIS_DIR/redis.pid")" 2>/dev/null || true
+    rm -rf "$THREADLINE_REDIS_DIR"
+  fi
+}
