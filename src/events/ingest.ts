@@ -53,7 +53,10 @@ export class EventIngestor {
       });
     } catch (error) {
       this.metrics?.eventsRejected.inc({ reason: 'unavailable' });
-      throw new QueueUnavailableError('the event store (Redis) is unavailable; retry later', { cause: error });
+      throw new QueueUnavailableError(
+        'the event store (Redis) is unavailable; retry later with the same event id (a retry of an event that was stored after all is deduplicated)',
+        { cause: error },
+      );
     }
     const duplicate = job.id !== jobId;
     this.metrics?.eventsReceived.inc({ event: payload.event, duplicate: String(duplicate) });
