@@ -12,7 +12,7 @@ import { Metrics } from './observability/metrics.js';
 import { Redactor } from './observability/redact.js';
 import { EVENTS_QUEUE } from './queue/jobs.js';
 import { QueueSet } from './queue/queues.js';
-import { producerConnection, workerConnection } from './queue/redis.js';
+import { producerConnection, waitUntilReady, workerConnection } from './queue/redis.js';
 import { WorkerPool } from './queue/workers.js';
 
 export type Role = 'all' | 'ingress' | 'worker';
@@ -47,6 +47,8 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   const producer = producerConnection(config.redis.url, config.redis.command_timeout_ms);
   producer.on('error', (error) => logger.warn({ err: error }, 'redis (ingress) connection error'));
   const queues = new QueueSet(producer, prefix);
+  // Start even when Redis is down (readiness says so and ingress answers 503), but give it a moment.
+  await waitUntilReady(producer, 5_000).catch((error: unknown) => logger.error({ err: error }, 'Redis is not reachable yet'));
 
   let workerRedis: Redis | undefined;
   let workerQueues: QueueSet | undefined;

@@ -26,3 +26,19 @@ export function workerConnection(url: string): Redis {
     retryStrategy: (times) => Math.min(times * 200, 2_000),
   });
 }
+
+/** Resolves once the connection is ready; rejects after `timeoutMs` (the connection keeps retrying). */
+export function waitUntilReady(redis: Redis, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady);
+      reject(new Error(`Redis not reachable within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    redis.once('ready', onReady);
+  });
+}

@@ -11,7 +11,7 @@ import { EventPayload } from '../../events/payload.js';
 import { readSpecFile } from '../../events/spec-file.js';
 import { HttpClient } from '../../net/http-client.js';
 import { QueueSet } from '../../queue/queues.js';
-import { producerConnection } from '../../queue/redis.js';
+import { producerConnection, waitUntilReady } from '../../queue/redis.js';
 import { type CliContext, EXIT_CONFIG, EXIT_FAILED, ExitError, loadOrExit, loggerFor } from '../context.js';
 
 interface NotifyOptions {
@@ -120,14 +120,14 @@ export function registerNotify(program: Command, context: CliContext): void {
       const queues = new QueueSet(redis, config.redis.prefix);
       try {
         const ingestor = new EventIngestor(queues, config.queue.dedup_window_hours * 3_600_000);
-        await redis.ping().catch((error: unknown) => {
+        await waitUntilReady(redis, Math.max(config.redis.command_timeout_ms, 2_000)).catch((error: unknown) => {
           throw new QueueUnavailableError('Redis is unreachable', { cause: error });
         });
         const accepted = await ingestor.accept(parsed.data);
         context.out(`${accepted.duplicate ? 'already queued' : 'queued'} event ${accepted.id} (${parsed.data.event})`);
       } catch (error) {
         if (error instanceof QueueUnavailableError) {
-          logger.warn({ err: error.cause }, 'queue unavailable');
+          logger.debug({ err: error.cause }, 'queue unavailable');
           context.err(`the queue is unavailable (${error.message}); run again with --direct to deliver without Redis`);
           throw new ExitError(EXIT_FAILED);
         }
