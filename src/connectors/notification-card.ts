@@ -76,10 +76,19 @@ export function notificationCard(event: StoredEvent, options: { mentions?: reado
   return card;
 }
 
-const SEVERITY_RANK: Record<CardSeverity, number> = { failure: 4, warning: 3, success: 2, started: 1, info: 0 };
+const SEVERITY_RANK: Record<CardSeverity, number> = {
+  failure: 4,
+  warning: 3,
+  success: 2,
+  started: 1,
+  info: 0,
+};
 
 /** One message standing in for events the rate limit held back: one line per event. */
-export function digestCard(events: readonly StoredEvent[], options: { mentions?: readonly string[] } = {}): Card {
+export function digestCard(
+  events: readonly StoredEvent[],
+  options: { mentions?: readonly string[] } = {},
+): Card {
   const count = events.length;
   const shown = events.slice(0, DIGEST_MAX_LINES);
   const lines = shown.map((e) => `${eventHeadline(e)}: ${eventSubject(e)}`);

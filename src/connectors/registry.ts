@@ -46,25 +46,45 @@ export class ConnectorRegistry {
 
     if (i.slack?.enabled) {
       connectors.push(
-        new SlackConnector(i.slack, config.platforms.slack, deps.http, retries(i.slack.retry_count), timeout(i.slack.timeout_ms)),
+        new SlackConnector(
+          i.slack,
+          config.platforms.slack,
+          deps.http,
+          retries(i.slack.retry_count),
+          timeout(i.slack.timeout_ms),
+        ),
       );
     }
     if (i.teams?.enabled) {
-      connectors.push(new TeamsConnector(i.teams, deps.http, retries(i.teams.retry_count), timeout(i.teams.timeout_ms)));
+      connectors.push(
+        new TeamsConnector(i.teams, deps.http, retries(i.teams.retry_count), timeout(i.teams.timeout_ms)),
+      );
     }
     if (i.discord?.enabled) {
       connectors.push(
-        new DiscordConnector(i.discord, deps.http, retries(i.discord.retry_count), timeout(i.discord.timeout_ms)),
+        new DiscordConnector(
+          i.discord,
+          deps.http,
+          retries(i.discord.retry_count),
+          timeout(i.discord.timeout_ms),
+        ),
       );
     }
     if (i.email?.enabled) {
       const options = { allowPrivateNetworks: config.security.allow_private_networks };
-      connectors.push(new EmailConnector(i.email, options, retries(i.email.retry_count), timeout(i.email.timeout_ms)));
+      connectors.push(
+        new EmailConnector(i.email, options, retries(i.email.retry_count), timeout(i.email.timeout_ms)),
+      );
     }
     if (i.webhooks?.enabled) {
       for (const endpoint of i.webhooks.endpoints) {
         connectors.push(
-          new WebhookConnector(endpoint, deps.http, retries(endpoint.retry_count), timeout(endpoint.timeout_ms)),
+          new WebhookConnector(
+            endpoint,
+            deps.http,
+            retries(endpoint.retry_count),
+            timeout(endpoint.timeout_ms),
+          ),
         );
       }
     }

@@ -37,7 +37,7 @@ export function plainSlack(text: string): string {
 
 const DISCORD_MARKDOWN = /[\\*_~`|[\]()]/g;
 /** Headings (`#`, `-#` subtext), quotes and list markers only mean something at a line start. */
-const LINE_START_MARKDOWN = /^(\s*)([#>+-])/gm;
+const LINE_START_MARKDOWN = /^(\s*)(#{1,6}(?=\s)|>|[-+](?=\s)|-#)/gm;
 
 /**
  * Discord markdown. Every formatting character is backslash-escaped (so `[text](url)` cannot
@@ -96,7 +96,10 @@ export function safeLinkUrl(url: string): string | undefined {
     return undefined;
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return undefined;
-  return parsed.href.replace(/[|<>()[\]"' ]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  return parsed.href.replace(
+    /[|<>()[\]"' ]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
+  );
 }
 
 export const ELLIPSIS = '…';
@@ -118,8 +121,8 @@ export function truncate(text: string, max: number): string {
  * Escapes and fits into `max` characters. The raw text is cut before escaping, never the
  * escaped text, so an escape sequence is never split into something meaningful.
  */
-export function fitEscaped(raw: string, max: number, escape: (text: string) => string): string {
-  const full = escape(raw);
+export function fitEscaped(raw: string, max: number, escapeFn: (text: string) => string): string {
+  const full = escapeFn(raw);
   if (full.length <= max) return full;
   if (max <= ELLIPSIS.length) return ELLIPSIS.slice(0, Math.max(0, max));
   const chars = Array.from(raw);
@@ -128,8 +131,39 @@ export function fitEscaped(raw: string, max: number, escape: (text: string) => s
   let high = chars.length;
   while (low < high) {
     const mid = Math.ceil((low + high) / 2);
-    if (escape(chars.slice(0, mid).join('')).trimEnd().length + ELLIPSIS.length <= max) low = mid;
+    if (escapeFn(chars.slice(0, mid).join('')).trimEnd().length + ELLIPSIS.length <= max) low = mid;
     else high = mid - 1;
   }
-  return `${escape(chars.slice(0, low).join('')).trimEnd()}${ELLIPSIS}`;
+  return `${escapeFn(chars.slice(0, low).join('')).trimEnd()}${ELLIPSIS}`;
+}
+
+/**
+ * The parts of a destination URL that grant access: for chat webhooks the path and query are
+ * the credential, and providers (or proxies in front of them) sometimes echo them back in an
+ * error body that would otherwise end up in an error message.
+ */
+export function urlSecrets(url: string): string[] {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return [url];
+  }
+  const parts = [url, `${parsed.pathname}${parsed.search}`, parsed.pathname, parsed.search.slice(1)];
+  for (const segment of parsed.pathname.split('/')) parts.push(segment);
+  for (const value of parsed.searchParams.values()) parts.push(value);
+  for (const pair of parsed.search.slice(1).split('&')) parts.push(pair, pair.slice(pair.indexOf('=') + 1));
+  // Short segments ("api", "services", ids like "T0") are not secret and would blank out words.
+  return [...new Set(parts.filter((p) => p.length >= 12))];
+}
+
+/** Removes secrets from an error's message in place, so it can be rethrown as it is. */
+export function scrubError(error: unknown, secrets: readonly string[]): unknown {
+  if (!(error instanceof Error)) return error;
+  let message = error.message;
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
+    if (secret.length > 0 && message.includes(secret)) message = message.split(secret).join('[redacted]');
+  }
+  error.message = message;
+  return error;
 }

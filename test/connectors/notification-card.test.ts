@@ -13,12 +13,18 @@ function stored(payload: Record<string, unknown>, id = 'evt-1'): StoredEvent {
   return { id, receivedAt: Date.now(), payload: { ...parsed, id, timestamp: '2026-11-22T10:00:00Z' } };
 }
 
-const spec = { id: 'FEAT-0001', title: 'User Authentication', url: 'https://github.com/acme/app/blob/main/specs/FEAT-0001.md' };
+const spec = {
+  id: 'FEAT-0001',
+  title: 'User Authentication',
+  url: 'https://github.com/acme/app/blob/main/specs/FEAT-0001.md',
+};
 const plain: LineMarkup = { text: (raw) => raw, link: (caption, url) => `[${caption}](${url})` };
 
 describe('notificationCard', () => {
   it('lays out implementation_started like the guide', () => {
-    const card = notificationCard(stored({ event: 'implementation_started', spec, branch: 'spec/feat-0001' }));
+    const card = notificationCard(
+      stored({ event: 'implementation_started', spec, branch: 'spec/feat-0001' }),
+    );
     expect(card.title).toBe('🚀 Spec Implementation Started');
     expect(card.severity).toBe('started');
     expect(cardLines({ ...card, links: [] }, plain)).toEqual([
@@ -70,9 +76,18 @@ describe('notificationCard', () => {
 
   it('takes a string error and a top-level logs_url too', () => {
     const card = notificationCard(
-      stored({ event: 'validation_failed', spec, error: 'bad yaml', logs_url: 'https://ci.example.com/runs/8' }),
+      stored({
+        event: 'validation_failed',
+        spec,
+        error: 'bad yaml',
+        logs_url: 'https://ci.example.com/runs/8',
+      }),
     );
-    expect(card.fields.find((f) => f.label === 'Error')).toEqual({ label: 'Error', value: 'bad yaml', inline: false });
+    expect(card.fields.find((f) => f.label === 'Error')).toEqual({
+      label: 'Error',
+      value: 'bad yaml',
+      inline: false,
+    });
     expect(card.links.at(-1)).toEqual({ label: 'Logs', url: 'https://ci.example.com/runs/8' });
   });
 
@@ -92,7 +107,9 @@ describe('notificationCard', () => {
   });
 
   it('names the repository in the footer', () => {
-    const card = notificationCard(stored({ event: 'pr_merged', spec, repository: { owner: 'acme', name: 'app' } }));
+    const card = notificationCard(
+      stored({ event: 'pr_merged', spec, repository: { owner: 'acme', name: 'app' } }),
+    );
     expect(card.footer).toBe('acme/app');
   });
 });
@@ -114,7 +131,9 @@ describe('digestCard', () => {
   });
 
   it('speaks in the singular for one event', () => {
-    expect(digestCard([stored({ event: 'pr_merged', spec })]).title).toBe('📨 1 notification held by the rate limit');
+    expect(digestCard([stored({ event: 'pr_merged', spec })]).title).toBe(
+      '📨 1 notification held by the rate limit',
+    );
   });
 
   it('counts the events it does not list', () => {

@@ -103,7 +103,13 @@ export class FakeDiscordWebhook {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private handle(method: string, url: string, headers: IncomingHttpHeaders, raw: string, res: ServerResponse): void {
+  private handle(
+    method: string,
+    url: string,
+    headers: IncomingHttpHeaders,
+    raw: string,
+    res: ServerResponse,
+  ): void {
     const parsed = new URL(url, this.baseUrl);
     let json: unknown;
     try {
@@ -113,7 +119,12 @@ export class FakeDiscordWebhook {
     }
     this.requests.push({ method, path: parsed.pathname, query: parsed.searchParams, headers, raw, json });
     const reply = this.scripted.shift() ?? this.normalReply(method, parsed, json);
-    const body = typeof reply.body === 'string' ? reply.body : reply.body === undefined ? '' : JSON.stringify(reply.body);
+    const body =
+      typeof reply.body === 'string'
+        ? reply.body
+        : reply.body === undefined
+          ? ''
+          : JSON.stringify(reply.body);
     res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
     res.end(body);
   }
@@ -130,7 +141,11 @@ export class FakeDiscordWebhook {
     }
     const message = json as DiscordMessageJson;
     const problem = messageProblem(message);
-    if (problem) return { status: 400, body: { message: 'Invalid Form Body', code: 50035, errors: { detail: problem } } };
+    if (problem)
+      return {
+        status: 400,
+        body: { message: 'Invalid Form Body', code: 50035, errors: { detail: problem } },
+      };
     if (url.searchParams.get('wait') !== 'true') return { status: 204 };
     const id = String(this.nextId++);
     return {

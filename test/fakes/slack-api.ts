@@ -112,18 +112,21 @@ export class FakeSlack {
       json = undefined;
     }
     this.requests.push({ ...request, json });
-    const scripted = this.scripted.shift();
-    if (scripted) return send(res, scripted);
+    send(res, this.scripted.shift() ?? this.normalReply(request, json));
+  }
+
+  private normalReply(request: Omit<RecordedRequest, 'json'>, json: unknown): ScriptedReply {
     const path = request.path.split('?')[0];
-    if (request.method === 'POST' && path === WEBHOOK_PATH) return send(res, this.webhook(json));
+    if (request.method === 'POST' && path === WEBHOOK_PATH) return this.webhook(json);
     if (request.method === 'POST' && path === '/api/chat.postMessage') {
-      return send(res, { status: 200, body: this.postMessage(request.headers, json) });
+      return { status: 200, body: this.postMessage(request.headers, json) };
     }
-    return send(res, { status: 404, body: 'no_service' });
+    return { status: 404, body: 'no_service' };
   }
 
   private webhook(json: unknown): ScriptedReply {
-    if (json === undefined || json === null || typeof json !== 'object') return { status: 400, body: 'invalid_payload' };
+    if (json === undefined || json === null || typeof json !== 'object')
+      return { status: 400, body: 'invalid_payload' };
     const message = json as SlackMessageJson;
     if (!message.text && !message.blocks) return { status: 400, body: 'no_text' };
     if (blockProblem(message.blocks)) return { status: 400, body: 'invalid_blocks' };
@@ -134,9 +137,11 @@ export class FakeSlack {
     const auth = headers.authorization;
     if (!auth) return { ok: false, error: 'not_authed' };
     if (auth !== `Bearer ${this.token}`) return { ok: false, error: 'invalid_auth' };
-    if (json === undefined || json === null || typeof json !== 'object') return { ok: false, error: 'invalid_json' };
+    if (json === undefined || json === null || typeof json !== 'object')
+      return { ok: false, error: 'invalid_json' };
     const message = json as SlackMessageJson;
-    if (!message.channel || !this.channels.has(message.channel)) return { ok: false, error: 'channel_not_found' };
+    if (!message.channel || !this.channels.has(message.channel))
+      return { ok: false, error: 'channel_not_found' };
     if (!message.text && !message.blocks) return { ok: false, error: 'no_text' };
     const problem = blockProblem(message.blocks);
     if (problem) return { ok: false, error: 'invalid_blocks', errors: [problem] };
@@ -153,18 +158,22 @@ export function blockProblem(blocks: SlackBlockJson[] | undefined): string | und
   for (const block of blocks) {
     if (block.type === 'header' && (block.text?.text.length ?? 0) > 150) return 'header text over 150';
     if (block.type === 'section') {
-      if (block.text && (block.text.text.length > 3000 || block.text.text.length === 0)) return 'section text over 3000';
+      if (block.text && (block.text.text.length > 3000 || block.text.text.length === 0))
+        return 'section text over 3000';
       if (block.fields && block.fields.length > 10) return 'more than 10 fields';
       if (block.fields?.some((f) => f.text.length > 2000 || f.text.length === 0)) return 'field over 2000';
     }
-    if (block.type === 'context' && (block.elements?.length ?? 0) > 10) return 'more than 10 context elements';
+    if (block.type === 'context' && (block.elements?.length ?? 0) > 10)
+      return 'more than 10 context elements';
   }
   return undefined;
 }
 
 function send(res: ServerResponse, reply: ScriptedReply): void {
-  const body = typeof reply.body === 'string' ? reply.body : reply.body === undefined ? '' : JSON.stringify(reply.body);
-  const type = typeof reply.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8';
+  const body =
+    typeof reply.body === 'string' ? reply.body : reply.body === undefined ? '' : JSON.stringify(reply.body);
+  const type =
+    typeof reply.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8';
   res.writeHead(reply.status ?? 200, { 'content-type': type, ...reply.headers });
   res.end(body);
 }

@@ -68,7 +68,12 @@ export class FakeSmtp {
           if (failure) return callback(failure);
           const raw = Buffer.concat(chunks).toString('utf8');
           const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-          fake?.messages.push({ ...parseMail(raw), raw, from, to: session.envelope.rcptTo.map((r) => r.address) });
+          fake?.messages.push({
+            ...parseMail(raw),
+            raw,
+            from,
+            to: session.envelope.rcptTo.map((r) => r.address),
+          });
           callback(null);
         });
       },
@@ -82,7 +87,8 @@ export class FakeSmtp {
 
   /** The next `times` transactions are refused at `stage` with `code`. */
   failNext(code: number, message: string, options: { stage?: FailureStage; times?: number } = {}): void {
-    for (let i = 0; i < (options.times ?? 1); i++) this.failures.push({ stage: options.stage ?? 'data', code, message });
+    for (let i = 0; i < (options.times ?? 1); i++)
+      this.failures.push({ stage: options.stage ?? 'data', code, message });
   }
 
   async close(): Promise<void> {

@@ -92,7 +92,8 @@ export class FakeTeamsWebhook {
       return { status: 400, body: 'Bad payload received by generic incoming webhook.' };
     }
     const message = json as { text?: unknown; attachments?: unknown };
-    if (!message.text && !Array.isArray(message.attachments)) return { status: 400, body: 'Text is required.' };
+    if (!message.text && !Array.isArray(message.attachments))
+      return { status: 400, body: 'Text is required.' };
     return this.flavour === 'workflow' ? { status: 202 } : { status: 200, body: '1' };
   }
 }

@@ -8,14 +8,23 @@ import {
   fitEscaped,
   headerSafe,
   safeLinkUrl,
+  scrubError,
   truncate,
+  urlSecrets,
 } from '../../src/security/escape.js';
 
 const ZWSP = '\u200B';
 
 describe('escapeSlack', () => {
   it('turns Slack control sequences into plain text', () => {
-    for (const attack of ['<!here>', '<!channel>', '<!everyone>', '<@U123ABC>', '<!subteam^S123>', '<#C123>']) {
+    for (const attack of [
+      '<!here>',
+      '<!channel>',
+      '<!everyone>',
+      '<@U123ABC>',
+      '<!subteam^S123>',
+      '<#C123>',
+    ]) {
       const out = escapeSlack(attack);
       expect(out).not.toContain('<');
       expect(out).not.toContain('>');
@@ -90,7 +99,9 @@ describe('escapeTeams', () => {
 
 describe('escapeHtml', () => {
   it('renders a script tag as text', () => {
-    expect(escapeHtml('<script>alert("x")</script>')).toBe('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
+    expect(escapeHtml('<script>alert("x")</script>')).toBe(
+      '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;',
+    );
   });
 
   it('is safe inside attributes', () => {
@@ -136,5 +147,37 @@ describe('truncation', () => {
     expect(out.length).toBeLessThanOrEqual(14);
     expect(out).toBe(`&lt;&lt;&lt;${ELLIPSIS}`);
     expect(fitEscaped('short', 14, escapeSlack)).toBe('short');
+  });
+});
+
+describe('markdown that only matters at a line start', () => {
+  it('leaves "#42" and mid-line dashes alone but escapes real headings and list markers', () => {
+    expect(escapeDiscord('#42')).toBe('#42');
+    expect(escapeTeams('#42 spec/feat-0001')).toBe('#42 spec/feat-0001');
+    expect(escapeDiscord('## Title')).toBe('\\## Title');
+    expect(escapeTeams('+ item')).toBe('\\+ item');
+  });
+});
+
+describe('secrets in error messages', () => {
+  it('finds the credential-bearing parts of a webhook URL', () => {
+    const secrets = urlSecrets(
+      'https://hooks.slack.com/services/T0123456789/B0123456789/abcdefghijklmnopqrstuvwx',
+    );
+    expect(secrets).toContain('abcdefghijklmnopqrstuvwx');
+    expect(secrets).toContain('/services/T0123456789/B0123456789/abcdefghijklmnopqrstuvwx');
+    expect(secrets).not.toContain('services');
+  });
+
+  it('finds signed query parameters of a workflow URL', () => {
+    const url =
+      'https://prod.westus.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?api-version=2016-06-01&sig=S1gn4tureS1gn4tureS1gn4ture';
+    expect(urlSecrets(url)).toContain('S1gn4tureS1gn4tureS1gn4ture');
+  });
+
+  it('removes them from an error message in place', () => {
+    const error = new Error('rejected: echo of /services/T0/B0/abcdefghijklmnopqrstuvwx');
+    expect(scrubError(error, ['abcdefghijklmnopqrstuvwx'])).toBe(error);
+    expect(error.message).toBe('rejected: echo of /services/T0/B0/[redacted]');
   });
 });

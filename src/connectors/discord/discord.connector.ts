@@ -4,6 +4,7 @@ import { RateLimitedError, ValidationError } from '../../core/errors.js';
 import type { EventName } from '../../core/events.js';
 import type { StoredEvent } from '../../events/payload.js';
 import { type HttpClient, type HttpResponse, raiseForStatus, retryAfterMs } from '../../net/http-client.js';
+import { scrubError, urlSecrets } from '../../security/escape.js';
 import type { Connector, DeliveryContext, DeliveryReceipt, HealthResult } from '../connector.js';
 import { digestCard, eventHeadline, eventSubject, notificationCard } from '../notification-card.js';
 import { renderDiscord } from './render.js';
@@ -18,6 +19,7 @@ export class DiscordConnector implements Connector {
   readonly integration = 'discord' as const;
   readonly humanFacing = true;
   private readonly events: ReadonlySet<EventName>;
+  private readonly secrets: string[];
 
   constructor(
     private readonly config: DiscordIntegrationConfig,
@@ -26,6 +28,7 @@ export class DiscordConnector implements Connector {
     readonly timeoutMs: number,
   ) {
     this.events = new Set(config.notify_on);
+    this.secrets = config.webhook_url ? urlSecrets(config.webhook_url) : [];
   }
 
   accepts(event: EventName): boolean {
@@ -48,6 +51,14 @@ export class DiscordConnector implements Connector {
   }
 
   private async post(card: Card, content: string, timestamp: string): Promise<DeliveryReceipt> {
+    try {
+      return await this.postOnce(card, content, timestamp);
+    } catch (error) {
+      throw scrubError(error, this.secrets);
+    }
+  }
+
+  private async postOnce(card: Card, content: string, timestamp: string): Promise<DeliveryReceipt> {
     if (!this.config.webhook_url) throw new ValidationError('Discord has no webhook URL configured');
     const url = new URL(this.config.webhook_url);
     // wait=true makes Discord confirm the message (and return its id) instead of answering 204 blind.

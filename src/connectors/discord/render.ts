@@ -76,13 +76,10 @@ export function renderDiscord(card: Card, options: DiscordRenderOptions): Discor
     raw: f.value,
   }));
   const logs = card.links.find((l) => l.label === LINK_LOGS);
-  const logsLink = logs ? discordLink(LOGS_CAPTION, logs.url) : undefined;
-  if (logsLink) drafts.push({ field: { name: LINK_LOGS, value: logsLink, inline: false } });
-  const others = card.links
-    .filter((l) => l !== logs)
-    .map((l) => discordLink(l.label, l.url))
-    .filter((l): l is string => l !== undefined);
-  if (others.length > 0) drafts.push({ field: { name: 'Links', value: others.join(' · '), inline: false } });
+  const logsLink = logs ? joinFitting([discordLink(LOGS_CAPTION, logs.url)]) : '';
+  if (logsLink !== '') drafts.push({ field: { name: LINK_LOGS, value: logsLink, inline: false } });
+  const others = joinFitting(card.links.filter((l) => l !== logs).map((l) => discordLink(l.label, l.url)));
+  if (others !== '') drafts.push({ field: { name: 'Links', value: others, inline: false } });
   const kept = capFields(drafts);
 
   const embed: DiscordEmbed = {
@@ -106,6 +103,17 @@ export function renderDiscord(card: Card, options: DiscordRenderOptions): Discor
   if (options.username) message.username = options.username;
   if (options.avatarUrl) message.avatar_url = options.avatarUrl;
   return message;
+}
+
+/** A cut URL is a broken link, so links that do not fit a field value are left out whole. */
+function joinFitting(links: Array<string | undefined>): string {
+  let value = '';
+  for (const link of links) {
+    if (link === undefined) continue;
+    const next = value === '' ? link : `${value} · ${link}`;
+    if (next.length <= DISCORD_LIMITS.fieldValue) value = next;
+  }
+  return value;
 }
 
 function capFields(drafts: DraftField[]): DraftField[] {
@@ -138,7 +146,11 @@ function fitEmbedTotal(embed: DiscordEmbed, text: string | undefined, drafts: Dr
   while (excess() > 0) {
     let longest: DraftField | undefined;
     for (const d of drafts) {
-      if (d.raw !== undefined && d.field.value.length > 1 && d.field.value.length > (longest?.field.value.length ?? 0)) {
+      if (
+        d.raw !== undefined &&
+        d.field.value.length > 1 &&
+        d.field.value.length > (longest?.field.value.length ?? 0)
+      ) {
         longest = d;
       }
     }

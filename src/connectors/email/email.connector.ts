@@ -22,7 +22,15 @@ export const DELIVERY_ID_HEADER = 'X-Threadline-Delivery-Id';
 
 const TRANSIENT_REPLIES = new Set([421, 450, 451, 452]);
 const AUTH_REPLIES = new Set([530, 534, 535, 538]);
-const NETWORK_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNRESET', 'ECONNREFUSED', 'ETLS']);
+const NETWORK_CODES = new Set([
+  'ECONNECTION',
+  'ETIMEDOUT',
+  'ESOCKET',
+  'EDNS',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETLS',
+]);
 /** Ports where `secure: true` can only mean "insist on STARTTLS": they never speak TLS first. */
 const STARTTLS_PORTS = new Set([25, 587]);
 
@@ -53,7 +61,8 @@ export class EmailConnector implements Connector {
 
   async deliver(event: StoredEvent, context: DeliveryContext): Promise<DeliveryReceipt> {
     const to = this.recipientsFor([event.payload.event]);
-    if (to.length === 0) throw new ValidationError(`no e-mail recipients are configured for ${event.payload.event}`);
+    if (to.length === 0)
+      throw new ValidationError(`no e-mail recipients are configured for ${event.payload.event}`);
     const subject = emailSubject(eventHeadline(event), eventSubject(event));
     return this.send(to, renderEmail(notificationCard(event), subject), context);
   }
@@ -93,7 +102,11 @@ export class EmailConnector implements Connector {
     return [...new Set(all)];
   }
 
-  private async send(to: string[], content: EmailContent, context: DeliveryContext): Promise<DeliveryReceipt> {
+  private async send(
+    to: string[],
+    content: EmailContent,
+    context: DeliveryContext,
+  ): Promise<DeliveryReceipt> {
     if (this.closed) throw new TransientError('the e-mail connector is shutting down');
     const transport = await this.getTransport();
     try {
@@ -155,15 +168,24 @@ export class EmailConnector implements Connector {
     const e = error as { responseCode?: unknown; code?: unknown; response?: unknown };
     const reply = typeof e.responseCode === 'number' ? e.responseCode : undefined;
     const code = typeof e.code === 'string' ? e.code : undefined;
-    const detail = typeof e.response === 'string' ? `: ${this.redactor.text(e.response.split('\n')[0] ?? '').slice(0, 200)}` : '';
+    const detail =
+      typeof e.response === 'string'
+        ? `: ${this.redactor.text(e.response.split('\n')[0] ?? '').slice(0, 200)}`
+        : '';
     const what = `the SMTP server ${this.where}`;
-    if (reply !== undefined && TRANSIENT_REPLIES.has(reply)) return new TransientError(`${what} deferred the message (${reply})${detail}`);
+    if (reply !== undefined && TRANSIENT_REPLIES.has(reply))
+      return new TransientError(`${what} deferred the message (${reply})${detail}`);
     if ((reply !== undefined && AUTH_REPLIES.has(reply)) || code === 'EAUTH' || code === 'ENOAUTH') {
-      return new AuthError(`${what} refused our credentials${reply ? ` (${reply})` : ''}; check SMTP_USER and SMTP_PASSWORD`);
+      return new AuthError(
+        `${what} refused our credentials${reply ? ` (${reply})` : ''}; check SMTP_USER and SMTP_PASSWORD`,
+      );
     }
-    if (reply !== undefined && reply >= 500) return new ValidationError(`${what} rejected the message (${reply})${detail}`);
-    if (reply !== undefined && reply >= 400) return new TransientError(`${what} deferred the message (${reply})${detail}`);
-    if (code !== undefined && NETWORK_CODES.has(code)) return new TransientError(`could not talk to ${what} (${code})`);
+    if (reply !== undefined && reply >= 500)
+      return new ValidationError(`${what} rejected the message (${reply})${detail}`);
+    if (reply !== undefined && reply >= 400)
+      return new TransientError(`${what} deferred the message (${reply})${detail}`);
+    if (code !== undefined && NETWORK_CODES.has(code))
+      return new TransientError(`could not talk to ${what} (${code})`);
     return new TransientError(`sending through ${what} failed${code ? ` (${code})` : ''}`);
   }
 }

@@ -14,7 +14,9 @@ export const SLACK_LIMITS = {
   fallbackText: 3000,
 } as const;
 
-export type SlackTextObject = { type: 'mrkdwn'; text: string } | { type: 'plain_text'; text: string; emoji?: boolean };
+export type SlackTextObject =
+  | { type: 'mrkdwn'; text: string }
+  | { type: 'plain_text'; text: string; emoji?: boolean };
 
 export type SlackBlock =
   | { type: 'header'; text: { type: 'plain_text'; text: string; emoji: boolean } }
@@ -56,13 +58,20 @@ const markup = { text: escapeSlack, link: slackLink };
 export function renderSlack(card: Card): SlackMessage {
   const mentions = (card.mentions ?? []).map(slackMention).join(' ');
   const lines = cardLines(card, markup);
-  const fallback = truncate(mentions === '' ? lines.join('\n') : `${mentions} ${lines.join('\n')}`, SLACK_LIMITS.fallbackText);
+  const fallback = truncate(
+    mentions === '' ? lines.join('\n') : `${mentions} ${lines.join('\n')}`,
+    SLACK_LIMITS.fallbackText,
+  );
 
   const blocks: SlackBlock[] = [];
   if (mentions !== '') blocks.push({ type: 'section', text: mrkdwn(mentions) });
   blocks.push({
     type: 'header',
-    text: { type: 'plain_text', text: truncate(plainSlack(card.title), SLACK_LIMITS.headerText), emoji: true },
+    text: {
+      type: 'plain_text',
+      text: truncate(plainSlack(card.title), SLACK_LIMITS.headerText),
+      emoji: true,
+    },
   });
 
   const inline = card.fields.filter((f) => f.inline !== false);
@@ -81,15 +90,20 @@ export function renderSlack(card: Card): SlackMessage {
     });
   }
   if (card.text) {
-    blocks.push({ type: 'section', text: mrkdwn(fitEscaped(card.text, SLACK_LIMITS.sectionText, escapeSlack)) });
+    blocks.push({
+      type: 'section',
+      text: mrkdwn(fitEscaped(card.text, SLACK_LIMITS.sectionText, escapeSlack)),
+    });
   }
 
+  // A cut URL is a broken link: one too long for a context element is left out whole.
   const links = card.links
     .map((l) => slackLink(linkCaption(l), l.url))
-    .filter((l): l is string => l !== undefined);
+    .filter((l): l is string => l !== undefined && l.length <= SLACK_LIMITS.fieldText);
   const context = [...links.map(mrkdwn)];
   if (card.footer) context.push(mrkdwn(fitEscaped(card.footer, SLACK_LIMITS.fieldText, escapeSlack)));
-  if (context.length > 0) blocks.push({ type: 'context', elements: context.slice(0, SLACK_LIMITS.contextElements) });
+  if (context.length > 0)
+    blocks.push({ type: 'context', elements: context.slice(0, SLACK_LIMITS.contextElements) });
 
   return { text: fallback, blocks: capBlocks(blocks) };
 }
@@ -98,7 +112,10 @@ export function renderSlack(card: Card): SlackMessage {
 function capBlocks(blocks: SlackBlock[]): SlackBlock[] {
   if (blocks.length <= SLACK_LIMITS.blocks) return blocks;
   const kept = blocks.slice(0, SLACK_LIMITS.blocks - 1);
-  kept.push({ type: 'context', elements: [mrkdwn(`… ${blocks.length - kept.length} more block(s) not shown`)] });
+  kept.push({
+    type: 'context',
+    elements: [mrkdwn(`… ${blocks.length - kept.length} more block(s) not shown`)],
+  });
   return kept;
 }
 

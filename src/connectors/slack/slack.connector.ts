@@ -1,9 +1,16 @@
 import type { SlackIntegrationConfig, ThreadlineConfig } from '../../config/schema.js';
 import type { Card } from '../../core/card.js';
-import { AuthError, NotFoundError, RateLimitedError, TransientError, ValidationError } from '../../core/errors.js';
+import {
+  AuthError,
+  NotFoundError,
+  RateLimitedError,
+  TransientError,
+  ValidationError,
+} from '../../core/errors.js';
 import type { EventName } from '../../core/events.js';
 import type { StoredEvent } from '../../events/payload.js';
 import { type HttpClient, type HttpResponse, raiseForStatus, retryAfterMs } from '../../net/http-client.js';
+import { scrubError, urlSecrets } from '../../security/escape.js';
 import type { Connector, DeliveryContext, DeliveryReceipt, HealthResult } from '../connector.js';
 import { digestCard, isFailure, notificationCard } from '../notification-card.js';
 import { renderSlack } from './render.js';
@@ -14,7 +21,13 @@ const USER_AGENT = 'Threadline-Slack/1';
 /** Slack sends Retry-After with every 429; this only covers an `ok:false` "ratelimited" without one. */
 const DEFAULT_RATE_LIMIT_WAIT_MS = 1_000;
 
-const AUTH_ERRORS = new Set(['invalid_auth', 'not_authed', 'token_revoked', 'account_inactive', 'token_expired']);
+const AUTH_ERRORS = new Set([
+  'invalid_auth',
+  'not_authed',
+  'token_revoked',
+  'account_inactive',
+  'token_expired',
+]);
 const NOT_FOUND_ERRORS = new Set(['channel_not_found', 'not_in_channel', 'is_archived']);
 const TRANSIENT_ERRORS = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
 
@@ -39,6 +52,7 @@ export class SlackConnector implements Connector {
   readonly humanFacing = true;
   private readonly events: ReadonlySet<EventName>;
   private readonly route: BotRoute | WebhookRoute | undefined;
+  private readonly secrets: string[];
 
   constructor(
     private readonly config: SlackIntegrationConfig,
@@ -50,10 +64,19 @@ export class SlackConnector implements Connector {
     this.events = new Set(config.notify_on);
     if (platform?.bot_token && config.channel) {
       const base = platform.api_url.endsWith('/') ? platform.api_url : `${platform.api_url}/`;
-      this.route = { kind: 'bot', url: `${base}chat.postMessage`, token: platform.bot_token, channel: config.channel };
+      this.route = {
+        kind: 'bot',
+        url: `${base}chat.postMessage`,
+        token: platform.bot_token,
+        channel: config.channel,
+      };
     } else if (config.webhook_url) {
       this.route = { kind: 'webhook', url: config.webhook_url };
     }
+    this.secrets = [
+      ...(config.webhook_url ? urlSecrets(config.webhook_url) : []),
+      ...(platform?.bot_token ? [platform.bot_token] : []),
+    ];
   }
 
   accepts(event: EventName): boolean {
@@ -71,13 +94,22 @@ export class SlackConnector implements Connector {
   }
 
   async check(): Promise<HealthResult> {
-    if (!this.route) return { ok: false, detail: 'neither a webhook URL nor a bot token with a channel is configured' };
+    if (!this.route)
+      return { ok: false, detail: 'neither a webhook URL nor a bot token with a channel is configured' };
     const detail =
       this.route.kind === 'bot' ? `chat.postMessage to ${this.route.channel}` : 'incoming webhook configured';
     return { ok: true, detail: `${detail}; ${this.events.size} event(s)` };
   }
 
   private async post(card: Card): Promise<DeliveryReceipt> {
+    try {
+      return await this.postOnce(card);
+    } catch (error) {
+      throw scrubError(error, this.secrets);
+    }
+  }
+
+  private async postOnce(card: Card): Promise<DeliveryReceipt> {
     const route = this.route;
     if (!route) throw new ValidationError('Slack has neither a webhook URL nor a bot token with a channel');
     const message = renderSlack(card);
@@ -112,7 +144,9 @@ export function parseApiResponse(response: HttpResponse): { ts?: string } {
   try {
     parsed = JSON.parse(response.body);
   } catch {
-    throw new TransientError(`Slack chat.postMessage answered ${response.status} with a body that is not JSON`);
+    throw new TransientError(
+      `Slack chat.postMessage answered ${response.status} with a body that is not JSON`,
+    );
   }
   if (parsed === null || typeof parsed !== 'object') {
     throw new TransientError('Slack chat.postMessage answered with an unexpected body');

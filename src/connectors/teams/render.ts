@@ -97,9 +97,16 @@ export function renderAdaptiveCard(card: Card): TeamsCardMessage {
     body.push({ type: 'TextBlock', text: `**${escapeTeams(f.label)}**`, wrap: true, spacing: 'Medium' });
     body.push({ type: 'TextBlock', text: fitEscaped(f.value, TEAMS_LIMITS.text, escapeTeams), wrap: true });
   }
-  if (card.text) body.push({ type: 'TextBlock', text: fitEscaped(card.text, TEAMS_LIMITS.text, escapeTeams), wrap: true });
+  if (card.text)
+    body.push({ type: 'TextBlock', text: fitEscaped(card.text, TEAMS_LIMITS.text, escapeTeams), wrap: true });
   if (card.footer) {
-    body.push({ type: 'TextBlock', text: fitEscaped(card.footer, TEAMS_LIMITS.title, escapeTeams), wrap: true, isSubtle: true, size: 'Small' });
+    body.push({
+      type: 'TextBlock',
+      text: fitEscaped(card.footer, TEAMS_LIMITS.title, escapeTeams),
+      wrap: true,
+      isSubtle: true,
+      size: 'Small',
+    });
   }
 
   const actions: OpenUrlAction[] = [];

@@ -4,6 +4,7 @@ import { RateLimitedError, ValidationError } from '../../core/errors.js';
 import type { EventName } from '../../core/events.js';
 import type { StoredEvent } from '../../events/payload.js';
 import { type HttpClient, type HttpResponse, raiseForStatus, retryAfterMs } from '../../net/http-client.js';
+import { scrubError, urlSecrets } from '../../security/escape.js';
 import type { Connector, DeliveryContext, DeliveryReceipt, HealthResult } from '../connector.js';
 import { digestCard, notificationCard } from '../notification-card.js';
 import { renderAdaptiveCard, renderTeamsText } from './render.js';
@@ -22,6 +23,7 @@ export class TeamsConnector implements Connector {
   readonly integration = 'teams' as const;
   readonly humanFacing = true;
   private readonly events: ReadonlySet<EventName>;
+  private readonly secrets: string[];
 
   constructor(
     private readonly config: TeamsIntegrationConfig,
@@ -30,6 +32,7 @@ export class TeamsConnector implements Connector {
     readonly timeoutMs: number,
   ) {
     this.events = new Set(config.notify_on);
+    this.secrets = config.webhook_url ? urlSecrets(config.webhook_url) : [];
   }
 
   accepts(event: EventName): boolean {
@@ -51,6 +54,14 @@ export class TeamsConnector implements Connector {
   }
 
   private async post(card: Card): Promise<DeliveryReceipt> {
+    try {
+      return await this.postOnce(card);
+    } catch (error) {
+      throw scrubError(error, this.secrets);
+    }
+  }
+
+  private async postOnce(card: Card): Promise<DeliveryReceipt> {
     const url = this.config.webhook_url;
     if (!url) throw new ValidationError('Teams has no webhook URL configured');
     const message = this.config.use_adaptive_cards ? renderAdaptiveCard(card) : renderTeamsText(card);
