@@ -35,6 +35,8 @@ export class EventIngestor {
 
   async accept(payload: EventPayload, requestId?: string): Promise<Acceptance> {
     const id = eventIdFor(payload, requestId);
+    // Only ids the sender chose can be sent again; a generated id needs no dedup key in Redis.
+    const senderChoseId = Boolean(payload.id) || Boolean(requestId?.trim());
     const event: StoredEvent = {
       id,
       receivedAt: Date.now(),
@@ -45,7 +47,7 @@ export class EventIngestor {
     try {
       job = await this.queues.events.add('event', { event }, {
         jobId,
-        deduplication: { id, ttl: this.dedupWindowMs },
+        ...(senderChoseId ? { deduplication: { id, ttl: this.dedupWindowMs } } : {}),
         removeOnComplete: { age: 3_600, count: 10_000 },
         removeOnFail: { age: 7 * 86_400 },
         attempts: 5,

@@ -54,7 +54,6 @@ export const EventPayload = z.looseObject({
   error: z.union([z.string().max(10_000), ErrorRef]).optional(),
   logs_url: httpUrl.optional(),
   review_requested: z.array(z.string().max(200)).max(50).optional(),
-  tenant: z.string().max(200).optional(),
 });
 export type EventPayload = z.infer<typeof EventPayload>;
 
