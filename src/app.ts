@@ -48,7 +48,9 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   producer.on('error', (error) => logger.warn({ err: error }, 'redis (ingress) connection error'));
   const queues = new QueueSet(producer, prefix);
   // Start even when Redis is down (readiness says so and ingress answers 503), but give it a moment.
-  await waitUntilReady(producer, 5_000).catch((error: unknown) => logger.error({ err: error }, 'Redis is not reachable yet'));
+  await waitUntilReady(producer, 5_000).catch((error: unknown) =>
+    logger.error({ err: error }, 'Redis is not reachable yet'),
+  );
 
   let workerRedis: Redis | undefined;
   let workerQueues: QueueSet | undefined;
@@ -92,7 +94,8 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
           names.map(async (name) => {
             const queue = name === EVENTS_QUEUE ? queues.events : queues.delivery(name);
             const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
-            for (const [state, count] of Object.entries(counts)) metrics.queueDepth.set({ queue: queue.name, state }, count);
+            for (const [state, count] of Object.entries(counts))
+              metrics.queueDepth.set({ queue: queue.name, state }, count);
           }),
         );
       },
@@ -101,7 +104,12 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
 
   if (role !== 'worker' && config.inbound.events.enabled) {
     const ingestor = new EventIngestor(queues, config.queue.dedup_window_hours * 3_600_000, metrics);
-    registerEventsRoute(server, { ingestor, secrets: () => config.inbound.events.secret ?? [], metrics, logger });
+    registerEventsRoute(server, {
+      ingestor,
+      secrets: () => config.inbound.events.secret ?? [],
+      metrics,
+      logger,
+    });
   }
 
   const host = options.host ?? config.server.host;

@@ -34,7 +34,11 @@ export function loadOrExit(file: string, context: CliContext): LoadedConfig {
   }
 }
 
-export function loggerFor(loaded: LoadedConfig, destinationFd: 1 | 2, level?: string): { logger: Logger; redactor: Redactor } {
+export function loggerFor(
+  loaded: LoadedConfig,
+  destinationFd: 1 | 2,
+  level?: string,
+): { logger: Logger; redactor: Redactor } {
   const redactor = new Redactor(loaded.secrets);
   const logger = createLogger({ level: level ?? loaded.config.logging.level, redactor, destinationFd });
   return { logger, redactor };

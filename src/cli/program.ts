@@ -11,7 +11,10 @@ export function buildProgram(context: CliContext): Command {
     .description('ChatOps for Slack, Teams and Discord: events in, notifications and actions out')
     .version('0.1.0')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => context.out(s.trimEnd()), writeErr: (s) => context.err(s.trimEnd()) });
+    .configureOutput({
+      writeOut: (s) => context.out(s.trimEnd()),
+      writeErr: (s) => context.err(s.trimEnd()),
+    });
   registerServe(program, context);
   registerValidate(program, context);
   registerNotify(program, context);
@@ -28,7 +31,11 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
   } catch (error) {
     if (error instanceof ExitError) return error.exitCode;
     if (error instanceof CommanderError) {
-      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0 ? 0 : EXIT_CONFIG;
+      return error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.exitCode === 0
+        ? 0
+        : EXIT_CONFIG;
     }
     if (error instanceof UserFacingError) {
       context.err(error.message);

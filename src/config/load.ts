@@ -4,8 +4,8 @@ import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../core/errors.js';
 import { EVENT_NAMES } from '../core/events.js';
 import { type Env, formatPath, interpolate } from './interpolate.js';
-import { ThreadlineConfigSchema, type ThreadlineConfig } from './schema.js';
 import { applyEnvironmentDefaults, requiredWhenEnabled } from './requirements.js';
+import { type ThreadlineConfig, ThreadlineConfigSchema } from './schema.js';
 import { collectSecrets } from './secrets.js';
 import { closest } from './suggest.js';
 
@@ -63,11 +63,19 @@ function toProblems(issue: Issue): ConfigProblem[] {
       return {
         path: path === '' ? key : `${path}.${key}`,
         message: 'unknown key',
-        hint: suggestion ? `did you mean "${suggestion}"?` : known.length ? `known keys: ${known.join(', ')}` : undefined,
+        hint: suggestion
+          ? `did you mean "${suggestion}"?`
+          : known.length
+            ? `known keys: ${known.join(', ')}`
+            : undefined,
       };
     });
   }
-  if (issue.code === 'invalid_value' && issue.values.length === EVENT_NAMES.length && typeof issue.input === 'string') {
+  if (
+    issue.code === 'invalid_value' &&
+    issue.values.length === EVENT_NAMES.length &&
+    typeof issue.input === 'string'
+  ) {
     const suggestion = closest(issue.input, EVENT_NAMES);
     return [
       {
@@ -105,7 +113,12 @@ function unwrap(node: Node | undefined): Node | undefined {
   let current = node;
   while (current) {
     const def = current._zod.def;
-    if (def.type === 'optional' || def.type === 'default' || def.type === 'nullable' || def.type === 'prefault') {
+    if (
+      def.type === 'optional' ||
+      def.type === 'default' ||
+      def.type === 'nullable' ||
+      def.type === 'prefault'
+    ) {
       current = def.innerType as Node;
     } else if (def.type === 'pipe') {
       current = def.in as Node;

@@ -86,12 +86,16 @@ export function requiredWhenEnabled(config: ThreadlineConfig): ConfigProblem[] {
       'set SLACK_WEBHOOK_URL, or platforms.slack.bot_token together with integrations.slack.channel',
     );
   }
-  if (i.teams?.enabled) need(Boolean(i.teams.webhook_url), 'integrations.teams.webhook_url', 'set TEAMS_WEBHOOK_URL');
+  if (i.teams?.enabled)
+    need(Boolean(i.teams.webhook_url), 'integrations.teams.webhook_url', 'set TEAMS_WEBHOOK_URL');
   if (i.discord?.enabled) {
     need(Boolean(i.discord.webhook_url), 'integrations.discord.webhook_url', 'set DISCORD_WEBHOOK_URL');
   }
   if (i.webhooks?.enabled && i.webhooks.endpoints.length === 0) {
-    problems.push({ path: 'integrations.webhooks.endpoints', message: 'list at least one endpoint when enabled' });
+    problems.push({
+      path: 'integrations.webhooks.endpoints',
+      message: 'list at least one endpoint when enabled',
+    });
   }
   if (i.webhooks) {
     const seen = new Set<string>();
@@ -112,19 +116,27 @@ export function requiredWhenEnabled(config: ThreadlineConfig): ConfigProblem[] {
     need(Boolean(i.jira.api_token), 'integrations.jira.api_token', 'set JIRA_API_TOKEN');
   }
   if (i.linear?.enabled) need(Boolean(i.linear.api_key), 'integrations.linear.api_key', 'set LINEAR_API_KEY');
-  if (i.azure_devops?.enabled) need(Boolean(i.azure_devops.pat), 'integrations.azure_devops.pat', 'set AZURE_DEVOPS_PAT');
+  if (i.azure_devops?.enabled)
+    need(Boolean(i.azure_devops.pat), 'integrations.azure_devops.pat', 'set AZURE_DEVOPS_PAT');
   if (i.github_projects?.enabled) {
     need(Boolean(i.github_projects.token), 'integrations.github_projects.token', 'set GITHUB_TOKEN');
   }
   if (i.ms_project?.enabled) {
-    need(Boolean(i.ms_project.client_secret), 'integrations.ms_project.client_secret', 'set the app client secret');
+    need(
+      Boolean(i.ms_project.client_secret),
+      'integrations.ms_project.client_secret',
+      'set the app client secret',
+    );
   }
   if (i.pagerduty?.enabled) {
     need(Boolean(i.pagerduty.routing_key), 'integrations.pagerduty.routing_key', 'set PAGERDUTY_ROUTING_KEY');
   }
-  if (i.opsgenie?.enabled) need(Boolean(i.opsgenie.api_key), 'integrations.opsgenie.api_key', 'set OPSGENIE_API_KEY');
-  if (i.datadog?.enabled) need(Boolean(i.datadog.api_key), 'integrations.datadog.api_key', 'set DATADOG_API_KEY');
-  if (i.new_relic?.enabled) need(Boolean(i.new_relic.api_key), 'integrations.new_relic.api_key', 'set NEW_RELIC_API_KEY');
+  if (i.opsgenie?.enabled)
+    need(Boolean(i.opsgenie.api_key), 'integrations.opsgenie.api_key', 'set OPSGENIE_API_KEY');
+  if (i.datadog?.enabled)
+    need(Boolean(i.datadog.api_key), 'integrations.datadog.api_key', 'set DATADOG_API_KEY');
+  if (i.new_relic?.enabled)
+    need(Boolean(i.new_relic.api_key), 'integrations.new_relic.api_key', 'set NEW_RELIC_API_KEY');
   if (i.sentry?.enabled) need(Boolean(i.sentry.dsn), 'integrations.sentry.dsn', 'set SENTRY_DSN');
   return problems;
 }

@@ -96,7 +96,10 @@ const JiraIntegration = z.strictObject({
     .optional(),
   field_mappings: z
     .strictObject({
-      spec_id: z.string().regex(/^customfield_\d+$/, 'must be a custom field id like "customfield_10001"').optional(),
+      spec_id: z
+        .string()
+        .regex(/^customfield_\d+$/, 'must be a custom field id like "customfield_10001"')
+        .optional(),
       acceptance_criteria: z
         .string()
         .regex(/^customfield_\d+$/, 'must be a custom field id like "customfield_10002"')
@@ -189,7 +192,10 @@ const NewRelicIntegration = z.strictObject({
   ...deliveryCommon,
   api_url: httpUrl.optional(),
   api_key: secret.optional(),
-  account_id: z.union([z.string(), z.number()]).transform(String).pipe(z.string().regex(/^\d+$/, 'must be numeric')),
+  account_id: z
+    .union([z.string(), z.number()])
+    .transform(String)
+    .pipe(z.string().regex(/^\d+$/, 'must be numeric')),
   event_type: z
     .string()
     .regex(/^[A-Za-z_][\w:]*$/, 'must be a valid New Relic event type')
@@ -208,7 +214,9 @@ const WebhookEndpoint = z.strictObject({
   name: z.string().regex(/^[a-zA-Z0-9][\w-]{0,62}$/, 'must be 1-63 letters, digits, _ or -'),
   url: httpUrl,
   events: eventList.min(1, 'list at least one event'),
-  headers: z.record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'is not a valid header name'), z.string()).default({}),
+  headers: z
+    .record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'is not a valid header name'), z.string())
+    .default({}),
   secret: secret.optional(),
   retry_count: int(0, 20).optional(),
   timeout_ms: int(100, 120_000).optional(),
@@ -261,7 +269,10 @@ const PlatformsConfig = z.strictObject({
       enabled: flag.default(false),
       api_url: httpUrl.default('https://discord.com/api/v10'),
       application_id: z.string().regex(/^\d+$/, 'must be a numeric snowflake').optional(),
-      public_key: z.string().regex(/^[0-9a-f]{64}$/i, 'must be the 64-hex-digit Ed25519 public key').optional(),
+      public_key: z
+        .string()
+        .regex(/^[0-9a-f]{64}$/i, 'must be the 64-hex-digit Ed25519 public key')
+        .optional(),
       bot_token: secret.optional(),
     })
     .optional(),
@@ -288,8 +299,14 @@ const ServerConfig = z.strictObject({
 });
 
 const RedisConfig = z.strictObject({
-  url: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
-  prefix: z.string().regex(/^[\w.:-]+$/, 'may contain only letters, digits and _ . : -').default('threadline'),
+  url: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .default('redis://127.0.0.1:6379'),
+  prefix: z
+    .string()
+    .regex(/^[\w.:-]+$/, 'may contain only letters, digits and _ . : -')
+    .default('threadline'),
   /** Ingress gives up on Redis after this long and answers 503 instead of hanging. */
   command_timeout_ms: int(50, 60_000).default(2_000),
 });

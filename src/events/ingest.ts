@@ -17,7 +17,9 @@ export function eventIdFor(payload: EventPayload, requestId: string | undefined)
   if (requestId && requestId.trim() !== '') {
     const trimmed = requestId.trim();
     // Ids end up in job ids and keys: anything unusual is hashed to a safe, stable form.
-    return SAFE_ID.test(trimmed) ? trimmed : `rq-${createHash('sha256').update(trimmed).digest('hex').slice(0, 32)}`;
+    return SAFE_ID.test(trimmed)
+      ? trimmed
+      : `rq-${createHash('sha256').update(trimmed).digest('hex').slice(0, 32)}`;
   }
   return randomUUID();
 }
@@ -45,14 +47,18 @@ export class EventIngestor {
     const jobId = `ev-${randomUUID()}`;
     let job: { id?: string | undefined };
     try {
-      job = await this.queues.events.add('event', { event }, {
-        jobId,
-        ...(senderChoseId ? { deduplication: { id, ttl: this.dedupWindowMs } } : {}),
-        removeOnComplete: { age: 3_600, count: 10_000 },
-        removeOnFail: { age: 7 * 86_400 },
-        attempts: 5,
-        backoff: { type: 'exponential', delay: 500 },
-      });
+      job = await this.queues.events.add(
+        'event',
+        { event },
+        {
+          jobId,
+          ...(senderChoseId ? { deduplication: { id, ttl: this.dedupWindowMs } } : {}),
+          removeOnComplete: { age: 3_600, count: 10_000 },
+          removeOnFail: { age: 7 * 86_400 },
+          attempts: 5,
+          backoff: { type: 'exponential', delay: 500 },
+        },
+      );
     } catch (error) {
       this.metrics?.eventsRejected.inc({ reason: 'unavailable' });
       throw new QueueUnavailableError(

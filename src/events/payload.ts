@@ -44,7 +44,9 @@ export const EventPayload = z.looseObject({
     .optional(),
   event: z.enum(EVENT_NAMES, {
     error: (issue) =>
-      issue.input === undefined ? 'is required' : `unknown event ${JSON.stringify(issue.input)}; see docs/events.md for the catalogue`,
+      issue.input === undefined
+        ? 'is required'
+        : `unknown event ${JSON.stringify(issue.input)}; see docs/events.md for the catalogue`,
   }),
   timestamp: z.iso.datetime({ offset: true }).optional(),
   spec: SpecRef.optional(),

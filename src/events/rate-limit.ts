@@ -85,7 +85,12 @@ export class NotificationRateLimiter {
 
   /** Takes the held events into a batch owned by `batchId`; the same call again returns the same batch. */
   async takeHeld(destination: string, batchId: string): Promise<StoredEvent[]> {
-    const raw = (await this.redis.eval(TAKE_SCRIPT, 2, this.heldKey(destination), this.batchKey(destination, batchId))) as string[];
+    const raw = (await this.redis.eval(
+      TAKE_SCRIPT,
+      2,
+      this.heldKey(destination),
+      this.batchKey(destination, batchId),
+    )) as string[];
     return raw.map((item) => JSON.parse(item) as StoredEvent);
   }
 
@@ -97,7 +102,12 @@ export class NotificationRateLimiter {
     return this.redis.llen(this.heldKey(destination));
   }
 
-  private async run(destination: string, mode: 'event' | 'digest', held: string, now: number): Promise<Admission> {
+  private async run(
+    destination: string,
+    mode: 'event' | 'digest',
+    held: string,
+    now: number,
+  ): Promise<Admission> {
     const member = `${now}-${process.pid}-${this.sequence++}`;
     const [admitted, retryAt] = (await this.redis.eval(
       ADMIT_SCRIPT,

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { formatPath } from '../config/interpolate.js';
-import { QueueUnavailableError } from '../core/errors.js';
 import { verifySignatureHeader } from '../connectors/webhook/signing.js';
+import { QueueUnavailableError } from '../core/errors.js';
 import type { EventIngestor } from '../events/ingest.js';
 import { EventPayload } from '../events/payload.js';
 import type { Logger } from '../observability/logger.js';
@@ -28,9 +28,16 @@ export function registerEventsRoute(app: FastifyInstance, options: EventsRouteOp
       return sendError(reply, 400, 'bad_body', 'a JSON body is required');
     }
     const signature = request.headers['x-signature-256'];
-    if (!verifySignatureHeader(options.secrets(), raw, typeof signature === 'string' ? signature : undefined)) {
+    if (
+      !verifySignatureHeader(options.secrets(), raw, typeof signature === 'string' ? signature : undefined)
+    ) {
       options.metrics.eventsRejected.inc({ reason: 'signature' });
-      return sendError(reply, 401, 'bad_signature', 'missing or invalid X-Signature-256 (sha256=<hex HMAC-SHA256 of the raw body>)');
+      return sendError(
+        reply,
+        401,
+        'bad_signature',
+        'missing or invalid X-Signature-256 (sha256=<hex HMAC-SHA256 of the raw body>)',
+      );
     }
     let json: unknown;
     try {
@@ -47,11 +54,17 @@ export function registerEventsRoute(app: FastifyInstance, options: EventsRouteOp
         message: issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message,
       }));
       const first = problems[0]!;
-      return sendError(reply, 400, 'bad_body', `${first.field}: ${first.message}`, { field: first.field, problems });
+      return sendError(reply, 400, 'bad_body', `${first.field}: ${first.message}`, {
+        field: first.field,
+        problems,
+      });
     }
     const requestId = request.headers['x-request-id'];
     try {
-      const accepted = await options.ingestor.accept(parsed.data, typeof requestId === 'string' ? requestId : undefined);
+      const accepted = await options.ingestor.accept(
+        parsed.data,
+        typeof requestId === 'string' ? requestId : undefined,
+      );
       return reply.code(202).send(accepted);
     } catch (error) {
       if (error instanceof QueueUnavailableError) {

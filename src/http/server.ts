@@ -14,13 +14,21 @@ export interface Probes {
  * The one HTTP server. Bodies are kept as raw bytes (signatures are computed over them), only
  * JSON is accepted on the hook routes, and every error has the same JSON shape.
  */
-export function createHttpServer(options: { bodyLimit: number; logger: Logger; metrics: Metrics; probes: Probes }): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: options.bodyLimit, return503OnClosing: true, forceCloseConnections: 'idle' });
+export function createHttpServer(options: {
+  bodyLimit: number;
+  logger: Logger;
+  metrics: Metrics;
+  probes: Probes;
+}): FastifyInstance {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.bodyLimit,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
 
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) =>
-    done(null, body),
-  );
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   app.setErrorHandler((error: FastifyError, _request, reply) => {
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
@@ -36,17 +44,23 @@ export function createHttpServer(options: { bodyLimit: number; logger: Logger; m
     return sendError(reply, 500, 'internal', 'internal error');
   });
 
-  app.setNotFoundHandler((request, reply) => sendError(reply, 404, 'not_found', `no route for ${request.method} ${request.url}`));
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, 404, 'not_found', `no route for ${request.method} ${request.url}`),
+  );
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (_request, reply) => {
     const result = await options.probes.readiness();
-    return reply.code(result.ready ? 200 : 503).send({ status: result.ready ? 'ready' : 'not ready', checks: result.checks });
+    return reply
+      .code(result.ready ? 200 : 503)
+      .send({ status: result.ready ? 'ready' : 'not ready', checks: result.checks });
   });
 
   app.get('/metrics', async (_request, reply) => {
-    await options.probes.beforeScrape?.().catch((error: unknown) => options.logger.warn({ err: error }, 'metrics refresh failed'));
+    await options.probes
+      .beforeScrape?.()
+      .catch((error: unknown) => options.logger.warn({ err: error }, 'metrics refresh failed'));
     reply.header('content-type', options.metrics.registry.contentType);
     return options.metrics.registry.metrics();
   });

@@ -1,4 +1,4 @@
-import { Agent, type Dispatcher, errors as undiciErrors, request } from 'undici';
+import { Agent, type Dispatcher, request, errors as undiciErrors } from 'undici';
 import {
   AuthError,
   BlockedDestinationError,
@@ -108,7 +108,8 @@ export function raiseForStatus(response: HttpResponse, what: string): void {
   const detail = describeBody(response.body);
   if (status === 429 || status === 503) {
     const wait = retryAfterMs(response.headers['retry-after']);
-    if (wait !== undefined) throw new RateLimitedError(`${what} answered ${status}; retry after ${wait} ms`, wait);
+    if (wait !== undefined)
+      throw new RateLimitedError(`${what} answered ${status}; retry after ${wait} ms`, wait);
     throw new TransientError(`${what} answered ${status}${detail}`);
   }
   if (status >= 300 && status < 400) {
@@ -117,7 +118,8 @@ export function raiseForStatus(response: HttpResponse, what: string): void {
   if (status === 408 || status === 409 || status === 425 || status >= 500) {
     throw new TransientError(`${what} answered ${status}${detail}`);
   }
-  if (status === 401 || status === 403) throw new AuthError(`${what} refused our credentials (${status})${detail}`);
+  if (status === 401 || status === 403)
+    throw new AuthError(`${what} refused our credentials (${status})${detail}`);
   if (status === 404 || status === 410) throw new NotFoundError(`${what} answered ${status}${detail}`);
   throw new ValidationError(`${what} rejected the request (${status})${detail}`);
 }

@@ -30,6 +30,7 @@ export function createLogger(options: {
       },
       serializers: { err: (error: unknown) => redactor.value(error) },
     },
-    options.destination ?? pino.destination({ dest: options.destinationFd ?? 1, sync: options.destinationFd === 2 }),
+    options.destination ??
+      pino.destination({ dest: options.destinationFd ?? 1, sync: options.destinationFd === 2 }),
   );
 }

@@ -3,7 +3,8 @@
  * appear inside strings, values under secret-looking keys at any depth, and the secret parts of
  * URLs (credentials, query strings and paths of webhook URLs).
  */
-const SECRET_KEY = /(secret|token|password|passwd|authorization|api[-_]?key|app[-_]?key|routing[-_]?key|dsn|cookie|signature|webhook[-_]?url|^pat$|credential)/i;
+const SECRET_KEY =
+  /(secret|token|password|passwd|authorization|api[-_]?key|app[-_]?key|routing[-_]?key|dsn|cookie|signature|webhook[-_]?url|^pat$|credential)/i;
 export const REDACTED = '[redacted]';
 
 export class Redactor {
@@ -42,7 +43,10 @@ export class Redactor {
     if (Array.isArray(input)) return input.map((item) => this.value(item, depth + 1, seen));
     const out: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(input)) {
-      out[key] = SECRET_KEY.test(key) && value !== undefined && value !== null ? REDACTED : this.value(value, depth + 1, seen);
+      out[key] =
+        SECRET_KEY.test(key) && value !== undefined && value !== null
+          ? REDACTED
+          : this.value(value, depth + 1, seen);
     }
     return out;
   }

@@ -27,9 +27,12 @@ export class DeadLetters {
     const keys = await this.queues.knownDeliveryKeys();
     const letters: DeadLetter[] = [];
     for (const key of keys) {
-      if (filter.integration && key !== filter.integration && !key.startsWith(`${filter.integration}.`)) continue;
+      if (filter.integration && key !== filter.integration && !key.startsWith(`${filter.integration}.`))
+        continue;
       const jobs = await this.queues.delivery(key).getFailed(0, -1);
-      letters.push(...jobs.filter((job): job is Job<DeliveryJobData> => Boolean(job)).map((job) => describe(key, job)));
+      letters.push(
+        ...jobs.filter((job): job is Job<DeliveryJobData> => Boolean(job)).map((job) => describe(key, job)),
+      );
     }
     return letters.sort((a, b) => (a.failedAt ?? '').localeCompare(b.failedAt ?? ''));
   }

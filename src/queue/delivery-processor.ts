@@ -36,13 +36,21 @@ export async function processDelivery(
     throw new UnrecoverableError(`integration "${key}" is not enabled in the current configuration`);
   }
 
-  if (connector.humanFacing && deps.rateLimiter.active && job.attemptsMade === 0 && job.data.deferrals === 0) {
+  if (
+    connector.humanFacing &&
+    deps.rateLimiter.active &&
+    job.attemptsMade === 0 &&
+    job.data.deferrals === 0
+  ) {
     const admission = await deps.rateLimiter.admitEvent(key, event);
     if (!admission.admitted) {
       await scheduleDigest(deps.queues, key, admission.retryAt);
       deps.metrics.held.inc({ integration: key });
       deps.metrics.deliveries.inc({ integration: key, outcome: 'held' });
-      return { status: 'held', summary: `held by notifications.rate_limit; digest due ${new Date(admission.retryAt).toISOString()}` };
+      return {
+        status: 'held',
+        summary: `held by notifications.rate_limit; digest due ${new Date(admission.retryAt).toISOString()}`,
+      };
     }
   }
 
@@ -68,24 +76,35 @@ async function steer(
     const deferrals = ('deferrals' in job.data ? job.data.deferrals : 0) + 1;
     if (deferrals > deps.maxRateLimitDeferrals) {
       deps.metrics.deliveries.inc({ integration: key, outcome: 'dead_letter' });
-      return new UnrecoverableError(`${deps.redact(error.message)}; gave up after ${deferrals - 1} rate-limit deferrals`);
+      return new UnrecoverableError(
+        `${deps.redact(error.message)}; gave up after ${deferrals - 1} rate-limit deferrals`,
+      );
     }
     if ('deferrals' in job.data) await job.updateData({ ...job.data, deferrals });
     await job.moveToDelayed(Date.now() + error.retryAfterMs, token);
     deps.metrics.deliveries.inc({ integration: key, outcome: 'deferred' });
-    deps.logger.warn({ integration: key, job: job.id, retryAfterMs: error.retryAfterMs }, 'provider rate limit: delivery deferred');
+    deps.logger.warn(
+      { integration: key, job: job.id, retryAfterMs: error.retryAfterMs },
+      'provider rate limit: delivery deferred',
+    );
     return new DelayedError();
   }
   const message = deps.redact(errorMessage(error));
   if (isPermanent(error)) {
     deps.metrics.deliveries.inc({ integration: key, outcome: 'dead_letter' });
-    deps.logger.warn({ integration: key, job: job.id, err: message }, 'delivery failed permanently: dead-lettered');
+    deps.logger.warn(
+      { integration: key, job: job.id, err: message },
+      'delivery failed permanently: dead-lettered',
+    );
     return new UnrecoverableError(message);
   }
   const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
   deps.metrics.deliveries.inc({ integration: key, outcome: final ? 'dead_letter' : 'retry' });
   if (!final) deps.metrics.retries.inc({ integration: key });
-  deps.logger.warn({ integration: key, job: job.id, attempt: job.attemptsMade + 1, err: message }, final ? 'delivery failed: dead-lettered' : 'delivery failed: will retry');
+  deps.logger.warn(
+    { integration: key, job: job.id, attempt: job.attemptsMade + 1, err: message },
+    final ? 'delivery failed: dead-lettered' : 'delivery failed: will retry',
+  );
   const retryable = new Error(message);
   retryable.name = error instanceof Error ? error.name : 'Error';
   return retryable;
@@ -127,11 +146,17 @@ export async function processDigest(
     throw new DelayedError();
   }
   try {
-    const receipt = await connector.deliverDigest(events, { deliveryId: `digest.${key}.${batchId}`, attempt: job.attemptsMade + 1 });
+    const receipt = await connector.deliverDigest(events, {
+      deliveryId: `digest.${key}.${batchId}`,
+      attempt: job.attemptsMade + 1,
+    });
     await deps.rateLimiter.finishBatch(key, batchId);
     deps.metrics.digests.inc({ integration: key });
     deps.metrics.deliveries.inc({ integration: key, outcome: 'delivered' });
-    return { status: 'delivered', summary: `digest of ${events.length} held notification(s): ${receipt.summary}` };
+    return {
+      status: 'delivered',
+      summary: `digest of ${events.length} held notification(s): ${receipt.summary}`,
+    };
   } catch (error) {
     throw await steer(error, job, token, connector, deps);
   }

@@ -1,8 +1,8 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
-  DIGESTS_QUEUE,
   type DeliveryJobData,
+  DIGESTS_QUEUE,
   type DigestJobData,
   deliveryQueueName,
   EVENTS_QUEUE,
@@ -26,7 +26,10 @@ export class QueueSet {
   delivery(connectorKey: string): Queue<DeliveryJobData> {
     let queue = this.deliveries.get(connectorKey);
     if (!queue) {
-      queue = new Queue<DeliveryJobData>(deliveryQueueName(connectorKey), { connection: this.connection, prefix: this.prefix });
+      queue = new Queue<DeliveryJobData>(deliveryQueueName(connectorKey), {
+        connection: this.connection,
+        prefix: this.prefix,
+      });
       this.deliveries.set(connectorKey, queue);
     }
     return queue;
@@ -50,6 +53,10 @@ export class QueueSet {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.events.close(), this.digests.close(), ...[...this.deliveries.values()].map((q) => q.close())]);
+    await Promise.all([
+      this.events.close(),
+      this.digests.close(),
+      ...[...this.deliveries.values()].map((q) => q.close()),
+    ]);
   }
 }

@@ -1,17 +1,17 @@
 import { type Job, Worker, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { ConnectorRegistry } from '../connectors/registry.js';
 import type { QueueSettings } from '../config/schema.js';
+import type { ConnectorRegistry } from '../connectors/registry.js';
 import { fanOut } from '../events/fan-out.js';
 import type { NotificationRateLimiter } from '../events/rate-limit.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { BACKOFF_TYPE, jitteredBackoff } from './backoff.js';
-import { processDelivery, processDigest, type ProcessorDependencies } from './delivery-processor.js';
+import { type ProcessorDependencies, processDelivery, processDigest } from './delivery-processor.js';
 import {
-  DIGESTS_QUEUE,
   type DeliveryJobData,
   type DeliveryResult,
+  DIGESTS_QUEUE,
   type DigestJobData,
   deliveryQueueName,
   EVENTS_QUEUE,
@@ -70,7 +70,11 @@ export class WorkerPool {
       );
     }
     this.workers.push(
-      this.worker<DigestJobData, DeliveryResult>(DIGESTS_QUEUE, (job, token) => processDigest(job, token, deps), 4),
+      this.worker<DigestJobData, DeliveryResult>(
+        DIGESTS_QUEUE,
+        (job, token) => processDigest(job, token, deps),
+        4,
+      ),
     );
   }
 
@@ -88,12 +92,19 @@ export class WorkerPool {
     const outcome = await Promise.race([graceful.then(() => 'done' as const), deadline]);
     clearTimeout(timer);
     if (outcome === 'timeout') {
-      this.options.logger.warn({ timeoutMs }, 'shutdown deadline passed; unfinished jobs will be picked up by another worker');
+      this.options.logger.warn(
+        { timeoutMs },
+        'shutdown deadline passed; unfinished jobs will be picked up by another worker',
+      );
       await Promise.all(this.workers.map((w) => w.close(true)));
     }
   }
 
-  private worker<D, R>(name: string, processor: (job: Job<D>, token?: string) => Promise<R>, concurrency: number): Worker<D, R> {
+  private worker<D, R>(
+    name: string,
+    processor: (job: Job<D>, token?: string) => Promise<R>,
+    concurrency: number,
+  ): Worker<D, R> {
     const { connection, prefix, settings, logger } = this.options;
     const options: WorkerOptions = {
       connection,
@@ -104,7 +115,9 @@ export class WorkerPool {
       maxStalledCount: 3,
       settings: {
         backoffStrategy: (attemptsMade: number, type?: string) =>
-          type === BACKOFF_TYPE ? jitteredBackoff(attemptsMade, settings.backoff_base_ms, settings.backoff_max_ms) : -1,
+          type === BACKOFF_TYPE
+            ? jitteredBackoff(attemptsMade, settings.backoff_base_ms, settings.backoff_max_ms)
+            : -1,
       },
     };
     const worker = new Worker<D, R>(name, processor, options);

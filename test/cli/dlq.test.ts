@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.js';
+import { WebhookReceiver } from '../fakes/webhook-receiver.js';
 import { specEvent, startTestApp, type TestApp } from '../support/app.js';
 import { writeConfigFile } from '../support/child.js';
 import { EVENTS_SECRET, testConfig } from '../support/config.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
-import { WebhookReceiver } from '../fakes/webhook-receiver.js';
 
 async function cli(args: string[]) {
   const out: string[] = [];
@@ -24,7 +24,9 @@ describe('threadline dlq', () => {
     await receiver.start();
     const integrations = `integrations:\n  webhooks: { enabled: true, endpoints: [{ name: audit, url: "${receiver.url}/a", events: [pr_merged], retry_count: 0 }] }`;
     t = await startTestApp(testConfig(prefix, integrations));
-    file = writeConfigFile(`redis: { url: "${REDIS_URL}", prefix: "${prefix}" }\nsecurity: { allow_private_networks: true }\ninbound: { events: { secret: "${EVENTS_SECRET}" } }\n${integrations}\n`);
+    file = writeConfigFile(
+      `redis: { url: "${REDIS_URL}", prefix: "${prefix}" }\nsecurity: { allow_private_networks: true }\ninbound: { events: { secret: "${EVENTS_SECRET}" } }\n${integrations}\n`,
+    );
   });
 
   afterAll(async () => {
@@ -37,18 +39,27 @@ describe('threadline dlq', () => {
     receiver.respondWith({ status: 422, body: 'unknown repository' }, { status: 410 });
     await t.post(specEvent('pr_merged', 'dlqcli-1'));
     await t.post(specEvent('pr_merged', 'dlqcli-2'));
-    await waitFor(async () => (await t.app.queues.delivery('webhooks.audit').getJobCounts('failed')).failed === 2, { what: 'two dead letters' });
+    await waitFor(
+      async () => (await t.app.queues.delivery('webhooks.audit').getJobCounts('failed')).failed === 2,
+      { what: 'two dead letters' },
+    );
 
     const list = await cli(['dlq', 'list', '--config', file]);
     expect(list.code).toBe(0);
     expect(list.out).toContain('dlqcli-1.webhooks.audit  webhooks.audit  pr_merged FEAT-0001  attempts=1');
-    expect(list.out).toContain('last error: webhook endpoint "audit" rejected the request (422): unknown repository');
+    expect(list.out).toContain(
+      'last error: webhook endpoint "audit" rejected the request (422): unknown repository',
+    );
     expect(list.out).toContain('2 dead letter(s)');
 
     const json = await cli(['dlq', 'list', '--config', file, '--json', '--integration', 'webhooks.audit']);
-    expect(json.out.split('\n').map((l) => JSON.parse(l).id)).toEqual(expect.arrayContaining(['dlqcli-1.webhooks.audit', 'dlqcli-2.webhooks.audit']));
+    expect(json.out.split('\n').map((l) => JSON.parse(l).id)).toEqual(
+      expect.arrayContaining(['dlqcli-1.webhooks.audit', 'dlqcli-2.webhooks.audit']),
+    );
 
-    expect(await cli(['dlq', 'replay', 'dlqcli-1.webhooks.audit', '--config', file])).toMatchObject({ code: 0 });
+    expect(await cli(['dlq', 'replay', 'dlqcli-1.webhooks.audit', '--config', file])).toMatchObject({
+      code: 0,
+    });
     await waitFor(() => receiver.requests.length === 3, { what: 'the replayed delivery' });
     expect(receiver.requests[2]!.headers['x-delivery-id']).toBe('dlqcli-1.webhooks.audit');
 

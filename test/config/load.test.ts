@@ -32,22 +32,62 @@ function tempFile(name: string, content: string): string {
 
 describe('configuration', () => {
   it('parses every integration block of the Integrations Guide as written there', () => {
-    const env = { SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/x', TEAMS_WEBHOOK_URL: 'https://example.webhook.office.com/x', DISCORD_WEBHOOK_URL: 'https://discord.com/api/webhooks/1/abc' };
-    const loaded = loadConfigFile('examples/specs.config.yaml', { ...env, SLACK_ENABLED: 'true', TEAMS_ENABLED: 'true', DISCORD_ENABLED: 'true' });
+    const env = {
+      SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/x',
+      TEAMS_WEBHOOK_URL: 'https://example.webhook.office.com/x',
+      DISCORD_WEBHOOK_URL: 'https://discord.com/api/webhooks/1/abc',
+    };
+    const loaded = loadConfigFile('examples/specs.config.yaml', {
+      ...env,
+      SLACK_ENABLED: 'true',
+      TEAMS_ENABLED: 'true',
+      DISCORD_ENABLED: 'true',
+    });
     const i = loaded.config.integrations;
-    expect(i.slack).toMatchObject({ enabled: true, channel: '#engineering', mention_on_failure: ['@channel'], webhook_url: env.SLACK_WEBHOOK_URL });
+    expect(i.slack).toMatchObject({
+      enabled: true,
+      channel: '#engineering',
+      mention_on_failure: ['@channel'],
+      webhook_url: env.SLACK_WEBHOOK_URL,
+    });
     expect(i.teams).toMatchObject({ enabled: true, use_adaptive_cards: true });
-    expect(i.discord).toMatchObject({ username: 'Spec Bot', avatar_url: 'https://example.com/bot-avatar.png' });
-    expect(i.email).toMatchObject({ smtp: { port: 587, secure: true }, recipients: { implementation_failed: ['oncall@example.com'] } });
-    expect(i.jira).toMatchObject({ project_key: 'PROJ', transition_on_approve: '21', field_mappings: { spec_id: 'customfield_10001' } });
-    expect(i.linear?.state_mappings).toEqual({ draft: 'Backlog', review: 'In Review', approved: 'Todo', implemented: 'Done' });
+    expect(i.discord).toMatchObject({
+      username: 'Spec Bot',
+      avatar_url: 'https://example.com/bot-avatar.png',
+    });
+    expect(i.email).toMatchObject({
+      smtp: { port: 587, secure: true },
+      recipients: { implementation_failed: ['oncall@example.com'] },
+    });
+    expect(i.jira).toMatchObject({
+      project_key: 'PROJ',
+      transition_on_approve: '21',
+      field_mappings: { spec_id: 'customfield_10001' },
+    });
+    expect(i.linear?.state_mappings).toEqual({
+      draft: 'Backlog',
+      review: 'In Review',
+      approved: 'Todo',
+      implemented: 'Done',
+    });
     expect(i.azure_devops).toMatchObject({ work_item_type: 'User Story', area_path: 'your-project\\Team' });
     expect(i.github_projects).toMatchObject({ project_number: 1, status_field: 'Status' });
-    expect(i.pagerduty).toMatchObject({ severity: 'warning', alert_on: ['implementation_failed'], events_url: 'https://events.pagerduty.com/v2/enqueue' });
+    expect(i.pagerduty).toMatchObject({
+      severity: 'warning',
+      alert_on: ['implementation_failed'],
+      events_url: 'https://events.pagerduty.com/v2/enqueue',
+    });
     expect(i.opsgenie).toMatchObject({ priority: 'P3', tags: ['spec-automation', 'ci-cd'] });
-    expect(i.datadog).toMatchObject({ site: 'datadoghq.com', metric_prefix: 'spec_ingestion', event_tags: ['team:platform', 'env:production'] });
+    expect(i.datadog).toMatchObject({
+      site: 'datadoghq.com',
+      metric_prefix: 'spec_ingestion',
+      event_tags: ['team:platform', 'env:production'],
+    });
     expect(i.new_relic).toMatchObject({ account_id: '1234567', event_type: 'SpecIngestion' });
-    expect(i.sentry).toMatchObject({ environment: 'production', report_on: ['implementation_failed', 'validation_failed'] });
+    expect(i.sentry).toMatchObject({
+      environment: 'production',
+      report_on: ['implementation_failed', 'validation_failed'],
+    });
     expect(i.webhooks?.endpoints.map((e) => e.name)).toEqual(['internal-system', 'analytics']);
     expect(loaded.config.notifications.rate_limit).toEqual({ max_per_hour: 30, max_per_day: 100 });
     expect(Object.isFrozen(loaded.config.integrations)).toBe(true);
@@ -72,7 +112,10 @@ integrations:
     );
     expect(loaded.config.inbound.events.secret).toEqual(['from-a-file-123456']);
     expect(loaded.config.redis.prefix).toBe('fallback');
-    expect(loaded.config.integrations.webhooks?.endpoints[0]).toMatchObject({ url: 'https://receiver.example.com/hook', headers: { 'X-Literal': '${not-a-var}' } });
+    expect(loaded.config.integrations.webhooks?.endpoints[0]).toMatchObject({
+      url: 'https://receiver.example.com/hook',
+      headers: { 'X-Literal': '${not-a-var}' },
+    });
     expect(loaded.secrets).toContain('from-a-file-123456');
   });
 
@@ -133,25 +176,38 @@ integrations:
   });
 
   it('takes webhook URLs and keys from the variables the Integrations Guide names', () => {
-    const loaded = parseConfigText('inbound: { events: { enabled: false } }\nintegrations: { slack: { enabled: true }, pagerduty: { enabled: true } }', {
-      SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T1/B1/abcdefgh',
-      PAGERDUTY_ROUTING_KEY: 'R0UTINGKEY0123456789',
-      REDIS_URL: 'redis://redis.internal:6380',
-      PORT: '8080',
-    });
-    expect(loaded.config.integrations.slack?.webhook_url).toBe('https://hooks.slack.com/services/T1/B1/abcdefgh');
+    const loaded = parseConfigText(
+      'inbound: { events: { enabled: false } }\nintegrations: { slack: { enabled: true }, pagerduty: { enabled: true } }',
+      {
+        SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T1/B1/abcdefgh',
+        PAGERDUTY_ROUTING_KEY: 'R0UTINGKEY0123456789',
+        REDIS_URL: 'redis://redis.internal:6380',
+        PORT: '8080',
+      },
+    );
+    expect(loaded.config.integrations.slack?.webhook_url).toBe(
+      'https://hooks.slack.com/services/T1/B1/abcdefgh',
+    );
     expect(loaded.config.integrations.pagerduty?.routing_key).toBe('R0UTINGKEY0123456789');
     expect(loaded.config.redis.url).toBe('redis://redis.internal:6380');
     expect(loaded.config.server.port).toBe(8080);
-    expect(loaded.secrets).toEqual(expect.arrayContaining(['https://hooks.slack.com/services/T1/B1/abcdefgh', 'R0UTINGKEY0123456789']));
+    expect(loaded.secrets).toEqual(
+      expect.arrayContaining(['https://hooks.slack.com/services/T1/B1/abcdefgh', 'R0UTINGKEY0123456789']),
+    );
   });
 });
 
 describe('threadline validate', () => {
   it('exits 0 with a one-line summary of enabled integrations', async () => {
-    const result = await cli(['validate', '--config', 'examples/specs.config.yaml'], { WEBHOOKS_ENABLED: 'true', PAGERDUTY_ENABLED: 'true', PAGERDUTY_ROUTING_KEY: 'abcdefghijk' });
+    const result = await cli(['validate', '--config', 'examples/specs.config.yaml'], {
+      WEBHOOKS_ENABLED: 'true',
+      PAGERDUTY_ENABLED: 'true',
+      PAGERDUTY_ROUTING_KEY: 'abcdefghijk',
+    });
     expect(result.code).toBe(0);
-    expect(result.out).toBe('examples/specs.config.yaml: valid; enabled integrations: pagerduty(not delivered by this version), webhooks(internal-system,analytics)');
+    expect(result.out).toBe(
+      'examples/specs.config.yaml: valid; enabled integrations: pagerduty(not delivered by this version), webhooks(internal-system,analytics)',
+    );
   });
 
   it('exits 2 listing every problem, and never prints a secret', async () => {
@@ -169,14 +225,18 @@ integrations:
     expect(result.err).toContain(`${file}: 3 problem(s):`);
     expect(result.err).toContain('integrations.pagerduty.severity:');
     expect(result.err).toContain('integrations.webhooks.endpoints[0].url: must be an http(s) URL');
-    expect(result.err).toContain('integrations.webhooks.endpoints[0].secret: Invalid input: expected string, received number');
+    expect(result.err).toContain(
+      'integrations.webhooks.endpoints[0].secret: Invalid input: expected string, received number',
+    );
     expect(result.err).not.toContain('super-secret-routing-key');
     expect(result.err).not.toContain('events-secret-value');
     expect(result.err).not.toContain('12345');
   });
 
   it('exits 2 when the file is missing or not YAML', async () => {
-    expect((await cli(['validate', '--config', '/nonexistent/specs.config.yaml'])).err).toContain('cannot read config file /nonexistent/specs.config.yaml (ENOENT)');
+    expect((await cli(['validate', '--config', '/nonexistent/specs.config.yaml'])).err).toContain(
+      'cannot read config file /nonexistent/specs.config.yaml (ENOENT)',
+    );
     const broken = tempFile('broken.yaml', 'integrations:\n  slack: [\n');
     const result = await cli(['validate', '--config', broken]);
     expect(result.code).toBe(2);

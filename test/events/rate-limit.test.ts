@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { NotificationRateLimiter } from '../../src/events/rate-limit.js';
 import type { StoredEvent } from '../../src/events/payload.js';
+import { NotificationRateLimiter } from '../../src/events/rate-limit.js';
 import { dropPrefix, testRedis, uniquePrefix } from '../support/redis.js';
 
 const redis = testRedis();
@@ -11,7 +11,16 @@ afterAll(async () => {
 });
 
 function event(n: number): StoredEvent {
-  return { id: `ev-${n}`, receivedAt: 0, payload: { id: `ev-${n}`, event: 'implementation_failed', timestamp: '2026-01-01T00:00:00Z', spec: { id: `FEAT-${n}` } } };
+  return {
+    id: `ev-${n}`,
+    receivedAt: 0,
+    payload: {
+      id: `ev-${n}`,
+      event: 'implementation_failed',
+      timestamp: '2026-01-01T00:00:00Z',
+      spec: { id: `FEAT-${n}` },
+    },
+  };
 }
 
 describe('notification rate limit', () => {
@@ -20,10 +29,19 @@ describe('notification rate limit', () => {
     const t0 = 1_000_000_000_000;
     expect(await limiter.admitEvent('slack', event(1), t0)).toEqual({ admitted: true });
     expect(await limiter.admitEvent('slack', event(2), t0 + 1000)).toEqual({ admitted: true });
-    expect(await limiter.admitEvent('slack', event(3), t0 + 2000)).toEqual({ admitted: false, retryAt: t0 + 3_600_000 });
-    expect(await limiter.admitEvent('slack', event(4), t0 + 3000)).toEqual({ admitted: false, retryAt: t0 + 3_600_000 });
+    expect(await limiter.admitEvent('slack', event(3), t0 + 2000)).toEqual({
+      admitted: false,
+      retryAt: t0 + 3_600_000,
+    });
+    expect(await limiter.admitEvent('slack', event(4), t0 + 3000)).toEqual({
+      admitted: false,
+      retryAt: t0 + 3_600_000,
+    });
     // Once the window allows a send again, new events still queue behind the held ones.
-    expect(await limiter.admitEvent('slack', event(5), t0 + 3_600_001)).toEqual({ admitted: false, retryAt: t0 + 3_600_001 });
+    expect(await limiter.admitEvent('slack', event(5), t0 + 3_600_001)).toEqual({
+      admitted: false,
+      retryAt: t0 + 3_600_001,
+    });
     expect(await limiter.heldCount('slack')).toBe(3);
 
     const batch = await limiter.takeHeld('slack', 'digest-1');
@@ -39,8 +57,12 @@ describe('notification rate limit', () => {
   it('applies max_per_day across hours, and keeps destinations apart', async () => {
     const limiter = new NotificationRateLimiter(redis, prefix, { maxPerHour: 10, maxPerDay: 3 });
     const t0 = 1_100_000_000_000;
-    for (let i = 0; i < 3; i++) expect(await limiter.admitEvent('teams', event(i), t0 + i * 3_600_000)).toEqual({ admitted: true });
-    expect(await limiter.admitEvent('teams', event(9), t0 + 4 * 3_600_000)).toEqual({ admitted: false, retryAt: t0 + 86_400_000 });
+    for (let i = 0; i < 3; i++)
+      expect(await limiter.admitEvent('teams', event(i), t0 + i * 3_600_000)).toEqual({ admitted: true });
+    expect(await limiter.admitEvent('teams', event(9), t0 + 4 * 3_600_000)).toEqual({
+      admitted: false,
+      retryAt: t0 + 86_400_000,
+    });
     expect(await limiter.admitEvent('discord', event(9), t0 + 4 * 3_600_000)).toEqual({ admitted: true });
   });
 

@@ -37,7 +37,13 @@ export class WebhookReceiver {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        this.requests.push({ path: req.url ?? '/', method: req.method ?? 'GET', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
+        this.requests.push({
+          path: req.url ?? '/',
+          method: req.method ?? 'GET',
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+          at: Date.now(),
+        });
         const next = this.script.shift() ?? { status: 200, body: 'ok' };
         const answer = () => {
           res.writeHead(next.status, next.headers ?? { 'content-type': 'text/plain' });

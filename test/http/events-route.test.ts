@@ -1,11 +1,11 @@
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestApp, specEvent, startTestApp } from '../support/app.js';
+import { WebhookReceiver } from '../fakes/webhook-receiver.js';
+import { specEvent, startTestApp, type TestApp } from '../support/app.js';
 import { EVENTS_SECRET, testConfig } from '../support/config.js';
 import { dropPrefix, uniquePrefix } from '../support/redis.js';
 import { sign } from '../support/sign.js';
 import { waitFor } from '../support/wait.js';
-import { WebhookReceiver } from '../fakes/webhook-receiver.js';
 
 describe('POST /hooks/events', () => {
   const prefix = uniquePrefix('route');
@@ -37,20 +37,31 @@ integrations:
   it('answers 202 with the event id once the event is stored, and delivers it', async () => {
     const response = await t.post(specEvent('implementation_completed', 'route-accept-1'));
     expect(response).toEqual({ status: 202, json: { id: 'route-accept-1', duplicate: false } });
-    await waitFor(() => receiver.requests.some((r) => r.headers['x-delivery-id'] === 'route-accept-1.webhooks.ci'));
+    await waitFor(() =>
+      receiver.requests.some((r) => r.headers['x-delivery-id'] === 'route-accept-1.webhooks.ci'),
+    );
   });
 
   it('refuses a missing or wrong signature with 401 and stores nothing', async () => {
     const before = receiver.requests.length;
-    const wrong = await t.post(specEvent('implementation_failed', 'route-sig-1'), { secret: 'not-the-secret' });
+    const wrong = await t.post(specEvent('implementation_failed', 'route-sig-1'), {
+      secret: 'not-the-secret',
+    });
     expect(wrong.status).toBe(401);
     expect(wrong.json).toMatchObject({ error: { code: 'bad_signature' } });
     const body = JSON.stringify(specEvent('implementation_failed', 'route-sig-2'));
-    const missing = await request(`${t.app.url}/hooks/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const missing = await request(`${t.app.url}/hooks/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
     expect(missing.statusCode).toBe(401);
     await missing.body.text();
     // A signature over different bytes (re-serialised JSON) must not verify either.
-    const respaced = await t.post(undefined, { raw: body.replace(':', ': '), headers: { 'x-signature-256': sign(body, EVENTS_SECRET) } });
+    const respaced = await t.post(undefined, {
+      raw: body.replace(':', ': '),
+      headers: { 'x-signature-256': sign(body, EVENTS_SECRET) },
+    });
     expect(respaced.status).toBe(401);
     const jobs = await t.app.queues.events.getJobCounts();
     expect(Object.values(jobs).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(1);
@@ -64,7 +75,9 @@ integrations:
 
     const unknownEvent = await t.post({ event: 'implementation_exploded', spec: { id: 'FEAT-1' } });
     expect(unknownEvent.json).toMatchObject({ error: { field: 'event' } });
-    expect(String((unknownEvent.json.error as { message: string }).message)).toContain('implementation_exploded');
+    expect(String((unknownEvent.json.error as { message: string }).message)).toContain(
+      'implementation_exploded',
+    );
 
     const badPr = await t.post({ event: 'pr_created', spec: { id: 'FEAT-1' }, pr: { number: 'forty-two' } });
     expect(badPr.status).toBe(400);
@@ -76,7 +89,11 @@ integrations:
   });
 
   it('answers 413 to a body over 1 MiB', async () => {
-    const big = JSON.stringify({ event: 'spec_created', spec: { id: 'X' }, padding: 'x'.repeat(1024 * 1024) });
+    const big = JSON.stringify({
+      event: 'spec_created',
+      spec: { id: 'X' },
+      padding: 'x'.repeat(1024 * 1024),
+    });
     const response = await t.post(undefined, { raw: big });
     expect(response.status).toBe(413);
     expect(response.json).toMatchObject({ error: { code: 'too_large' } });
@@ -85,7 +102,10 @@ integrations:
   it('answers 415 to a body that is not JSON', async () => {
     const response = await request(`${t.app.url}/hooks/events`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-signature-256': sign('a=b', EVENTS_SECRET) },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-signature-256': sign('a=b', EVENTS_SECRET),
+      },
       body: 'a=b',
     });
     expect(response.statusCode).toBe(415);
@@ -121,9 +141,13 @@ integrations:
     expect(live.statusCode).toBe(200);
     await live.body.text();
     const metrics = await (await request(`${t.app.url}/metrics`)).body.text();
-    expect(metrics).toContain('threadline_events_received_total{event="implementation_completed",duplicate="false"}');
+    expect(metrics).toContain(
+      'threadline_events_received_total{event="implementation_completed",duplicate="false"}',
+    );
     expect(metrics).toContain('threadline_events_rejected_total{reason="signature"}');
-    expect(metrics).toMatch(/threadline_deliveries_total\{integration="webhooks.ci",outcome="delivered"\} \d/);
+    expect(metrics).toMatch(
+      /threadline_deliveries_total\{integration="webhooks.ci",outcome="delivered"\} \d/,
+    );
     expect(metrics).toContain('threadline_event_to_delivery_seconds_bucket');
     expect(metrics).toMatch(/threadline_queue_depth\{queue="deliveries.webhooks.ci",state="waiting"\}/);
   });

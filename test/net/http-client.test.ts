@@ -11,7 +11,11 @@ import { HttpClient, raiseForStatus, retryAfterMs } from '../../src/net/http-cli
 import { jitteredBackoff } from '../../src/queue/backoff.js';
 import { WebhookReceiver } from '../fakes/webhook-receiver.js';
 
-const response = (status: number, headers: Record<string, string> = {}, body = '') => ({ status, headers, body });
+const response = (status: number, headers: Record<string, string> = {}, body = '') => ({
+  status,
+  headers,
+  body,
+});
 
 describe('provider status mapping', () => {
   it.each([
@@ -77,7 +81,9 @@ describe('HttpClient', () => {
   it('gives up on a slow provider at the deadline with a retryable error that hides the URL path', async () => {
     receiver.respondWith({ status: 200, delayMs: 1500 });
     const started = Date.now();
-    const error = await http.send({ url: `${receiver.url}/secret-path-token`, body: '{}', timeoutMs: 300 }).catch((e: unknown) => e);
+    const error = await http
+      .send({ url: `${receiver.url}/secret-path-token`, body: '{}', timeoutMs: 300 })
+      .catch((e: unknown) => e);
     expect(Date.now() - started).toBeLessThan(1200);
     expect(error).toBeInstanceOf(TransientError);
     expect((error as Error).message).toContain('did not answer within 300 ms');
@@ -85,7 +91,9 @@ describe('HttpClient', () => {
   });
 
   it('reports a refused connection as retryable', async () => {
-    const error = await http.send({ url: 'http://127.0.0.1:1/x', body: '{}', timeoutMs: 1000 }).catch((e: unknown) => e);
+    const error = await http
+      .send({ url: 'http://127.0.0.1:1/x', body: '{}', timeoutMs: 1000 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransientError);
     expect((error as Error).message).toContain('ECONNREFUSED');
   });

@@ -32,12 +32,17 @@ describe('SSRF guard', () => {
     expect(isPublicAddress(address)).toBe(false);
   });
 
-  it.each(['93.184.216.34', '8.8.8.8', '2606:4700:4700::1111', '::ffff:8.8.8.8'])('treats %s as public', (address) => {
-    expect(isPublicAddress(address)).toBe(true);
-  });
+  it.each(['93.184.216.34', '8.8.8.8', '2606:4700:4700::1111', '::ffff:8.8.8.8'])(
+    'treats %s as public',
+    (address) => {
+      expect(isPublicAddress(address)).toBe(true);
+    },
+  );
 
   it('refuses a name that resolves to a private address at connect time', async () => {
-    const error = await new Promise<Error | null>((resolve) => guardedLookup('localhost', {}, (err) => resolve(err)));
+    const error = await new Promise<Error | null>((resolve) =>
+      guardedLookup('localhost', {}, (err) => resolve(err)),
+    );
     expect(error).toBeInstanceOf(BlockedDestinationError);
     // The same name through the platform resolver really is loopback: the guard is what refuses.
     const address = await new Promise<string>((resolve) => lookup('localhost', (_e, a) => resolve(a)));
@@ -65,17 +70,23 @@ describe('SSRF guard', () => {
     ])('refuses %s unless private networks are allowed', async (make) => {
       const port = new URL(receiver.url).port;
       const before = receiver.requests.length;
-      await expect(guarded.send({ url: make(port), body: '{}', timeoutMs: 2000 })).rejects.toBeInstanceOf(BlockedDestinationError);
+      await expect(guarded.send({ url: make(port), body: '{}', timeoutMs: 2000 })).rejects.toBeInstanceOf(
+        BlockedDestinationError,
+      );
       expect(receiver.requests.length).toBe(before);
     });
 
     it('refuses a host name that resolves to loopback (checked on the resolved address)', async () => {
       // This machine's own name resolves to a loopback address (127.0.0.1 or Debian's 127.0.1.1).
       const name = hostname();
-      const address = await new Promise<string>((resolve, reject) => lookup(name, (e, a) => (e ? reject(e) : resolve(a))));
+      const address = await new Promise<string>((resolve, reject) =>
+        lookup(name, (e, a) => (e ? reject(e) : resolve(a))),
+      );
       expect(isPublicAddress(address), `${name} should resolve to loopback, got ${address}`).toBe(false);
       const port = new URL(receiver.url).port;
-      const error = await guarded.send({ url: `http://${name}:${port}/hook`, body: '{}', timeoutMs: 2000 }).catch((e: unknown) => e);
+      const error = await guarded
+        .send({ url: `http://${name}:${port}/hook`, body: '{}', timeoutMs: 2000 })
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(BlockedDestinationError);
     });
 

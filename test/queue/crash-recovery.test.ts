@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestApp, specEvent, type TestApp } from '../support/app.js';
-import { EVENTS_SECRET, testConfig } from '../support/config.js';
+import { WebhookReceiver } from '../fakes/webhook-receiver.js';
+import { specEvent, startTestApp, type TestApp } from '../support/app.js';
 import { type ChildServer, startChildServer, writeConfigFile } from '../support/child.js';
+import { EVENTS_SECRET, testConfig } from '../support/config.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
-import { WebhookReceiver } from '../fakes/webhook-receiver.js';
 
 function integrations(receiverUrl: string): string {
   return `
@@ -37,7 +37,11 @@ describe('worker processes', () => {
     const prefix = uniquePrefix('crash');
     const receiver = await new WebhookReceiver().start();
     const ingress: TestApp = await startTestApp(testConfig(prefix, integrations(receiver.url)), 'ingress');
-    cleanup.push(() => dropPrefix(prefix), () => receiver.stop(), () => ingress.close());
+    cleanup.push(
+      () => dropPrefix(prefix),
+      () => receiver.stop(),
+      () => ingress.close(),
+    );
     return { prefix, receiver, ingress, file: writeConfigFile(workerConfigText(prefix, receiver.url)) };
   }
 
@@ -56,21 +60,29 @@ describe('worker processes', () => {
     const first = track(await startChildServer(file, ['--role', 'worker']));
     await ingress.post(specEvent('implementation_failed', 'crash-1'));
     await ingress.post(specEvent('implementation_failed', 'crash-2'));
-    await waitFor(() => receiver.requests.length >= 2, { timeoutMs: 15_000, what: 'both deliveries in flight' });
+    await waitFor(() => receiver.requests.length >= 2, {
+      timeoutMs: 15_000,
+      what: 'both deliveries in flight',
+    });
 
     first.process.kill('SIGKILL');
     await first.exited;
     const killedAt = Date.now();
     track(await startChildServer(file, ['--role', 'worker']));
 
-    await waitFor(() => receiver.requests.length >= 4, { timeoutMs: 20_000, what: 'both deliveries retried' });
+    await waitFor(() => receiver.requests.length >= 4, {
+      timeoutMs: 20_000,
+      what: 'both deliveries retried',
+    });
     const recoveredIn = Date.now() - killedAt;
     expect(recoveredIn).toBeLessThan(10_000);
     const ids = receiver.deliveryIds();
     expect(ids.filter((id) => id === 'crash-1.webhooks.ci')).toHaveLength(2);
     expect(ids.filter((id) => id === 'crash-2.webhooks.ci')).toHaveLength(2);
     const queue = ingress.app.queues.delivery('webhooks.ci');
-    await waitFor(async () => (await queue.getJobCounts('completed')).completed === 2, { what: 'both jobs completed' });
+    await waitFor(async () => (await queue.getJobCounts('completed')).completed === 2, {
+      what: 'both jobs completed',
+    });
   });
 
   it('finishes in-flight deliveries on SIGTERM before exiting', async () => {

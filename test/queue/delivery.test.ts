@@ -2,11 +2,11 @@ import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
 import { DeadLetters } from '../../src/queue/dead-letters.js';
-import { type TestApp, specEvent, startTestApp } from '../support/app.js';
+import { WebhookReceiver } from '../fakes/webhook-receiver.js';
+import { specEvent, startTestApp } from '../support/app.js';
 import { testConfig } from '../support/config.js';
 import { dropPrefix, uniquePrefix } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
-import { WebhookReceiver } from '../fakes/webhook-receiver.js';
 
 const running: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -16,7 +16,11 @@ afterEach(async () => {
 async function setUp(endpointYaml: (url: string) => string, env: Record<string, string> = {}) {
   const prefix = uniquePrefix('dlv');
   const receiver = await new WebhookReceiver().start();
-  const loaded = testConfig(prefix, `integrations:\n  webhooks:\n    enabled: true\n    endpoints:\n${endpointYaml(receiver.url)}`, env);
+  const loaded = testConfig(
+    prefix,
+    `integrations:\n  webhooks:\n    enabled: true\n    endpoints:\n${endpointYaml(receiver.url)}`,
+    env,
+  );
   const t = await startTestApp(loaded);
   running.push(async () => {
     await t.close();
@@ -54,12 +58,16 @@ describe('webhook deliveries', () => {
     expect(request!.headers['webhook-id']).toBe('dlv-sign-1.webhooks.analytics');
     const ts = String(request!.headers['webhook-timestamp']);
     expect(Math.abs(Number(ts) - Date.now() / 1000)).toBeLessThan(60);
-    const standard = createHmac('sha256', 'analytics-signing-secret').update(`dlv-sign-1.webhooks.analytics.${ts}.${request!.body}`).digest('base64');
+    const standard = createHmac('sha256', 'analytics-signing-secret')
+      .update(`dlv-sign-1.webhooks.analytics.${ts}.${request!.body}`)
+      .digest('base64');
     expect(request!.headers['webhook-signature']).toBe(`v1,${standard}`);
   });
 
   it('retries 500, 500 then delivers once on 200, every attempt with the same delivery id', async () => {
-    const { receiver, t } = await setUp((url) => `      - { name: flaky, url: "${url}/h", events: [implementation_failed], retry_count: 3 }\n`);
+    const { receiver, t } = await setUp(
+      (url) => `      - { name: flaky, url: "${url}/h", events: [implementation_failed], retry_count: 3 }\n`,
+    );
     receiver.respondWith({ status: 500 }, { status: 500 });
     await t.post(specEvent('implementation_failed', 'dlv-500-1'));
     await waitFor(() => receiver.requests.length >= 3, { what: 'three attempts' });
@@ -72,7 +80,10 @@ describe('webhook deliveries', () => {
   });
 
   it('waits at least Retry-After on a 429 without spending an attempt', async () => {
-    const { receiver, t } = await setUp((url) => `      - { name: limited, url: "${url}/h", events: [implementation_failed], retry_count: 0 }\n`);
+    const { receiver, t } = await setUp(
+      (url) =>
+        `      - { name: limited, url: "${url}/h", events: [implementation_failed], retry_count: 0 }\n`,
+    );
     receiver.respondWith({ status: 429, headers: { 'retry-after': '1' } });
     await t.post(specEvent('implementation_failed', 'dlv-429-1'));
     await waitFor(() => receiver.requests.length >= 2, { what: 'the retry after 429' });
@@ -84,7 +95,9 @@ describe('webhook deliveries', () => {
   });
 
   it('dead-letters a 400 at once without retrying, and replays it with the same delivery id', async () => {
-    const { receiver, t } = await setUp((url) => `      - { name: strict, url: "${url}/h", events: [validation_failed], retry_count: 5 }\n`);
+    const { receiver, t } = await setUp(
+      (url) => `      - { name: strict, url: "${url}/h", events: [validation_failed], retry_count: 5 }\n`,
+    );
     receiver.respondWith({ status: 400, body: '{"error":"missing field spec.owner"}' });
     await t.post(specEvent('validation_failed', 'dlv-400-1'));
     const dlq = new DeadLetters(t.app.queues);
@@ -93,7 +106,13 @@ describe('webhook deliveries', () => {
       return letters.length ? letters : undefined;
     });
     expect(receiver.requests).toHaveLength(1);
-    expect(letter).toMatchObject({ id: 'dlv-400-1.webhooks.strict', integration: 'webhooks.strict', event: 'validation_failed', specId: 'FEAT-0001', attempts: 1 });
+    expect(letter).toMatchObject({
+      id: 'dlv-400-1.webhooks.strict',
+      integration: 'webhooks.strict',
+      event: 'validation_failed',
+      specId: 'FEAT-0001',
+      attempts: 1,
+    });
     expect(letter!.lastError).toContain('rejected the request (400)');
     expect(letter!.lastError).toContain('missing field spec.owner');
 
@@ -104,7 +123,9 @@ describe('webhook deliveries', () => {
   });
 
   it('dead-letters after retry_count failed retries', async () => {
-    const { receiver, t } = await setUp((url) => `      - { name: down, url: "${url}/h", events: [implementation_failed], retry_count: 2 }\n`);
+    const { receiver, t } = await setUp(
+      (url) => `      - { name: down, url: "${url}/h", events: [implementation_failed], retry_count: 2 }\n`,
+    );
     receiver.respondWith({ status: 503 }, { status: 502 }, { status: 500 });
     await t.post(specEvent('implementation_failed', 'dlv-exhaust-1'));
     const dlq = new DeadLetters(t.app.queues);

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
+import { WebhookReceiver } from '../fakes/webhook-receiver.js';
 import { specEvent, startTestApp, type TestApp } from '../support/app.js';
 import { EVENTS_SECRET } from '../support/config.js';
 import { PrivateRedis } from '../support/private-redis.js';
 import { waitFor } from '../support/wait.js';
-import { WebhookReceiver } from '../fakes/webhook-receiver.js';
 
 function config(redisUrl: string, receiverUrl: string) {
   return parseConfigText(
@@ -29,12 +29,16 @@ describe('when Redis is down', () => {
   it('answers 503 fast instead of hanging, and loses nothing accepted before', async () => {
     const redis = await new PrivateRedis().start();
     const receiver = await new WebhookReceiver().start();
-    cleanup.push(() => redis.kill(), () => receiver.stop());
+    cleanup.push(
+      () => redis.kill(),
+      () => receiver.stop(),
+    );
     const loaded = config(redis.url, receiver.url);
     const ingress: TestApp = await startTestApp(loaded, 'ingress');
     cleanup.push(() => ingress.close());
 
-    for (const n of [1, 2, 3]) expect((await ingress.post(specEvent('implementation_failed', `outage-${n}`))).status).toBe(202);
+    for (const n of [1, 2, 3])
+      expect((await ingress.post(specEvent('implementation_failed', `outage-${n}`))).status).toBe(202);
 
     // A Redis that stops answering: the request is refused within the command deadline.
     redis.pause();
@@ -59,7 +63,10 @@ describe('when Redis is down', () => {
     await redis.start();
     const worker: TestApp = await startTestApp(loaded, 'worker');
     cleanup.push(() => worker.close());
-    await waitFor(() => receiver.requests.length >= 4, { timeoutMs: 15_000, what: 'the four accepted events' });
+    await waitFor(() => receiver.requests.length >= 4, {
+      timeoutMs: 15_000,
+      what: 'the four accepted events',
+    });
     await new Promise((r) => setTimeout(r, 300));
     expect(receiver.deliveryIds().sort()).toEqual([
       'outage-1.webhooks.ci',

@@ -8,7 +8,10 @@ import { sign } from './sign.js';
 export interface TestApp {
   app: RunningApp;
   logs: () => string;
-  post(body: unknown, options?: { secret?: string; headers?: Record<string, string>; raw?: string }): Promise<{ status: number; json: Record<string, unknown> }>;
+  post(
+    body: unknown,
+    options?: { secret?: string; headers?: Record<string, string>; raw?: string },
+  ): Promise<{ status: number; json: Record<string, unknown> }>;
   close(): Promise<void>;
 }
 
@@ -37,6 +40,20 @@ export async function startTestApp(loaded: LoadedConfig, role: Role = 'all'): Pr
   };
 }
 
-export function specEvent(event: string, id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { id, event, spec: { id: 'FEAT-0001', title: 'User Authentication', file: 'specs/features/FEAT-0001.yaml', status: 'implemented' }, ...extra };
+export function specEvent(
+  event: string,
+  id: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    id,
+    event,
+    spec: {
+      id: 'FEAT-0001',
+      title: 'User Authentication',
+      file: 'specs/features/FEAT-0001.yaml',
+      status: 'implemented',
+    },
+    ...extra,
+  };
 }

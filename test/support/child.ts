@@ -18,11 +18,19 @@ export function writeConfigFile(text: string): string {
 }
 
 /** Runs `threadline serve` from the TypeScript sources in a child process. */
-export async function startChildServer(configFile: string, args: string[] = [], env: Record<string, string> = {}): Promise<ChildServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'serve', '--config', configFile, '--port', '0', ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export async function startChildServer(
+  configFile: string,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<ChildServer> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/bin.ts', 'serve', '--config', configFile, '--port', '0', ...args],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
@@ -30,7 +38,9 @@ export async function startChildServer(configFile: string, args: string[] = [], 
   child.stderr?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
   });
-  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+  const exited = new Promise<number | string>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
+  );
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`child did not start:\n${output}`)), 20_000);
     const onData = () => {

@@ -4,7 +4,11 @@ import { createLogger, type Logger } from '../../src/observability/logger.js';
 import { Redactor } from '../../src/observability/redact.js';
 
 /** A real pino logger writing into memory, so tests can read exactly what would be logged. */
-export function capturingLogger(loaded: LoadedConfig): { logger: Logger; lines: string[]; text: () => string } {
+export function capturingLogger(loaded: LoadedConfig): {
+  logger: Logger;
+  lines: string[];
+  text: () => string;
+} {
   const lines: string[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, done) {

@@ -12,7 +12,9 @@ export async function waitFor<T>(
     if (last) return last as Truthy<T>;
     await sleep(options.intervalMs ?? 25);
   }
-  throw new Error(`timed out waiting for ${options.what ?? 'condition'} (last value: ${JSON.stringify(last)})`);
+  throw new Error(
+    `timed out waiting for ${options.what ?? 'condition'} (last value: ${JSON.stringify(last)})`,
+  );
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -5,7 +5,11 @@ import { QueueSet } from '../../queue/queues.js';
 import { workerConnection } from '../../queue/redis.js';
 import { type CliContext, EXIT_CONFIG, EXIT_FAILED, ExitError, loadOrExit } from '../context.js';
 
-async function withDeadLetters<T>(file: string, context: CliContext, use: (dlq: DeadLetters) => Promise<T>): Promise<T> {
+async function withDeadLetters<T>(
+  file: string,
+  context: CliContext,
+  use: (dlq: DeadLetters) => Promise<T>,
+): Promise<T> {
   const { config } = loadOrExit(file, context);
   const redis = workerConnection(config.redis.url);
   redis.on('error', () => {});
@@ -28,7 +32,9 @@ export function registerDlq(program: Command, context: CliContext): void {
     .option('--integration <key>', 'only this destination (e.g. slack, webhooks.analytics)')
     .option('--json', 'one JSON object per line')
     .action(async (options: { config: string; integration?: string; json?: boolean }) => {
-      const letters = await withDeadLetters(options.config, context, (d) => d.list({ integration: options.integration }));
+      const letters = await withDeadLetters(options.config, context, (d) =>
+        d.list({ integration: options.integration }),
+      );
       if (options.json) {
         for (const letter of letters) context.out(JSON.stringify(letter));
         return;
@@ -38,7 +44,9 @@ export function registerDlq(program: Command, context: CliContext): void {
         return;
       }
       for (const l of letters) {
-        context.out(`${l.id}  ${l.integration}  ${l.event}${l.specId ? ` ${l.specId}` : ''}  attempts=${l.attempts}  ${l.failedAt ?? ''}`);
+        context.out(
+          `${l.id}  ${l.integration}  ${l.event}${l.specId ? ` ${l.specId}` : ''}  attempts=${l.attempts}  ${l.failedAt ?? ''}`,
+        );
         context.out(`    last error: ${l.lastError}`);
       }
       context.out(`${letters.length} dead letter(s); replay with: threadline dlq replay <id> | --all`);
@@ -51,23 +59,25 @@ export function registerDlq(program: Command, context: CliContext): void {
     .requiredOption('-c, --config <file>', 'config file')
     .option('--all', 'replay every dead letter')
     .option('--integration <key>', 'with --all: only this destination')
-    .action(async (id: string | undefined, options: { config: string; all?: boolean; integration?: string }) => {
-      if (Boolean(id) === Boolean(options.all)) {
-        context.err('give a dead letter id or --all');
-        throw new ExitError(EXIT_CONFIG);
-      }
-      try {
-        const replayed = await withDeadLetters(options.config, context, (d) =>
-          options.all ? d.replayAll({ integration: options.integration }) : d.replay(id!).then((l) => [l]),
-        );
-        for (const l of replayed) context.out(`replayed ${l.id} → ${l.integration}`);
-        context.out(`${replayed.length} dead letter(s) queued again`);
-      } catch (error) {
-        if (error instanceof NotFoundError) {
-          context.err(error.message);
-          throw new ExitError(EXIT_FAILED);
+    .action(
+      async (id: string | undefined, options: { config: string; all?: boolean; integration?: string }) => {
+        if (Boolean(id) === Boolean(options.all)) {
+          context.err('give a dead letter id or --all');
+          throw new ExitError(EXIT_CONFIG);
         }
-        throw error;
-      }
-    });
+        try {
+          const replayed = await withDeadLetters(options.config, context, (d) =>
+            options.all ? d.replayAll({ integration: options.integration }) : d.replay(id!).then((l) => [l]),
+          );
+          for (const l of replayed) context.out(`replayed ${l.id} → ${l.integration}`);
+          context.out(`${replayed.length} dead letter(s) queued again`);
+        } catch (error) {
+          if (error instanceof NotFoundError) {
+            context.err(error.message);
+            throw new ExitError(EXIT_FAILED);
+          }
+          throw error;
+        }
+      },
+    );
 }

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
+import type { Env } from '../../config/interpolate.js';
+import { formatPath } from '../../config/interpolate.js';
 import { ConnectorRegistry } from '../../connectors/registry.js';
 import { QueueUnavailableError, UserFacingError } from '../../core/errors.js';
 import { isEventName } from '../../core/events.js';
-import type { Env } from '../../config/interpolate.js';
-import { formatPath } from '../../config/interpolate.js';
 import { deliverDirect } from '../../events/direct-delivery.js';
 import { EventIngestor } from '../../events/ingest.js';
 import { EventPayload } from '../../events/payload.js';
@@ -54,7 +54,12 @@ export function payloadFromOptions(options: NotifyOptions, env: Env): unknown {
     timestamp: new Date().toISOString(),
     spec,
     ...(options.pr
-      ? { pr: { number: options.pr, ...(repo ? { url: `${server}/${repo.owner}/${repo.name}/pull/${options.pr}` } : {}) } }
+      ? {
+          pr: {
+            number: options.pr,
+            ...(repo ? { url: `${server}/${repo.owner}/${repo.name}/pull/${options.pr}` } : {}),
+          },
+        }
       : {}),
     ...(repo ? { repository: repo } : {}),
     ...(options.branch ? { branch: options.branch } : {}),
@@ -66,7 +71,9 @@ export function payloadFromOptions(options: NotifyOptions, env: Env): unknown {
 export function registerNotify(program: Command, context: CliContext): void {
   program
     .command('notify')
-    .description('send an event through the pipeline (queued), or straight to every destination with --direct')
+    .description(
+      'send an event through the pipeline (queued), or straight to every destination with --direct',
+    )
     .requiredOption('-c, --config <file>', 'config file (specs.config.yaml)')
     .requiredOption('-e, --event <name>', 'event name, e.g. implementation_failed')
     .option('--spec <file>', 'spec YAML file: id, title and status are read from it')
@@ -90,7 +97,8 @@ export function registerNotify(program: Command, context: CliContext): void {
       const { config } = loaded;
       const parsed = EventPayload.safeParse(payloadFromOptions(options, context.env));
       if (!parsed.success) {
-        for (const issue of parsed.error.issues) context.err(`payload ${formatPath(issue.path)}: ${issue.message}`);
+        for (const issue of parsed.error.issues)
+          context.err(`payload ${formatPath(issue.path)}: ${issue.message}`);
         throw new ExitError(EXIT_CONFIG);
       }
       const { logger } = loggerFor(loaded, 2, 'warn');
@@ -105,7 +113,9 @@ export function registerNotify(program: Command, context: CliContext): void {
           });
           context.out(`event ${event.id} (${event.payload.event}): ${outcomes.length} destination(s)`);
           for (const o of outcomes) {
-            context.out(`  ${o.ok ? '✔' : '✘'} ${o.destination}: ${o.summary}${o.ok ? '' : ` (after ${o.attempts} attempt(s))`}`);
+            context.out(
+              `  ${o.ok ? '✔' : '✘'} ${o.destination}: ${o.summary}${o.ok ? '' : ` (after ${o.attempts} attempt(s))`}`,
+            );
           }
           if (outcomes.some((o) => !o.ok)) throw new ExitError(EXIT_FAILED);
         } finally {
@@ -120,15 +130,21 @@ export function registerNotify(program: Command, context: CliContext): void {
       const queues = new QueueSet(redis, config.redis.prefix);
       try {
         const ingestor = new EventIngestor(queues, config.queue.dedup_window_hours * 3_600_000);
-        await waitUntilReady(redis, Math.max(config.redis.command_timeout_ms, 2_000)).catch((error: unknown) => {
-          throw new QueueUnavailableError('Redis is unreachable', { cause: error });
-        });
+        await waitUntilReady(redis, Math.max(config.redis.command_timeout_ms, 2_000)).catch(
+          (error: unknown) => {
+            throw new QueueUnavailableError('Redis is unreachable', { cause: error });
+          },
+        );
         const accepted = await ingestor.accept(parsed.data);
-        context.out(`${accepted.duplicate ? 'already queued' : 'queued'} event ${accepted.id} (${parsed.data.event})`);
+        context.out(
+          `${accepted.duplicate ? 'already queued' : 'queued'} event ${accepted.id} (${parsed.data.event})`,
+        );
       } catch (error) {
         if (error instanceof QueueUnavailableError) {
           logger.debug({ err: error.cause }, 'queue unavailable');
-          context.err(`the queue is unavailable (${error.message}); run again with --direct to deliver without Redis`);
+          context.err(
+            `the queue is unavailable (${error.message}); run again with --direct to deliver without Redis`,
+          );
           throw new ExitError(EXIT_FAILED);
         }
         throw error;

@@ -4,7 +4,8 @@ import { type CliContext, loadOrExit, loggerFor } from '../context.js';
 
 export function parsePort(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('must be a port number 0-65535');
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new InvalidArgumentError('must be a port number 0-65535');
   return port;
 }
 
@@ -14,7 +15,11 @@ export function registerServe(program: Command, context: CliContext): void {
     .description('run the bot: HTTP ingress and/or queue workers')
     .requiredOption('-c, --config <file>', 'config file (specs.config.yaml)')
     .option('-p, --port <port>', 'HTTP port (overrides server.port and PORT)', parsePort)
-    .addOption(new Option('--role <role>', 'which part of the pipeline this process runs').choices(['all', 'ingress', 'worker']).default('all'))
+    .addOption(
+      new Option('--role <role>', 'which part of the pipeline this process runs')
+        .choices(['all', 'ingress', 'worker'])
+        .default('all'),
+    )
     .action(async (options: { config: string; port?: number; role: Role }) => {
       const loaded = loadOrExit(options.config, context);
       const { logger } = loggerFor(loaded, 1);

@@ -6,7 +6,11 @@ export function signatureHeader(secret: string, body: string | Buffer): string {
 }
 
 /** Constant-time check of an X-Signature-256 value against any of the accepted secrets. */
-export function verifySignatureHeader(secrets: readonly string[], body: Buffer, header: string | undefined): boolean {
+export function verifySignatureHeader(
+  secrets: readonly string[],
+  body: Buffer,
+  header: string | undefined,
+): boolean {
   if (!header || !/^sha256=[0-9a-f]{64}$/i.test(header)) return false;
   const received = Buffer.from(header.slice('sha256='.length).toLowerCase(), 'hex');
   let matched = false;
@@ -23,8 +27,15 @@ export function verifySignatureHeader(secrets: readonly string[], body: Buffer, 
  * `${id}.${timestamp}.${body}`. A `whsec_`-prefixed secret is base64 key material, as that
  * specification defines; any other secret is used as its UTF-8 bytes.
  */
-export function standardWebhookSignature(secret: string, id: string, timestamp: number, body: string): string {
-  const key = secret.startsWith('whsec_') ? Buffer.from(secret.slice('whsec_'.length), 'base64') : Buffer.from(secret);
+export function standardWebhookSignature(
+  secret: string,
+  id: string,
+  timestamp: number,
+  body: string,
+): string {
+  const key = secret.startsWith('whsec_')
+    ? Buffer.from(secret.slice('whsec_'.length), 'base64')
+    : Buffer.from(secret);
   const mac = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64');
   return `v1,${mac}`;
 }

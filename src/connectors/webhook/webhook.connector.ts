@@ -43,9 +43,19 @@ export class WebhookConnector implements Connector {
     };
     if (this.endpoint.secret) {
       headers['x-signature-256'] = signatureHeader(this.endpoint.secret, body);
-      headers['webhook-signature'] = standardWebhookSignature(this.endpoint.secret, context.deliveryId, timestamp, body);
+      headers['webhook-signature'] = standardWebhookSignature(
+        this.endpoint.secret,
+        context.deliveryId,
+        timestamp,
+        body,
+      );
     }
-    const response = await this.http.send({ url: this.endpoint.url, headers, body, timeoutMs: this.timeoutMs });
+    const response = await this.http.send({
+      url: this.endpoint.url,
+      headers,
+      body,
+      timeoutMs: this.timeoutMs,
+    });
     raiseForStatus(response, `webhook endpoint "${this.endpoint.name}"`);
     return { summary: `delivered to webhook endpoint "${this.endpoint.name}" (${response.status})` };
   }

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { signatureHeader, standardWebhookSignature, verifySignatureHeader } from '../../../src/connectors/webhook/signing.js';
+import {
+  signatureHeader,
+  standardWebhookSignature,
+  verifySignatureHeader,
+} from '../../../src/connectors/webhook/signing.js';
 
 describe('webhook signatures', () => {
   it("matches GitHub's published X-Hub-Signature-256 test vector", () => {
@@ -19,7 +23,12 @@ describe('webhook signatures', () => {
   it('matches the Standard Webhooks specification test vector', () => {
     // standard-webhooks reference libraries' shared test case.
     expect(
-      standardWebhookSignature('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'msg_p5jXN8AQM9LWM0D4loKWxJek', 1614265330, '{"test": 2432232314}'),
+      standardWebhookSignature(
+        'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+        'msg_p5jXN8AQM9LWM0D4loKWxJek',
+        1614265330,
+        '{"test": 2432232314}',
+      ),
     ).toBe('v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=');
   });
 
@@ -28,8 +37,18 @@ describe('webhook signatures', () => {
     const header = signatureHeader('new-secret', body);
     expect(verifySignatureHeader(['old-secret', 'new-secret'], body, header)).toBe(true);
     expect(verifySignatureHeader(['old-secret'], body, header)).toBe(false);
-    expect(verifySignatureHeader(['new-secret'], body, header.toUpperCase().replace('SHA256=', 'sha256='))).toBe(true);
-    for (const bad of [undefined, '', 'sha256=', 'sha1=abc', header.slice(0, -2), `${header}00`, header.replace('sha256=', 'md5=')]) {
+    expect(
+      verifySignatureHeader(['new-secret'], body, header.toUpperCase().replace('SHA256=', 'sha256=')),
+    ).toBe(true);
+    for (const bad of [
+      undefined,
+      '',
+      'sha256=',
+      'sha1=abc',
+      header.slice(0, -2),
+      `${header}00`,
+      header.replace('sha256=', 'md5='),
+    ]) {
       expect(verifySignatureHeader(['new-secret'], body, bad)).toBe(false);
     }
     expect(verifySignatureHeader([], body, header)).toBe(false);
