@@ -50,10 +50,13 @@ integrations:
       what: 'five webhook deliveries',
     });
 
-    const metrics = await t.app.metrics.registry.getSingleMetricAsString(
-      'threadline_notifications_held_total',
+    await waitFor(
+      async () =>
+        (
+          await t.app.metrics.registry.getSingleMetricAsString('threadline_notifications_held_total')
+        ).includes('threadline_notifications_held_total{integration="slack"} 3'),
+      { what: 'three held notifications counted' },
     );
-    expect(metrics).toContain('threadline_notifications_held_total{integration="slack"} 3');
 
     // Let an hour pass: move the recorded sends back in time, then run the due digest now.
     const sentKey = `${prefix}:ratelimit:slack:sent`;
