@@ -1,0 +1,32 @@
+# syntax=docker/dockerfile:1
+
+# Build stage: the full toolchain (TypeScript, dev dependencies), then pruned to production deps
+# so the runtime stage copies only what `node dist/cli/bin.js` needs.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build \
+ && npm prune --omit=dev --no-audit --no-fund
+
+# Runtime stage: Node and the built app only, running as the image's unprivileged `node` user.
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=3000
+WORKDIR /app
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+# For reference and trials only (`serve --config examples/specs.config.yaml`): its fallback
+# inbound secret is public. Production mounts its own file at /etc/threadline/specs.config.yaml.
+COPY examples ./examples
+USER node
+EXPOSE 3000
+# Liveness only (the process serves HTTP); use GET /readyz for readiness, it also checks Redis.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+ENTRYPOINT ["node", "dist/cli/bin.js"]
+CMD ["serve", "--config", "/etc/threadline/specs.config.yaml"]
