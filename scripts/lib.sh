@@ -13,8 +13,10 @@ require_node() {
   fi
 }
 
+# `npm install` rather than `npm ci`: npm 11 writes lock files without other platforms'
+# optional binaries (biome, rollup, msgpackr), which `npm ci` then refuses as out of sync.
 install_dependencies() {
-  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
+  npm install --no-audit --no-fund --loglevel=error
 }
 
 # True when something answers PING on host:port (no redis-cli needed).
