@@ -22,7 +22,7 @@ install_dependencies() {
 # True when something answers PING on host:port (no redis-cli needed).
 redis_answers() {
   local host=$1 port=$2 reply=""
-  exec 3<>"/dev/tcp/$host/$port" 2>/dev/null || return 1
+  { exec 3<>"/dev/tcp/$host/$port"; } 2>/dev/null || return 1
   printf 'PING\r\n' >&3
   IFS= read -r -t 2 reply <&3 || true
   exec 3<&- 3>&-
