@@ -74,7 +74,10 @@ export function interpolate(tree: unknown, env: Env): Interpolated {
       // `${VAR:-}` that comes out empty means "not set", so optional keys stay optional.
       return expanded === '' && node !== '' ? undefined : expanded;
     }
-    if (Array.isArray(node)) return node.map((item, i) => walk(item, [...path, i]));
+    if (Array.isArray(node)) {
+      // A list entry that comes out unset is left out (e.g. the second secret during rotation).
+      return node.map((item, i) => walk(item, [...path, i])).filter((item) => item !== undefined);
+    }
     if (node !== null && typeof node === 'object') {
       const out: Record<string, unknown> = {};
       for (const [key, value] of Object.entries(node)) {

@@ -7,7 +7,9 @@ import { EVENT_NAMES } from '../core/events.js';
  * Values arrive after `${VAR}` interpolation, so booleans and numbers may be strings.
  */
 
-const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
+const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')], {
+  error: 'must be true or false',
+});
 
 function int(min: number, max: number) {
   return z.preprocess(

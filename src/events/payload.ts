@@ -40,7 +40,7 @@ export const EventPayload = z.looseObject({
     .string()
     .min(1)
     .max(200)
-    .regex(/^[\w.:@-]+$/, 'may contain only letters, digits and . _ : @ -')
+    .regex(/^[\w.@-]+$/, 'may contain only letters, digits and . _ @ -')
     .optional(),
   event: z.enum(EVENT_NAMES, {
     error: (issue) =>

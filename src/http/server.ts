@@ -32,9 +32,11 @@ export function createHttpServer(options: {
 
   app.setErrorHandler((error: FastifyError, _request, reply) => {
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      options.metrics.eventsRejected.inc({ reason: 'size' });
       return sendError(reply, 413, 'too_large', `the body is larger than ${options.bodyLimit} bytes`);
     }
     if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      options.metrics.eventsRejected.inc({ reason: 'content_type' });
       return sendError(reply, 415, 'unsupported_media_type', 'send the body as application/json');
     }
     if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error.statusCode === 400) {

@@ -127,6 +127,8 @@ export class WorkerPool {
       const final = error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
       if (final && name.startsWith('deliveries.')) {
         this.options.metrics.deadLetters.inc({ integration: name.slice('deliveries.'.length) });
+      } else if (name === EVENTS_QUEUE) {
+        logger.error({ err: error.message, job: job.id, final }, 'routing an event to its destinations failed');
       }
     });
     return worker;

@@ -119,6 +119,19 @@ integrations:
     expect(loaded.secrets).toContain('from-a-file-123456');
   });
 
+  it('leaves out a list entry that comes out unset, so a rotation list can name a future secret', () => {
+    const loaded = parseConfigText('inbound: { events: { secret: ["${OLD_SECRET}", "${NEW_SECRET:-}"] } }', {
+      OLD_SECRET: 'the-old-secret-value',
+    });
+    expect(loaded.config.inbound.events.secret).toEqual(['the-old-secret-value']);
+  });
+
+  it('says a switch must be true or false', () => {
+    expect(problemsOf('inbound: { events: { enabled: "yes" } }')).toEqual([
+      'inbound.events.enabled: must be true or false',
+    ]);
+  });
+
   it('names the variable and the key when an environment variable is missing', () => {
     const problems = problemsOf(`
 inbound: { events: { secret: "x-long-enough" } }

@@ -83,6 +83,9 @@ integrations:
     expect(badPr.status).toBe(400);
     expect(badPr.json).toMatchObject({ error: { field: 'pr.number' } });
 
+    const badId = await t.post({ id: 'ci:run:1', event: 'spec_created', spec: { id: 'FEAT-1' } });
+    expect(badId.json).toMatchObject({ error: { field: 'id' } });
+
     const notJson = await t.post(undefined, { raw: '{"event": ' });
     expect(notJson.status).toBe(400);
     expect(notJson.json).toMatchObject({ error: { code: 'bad_json' } });
