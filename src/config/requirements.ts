@@ -78,6 +78,24 @@ export function requiredWhenEnabled(config: ThreadlineConfig): ConfigProblem[] {
       hint: 'set a shared HMAC secret, or inbound.events.enabled: false',
     });
   }
+  const p = config.platforms;
+  if (p.slack?.enabled) {
+    if (p.slack.socket_mode) need(Boolean(p.slack.app_token), 'platforms.slack.app_token', 'Socket Mode needs an app-level token (xapp-…)');
+    else need(Boolean(p.slack.signing_secret), 'platforms.slack.signing_secret', 'from the Slack app\'s Basic Information page');
+    need(Boolean(p.slack.bot_token), 'platforms.slack.bot_token', 'the bot user OAuth token (xoxb-…)');
+  }
+  if (p.discord?.enabled) {
+    need(Boolean(p.discord.public_key), 'platforms.discord.public_key', 'from the Discord application\'s General Information page');
+    need(Boolean(p.discord.application_id), 'platforms.discord.application_id', 'the Discord application id');
+    need(Boolean(p.discord.bot_token), 'platforms.discord.bot_token', 'the bot token, for follow-ups and command registration');
+  }
+  if (p.teams?.enabled && !p.teams.app_id && config.server.mode === 'production') {
+    problems.push({
+      path: 'platforms.teams.app_id',
+      message: 'is required in production: without it, requests to /api/messages are not authenticated',
+      hint: 'set the Azure Bot app id and password, or server.mode: development for local trials',
+    });
+  }
   if (i.slack?.enabled) {
     const botPath = Boolean(config.platforms.slack?.bot_token && i.slack.channel);
     need(

@@ -248,6 +248,11 @@ export const IntegrationsConfig = z.strictObject({
 });
 
 const PlatformsConfig = z.strictObject({
+  /** The slash command's name: `/ops` in Slack and Discord, `ops …` typed to the Teams bot. */
+  command: z
+    .string()
+    .regex(/^[a-z0-9_-]{1,32}$/, 'must be 1-32 lowercase letters, digits, _ or - (Discord and Slack rules)')
+    .default('ops'),
   slack: z
     .strictObject({
       enabled: flag.default(false),
@@ -293,6 +298,8 @@ const InboundConfig = z.strictObject({
 });
 
 const ServerConfig = z.strictObject({
+  /** production refuses settings that are only safe for local trials (e.g. Teams without an app id). */
+  mode: z.enum(['production', 'development']).default('production'),
   host: z.string().min(1).default('0.0.0.0'),
   port: int(0, 65535).default(3000),
   body_limit_bytes: int(1024, 50 * 1024 * 1024).default(1024 * 1024),
@@ -342,6 +349,25 @@ const SecurityConfig = z.strictObject({
   allow_private_networks: flag.default(false),
 });
 
+const member = z
+  .string()
+  .regex(
+    /^(slack|teams|discord|console):(\*|role:[\w-]+|[\w.@-]+)$/,
+    'must look like slack:U123, teams:<aad object id>, discord:<user id>, discord:role:<role id>, console:<name> or <platform>:*',
+  );
+
+const RbacConfig = z.strictObject({
+  roles: z
+    .strictObject({
+      responder: z.array(member).default([]),
+      approver: z.array(member).default([]),
+      admin: z.array(member).default([]),
+    })
+    .default({ responder: [], approver: [], admin: [] }),
+});
+
+const RunbookLink = z.strictObject({ url: httpUrl, title: z.string().min(1).max(200).optional() });
+
 const LoggingConfig = z.strictObject({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -352,10 +378,13 @@ export const ThreadlineConfigSchema = z.strictObject({
   queue: QueueConfig.default(QueueConfig.parse({})),
   logging: LoggingConfig.default(LoggingConfig.parse({})),
   security: SecurityConfig.default(SecurityConfig.parse({})),
-  platforms: PlatformsConfig.default({}),
+  platforms: PlatformsConfig.default(PlatformsConfig.parse({})),
   inbound: InboundConfig.default(InboundConfig.parse({})),
   notifications: NotificationsConfig.default(NotificationsConfig.parse({})),
   integrations: IntegrationsConfig.default({}),
+  rbac: RbacConfig.default(RbacConfig.parse({})),
+  /** Named runbook links for `/ops runbook <name>` (step 5 adds synced sources). */
+  runbooks: z.record(z.string().regex(/^[\w.-]{1,100}$/, 'runbook names use letters, digits, _ . -'), RunbookLink).default({}),
 });
 
 export type ThreadlineConfig = z.infer<typeof ThreadlineConfigSchema>;

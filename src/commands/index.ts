@@ -1,0 +1,37 @@
+import type { AnyCommand } from './define.js';
+import { help } from './help.js';
+import { ack, escalate, resolve } from './incident-actions.js';
+import { integrations } from './integrations.js';
+import { incident, page } from './page.js';
+import { runbook } from './runbook.js';
+import { status } from './status.js';
+import { ticketClose, ticketComment, ticketCreate } from './ticket.js';
+import { waiverApprove, waiverReject, waiverRequest } from './waiver.js';
+
+/** Every command, in help order: the single source for routing, help and the platform manifests. */
+export const COMMANDS = [
+  help,
+  page,
+  incident,
+  ack,
+  resolve,
+  escalate,
+  ticketCreate,
+  ticketComment,
+  ticketClose,
+  waiverRequest,
+  waiverApprove,
+  waiverReject,
+  status,
+  runbook,
+  integrations,
+] as unknown as readonly AnyCommand[];
+
+/** Buttons on cards run the same commands, so permissions and effects are defined once. */
+export const BUTTON_COMMANDS: Readonly<Record<string, { command: string; argument: string }>> = {
+  'incident.ack': { command: 'ack', argument: 'id' },
+  'incident.resolve': { command: 'resolve', argument: 'id' },
+  'incident.escalate': { command: 'escalate', argument: 'id' },
+  'waiver.approve': { command: 'waiver approve', argument: 'id' },
+  'waiver.reject': { command: 'waiver reject', argument: 'id' },
+};

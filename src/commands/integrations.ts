@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { resultCard } from '../cards/result.js';
+import { NOT_YET_DELIVERED } from '../connectors/registry.js';
+import { defineCommand } from './define.js';
+
+export const integrations = defineCommand({
+  name: 'integrations',
+  summary: 'show each enabled integration and its health',
+  usage: 'integrations',
+  positionals: [],
+  args: z.object({}),
+  role: 'viewer',
+  mode: 'immediate',
+  async run(_args, { services }) {
+    const connectors = services.connectors.all();
+    const checks = await Promise.all(connectors.map(async (c) => ({ key: c.key, health: await c.check() })));
+    const unhealthy = checks.filter((c) => !c.health.ok).length;
+    return {
+      card: resultCard(
+        connectors.length === 0 ? 'No integrations are enabled' : `${connectors.length} integration(s), ${unhealthy} unhealthy`,
+        `Ticketing and paging integrations (${NOT_YET_DELIVERED.join(', ')}) are configured but not yet delivered by this version.`,
+        unhealthy > 0 ? 'warning' : 'success',
+        checks.map((c) => ({ label: c.key, value: `${c.health.ok ? '✅' : '❌'} ${c.health.detail}` })),
+      ),
+      visibility: 'ephemeral',
+    };
+  },
+});

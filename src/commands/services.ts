@@ -1,0 +1,32 @@
+import type { ConnectorRegistry } from '../connectors/registry.js';
+import type { EventPayload } from '../events/payload.js';
+import type { IncidentStore } from '../workflows/incidents.js';
+import type { WaiverStore } from '../workflows/waivers.js';
+import type { AnyCommand } from './define.js';
+
+export interface QueueHealth {
+  queue: string;
+  waiting: number;
+  active: number;
+  delayed: number;
+  failed: number;
+}
+
+export interface RunbookLink {
+  url: string;
+  title?: string;
+}
+
+/** What command handlers may use. Everything behind it is real: Redis stores, the event pipeline. */
+export interface CommandServices {
+  incidents: IncidentStore;
+  waivers: WaiverStore;
+  /** Sends an event through the pipeline (routing, rate limits, webhooks …); returns its id. */
+  emit(payload: EventPayload): Promise<string>;
+  connectors: ConnectorRegistry;
+  queueHealth(): Promise<QueueHealth[]>;
+  runbooks: Readonly<Record<string, RunbookLink>>;
+  commands(): readonly AnyCommand[];
+  /** The slash command's name without the slash, e.g. `ops`. */
+  commandName: string;
+}

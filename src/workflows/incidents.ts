@@ -1,0 +1,133 @@
+import type { Redis } from 'ioredis';
+import { NotFoundError, UserFacingError } from '../core/errors.js';
+
+export type IncidentStatus = 'triggered' | 'acknowledged' | 'resolved';
+export type IncidentSeverity = 'critical' | 'error' | 'warning' | 'info';
+
+export interface IncidentHistoryEntry {
+  at: string;
+  by: string;
+  action: 'triggered' | 'acknowledged' | 'resolved' | 'escalated';
+  note?: string;
+}
+
+export interface Incident {
+  id: string;
+  title: string;
+  service?: string;
+  severity: IncidentSeverity;
+  status: IncidentStatus;
+  createdAt: string;
+  createdBy: string;
+  history: IncidentHistoryEntry[];
+}
+
+/*
+ * Applies one transition atomically. ARGV: allowed current statuses (comma list), new status
+ * (or '' to keep), history entry JSON. Returns {code, incident}: 1 applied, 0 refused, -1 missing.
+ */
+const TRANSITION = `
+local raw = redis.call('GET', KEYS[1])
+if not raw then return {-1, ''} end
+local incident = cjson.decode(raw)
+local allowed = false
+for status in string.gmatch(ARGV[1], '[^,]+') do
+  if incident.status == status then allowed = true end
+end
+if not allowed then return {0, raw} end
+if ARGV[2] ~= '' then incident.status = ARGV[2] end
+table.insert(incident.history, cjson.decode(ARGV[3]))
+local encoded = cjson.encode(incident)
+redis.call('SET', KEYS[1], encoded, 'KEEPTTL')
+return {1, encoded}
+`;
+
+const RETENTION_SECONDS = 90 * 86_400;
+
+/** Incidents live in Redis so any process can act on them; ids are short and human (INC-42). */
+export class IncidentStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  /** Creates once per idempotency key: a retried job gets the incident the first try made. */
+  async create(input: { title: string; service?: string; severity: IncidentSeverity; by: string }, idempotencyKey: string): Promise<{ incident: Incident; created: boolean }> {
+    const idemKey = `${this.prefix}:idem:incident:${idempotencyKey}`;
+    const existing = await this.redis.get(idemKey);
+    if (existing) return { incident: await this.get(existing), created: false };
+    const id = `INC-${await this.redis.incr(`${this.prefix}:incident:seq`)}`;
+    const now = new Date().toISOString();
+    const incident: Incident = {
+      id,
+      title: input.title,
+      service: input.service,
+      severity: input.severity,
+      status: 'triggered',
+      createdAt: now,
+      createdBy: input.by,
+      history: [{ at: now, by: input.by, action: 'triggered' }],
+    };
+    const claimed = await this.redis.set(idemKey, id, 'EX', 86_400, 'NX');
+    if (claimed !== 'OK') return { incident: await this.get((await this.redis.get(idemKey))!), created: false };
+    await this.redis.set(this.key(id), JSON.stringify(incident), 'EX', RETENTION_SECONDS);
+    return { incident, created: true };
+  }
+
+  async get(id: string): Promise<Incident> {
+    const raw = await this.redis.get(this.key(normaliseId(id)));
+    if (!raw) throw new NotFoundError(`no incident ${id}`);
+    return JSON.parse(raw) as Incident;
+  }
+
+  async find(id: string): Promise<Incident | undefined> {
+    const raw = await this.redis.get(this.key(normaliseId(id)));
+    return raw ? (JSON.parse(raw) as Incident) : undefined;
+  }
+
+  acknowledge(id: string, by: string): Promise<Transition> {
+    return this.transition(id, ['triggered'], 'acknowledged', { by, action: 'acknowledged' });
+  }
+
+  resolve(id: string, by: string): Promise<Transition> {
+    return this.transition(id, ['triggered', 'acknowledged'], 'resolved', { by, action: 'resolved' });
+  }
+
+  escalate(id: string, by: string, note?: string): Promise<Transition> {
+    return this.transition(id, ['triggered', 'acknowledged'], '', { by, action: 'escalated', note });
+  }
+
+  private async transition(id: string, from: IncidentStatus[], to: IncidentStatus | '', entry: Omit<IncidentHistoryEntry, 'at'>): Promise<Transition> {
+    const [code, raw] = (await this.redis.eval(
+      TRANSITION,
+      1,
+      this.key(normaliseId(id)),
+      from.join(','),
+      to,
+      JSON.stringify({ at: new Date().toISOString(), ...entry }),
+    )) as [number, string];
+    if (code === -1) throw new UserFacingError(`There is no incident ${id}. Check the id with /ops status.`);
+    return { applied: code === 1, incident: JSON.parse(raw) as Incident };
+  }
+
+  private key(id: string): string {
+    return `${this.prefix}:incident:${id}`;
+  }
+}
+
+export interface Transition {
+  /** False when the incident was already past this state (a double click, a second responder). */
+  applied: boolean;
+  incident: Incident;
+}
+
+/** Accepts `INC-42`, `inc-42` and `42`. */
+export function normaliseId(id: string): string {
+  const trimmed = id.trim();
+  if (/^\d+$/.test(trimmed)) return `INC-${trimmed}`;
+  return trimmed.toUpperCase();
+}
+
+export function lastEntry(incident: Incident, action: IncidentHistoryEntry['action']): IncidentHistoryEntry | undefined {
+  return [...incident.history].reverse().find((h) => h.action === action);
+}
