@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
+import { ChatRuntime } from './chat/runtime.js';
 import type { LoadedConfig } from './config/load.js';
 import { ConnectorRegistry } from './connectors/registry.js';
 import { EventIngestor } from './events/ingest.js';
@@ -10,6 +11,7 @@ import { HttpClient } from './net/http-client.js';
 import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { Redactor } from './observability/redact.js';
+import { createPlatformModules } from './platforms/index.js';
 import { EVENTS_QUEUE } from './queue/jobs.js';
 import { QueueSet } from './queue/queues.js';
 import { producerConnection, waitUntilReady, workerConnection } from './queue/redis.js';
@@ -31,6 +33,8 @@ export interface RunningApp {
   readonly server: FastifyInstance;
   readonly metrics: Metrics;
   readonly queues: QueueSet;
+  /** Present when a chat platform is enabled. */
+  readonly chat?: ChatRuntime;
   close(): Promise<void>;
 }
 
@@ -77,6 +81,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
     pool.start();
   }
 
+  let chat: ChatRuntime | undefined;
   const server = createHttpServer({
     bodyLimit: config.server.body_limit_bytes,
     logger,
@@ -85,7 +90,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
       readiness: async () => {
         const checks: Record<string, string> = {};
         checks.redis = await ping(producer);
-        if (pool) checks.workers = pool.running ? 'ok' : 'not running';
+        if (pool) checks.workers = pool.running && (chat?.workerRunning ?? true) ? 'ok' : 'not running';
         return { ready: Object.values(checks).every((c) => c === 'ok'), checks };
       },
       beforeScrape: async () => {
@@ -102,8 +107,8 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
     },
   });
 
+  const ingestor = new EventIngestor(queues, config.queue.dedup_window_hours * 3_600_000, metrics);
   if (role !== 'worker' && config.inbound.events.enabled) {
-    const ingestor = new EventIngestor(queues, config.queue.dedup_window_hours * 3_600_000, metrics);
     registerEventsRoute(server, {
       ingestor,
       secrets: () => config.inbound.events.secret ?? [],
@@ -112,12 +117,37 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
     });
   }
 
+  const platformDeps = { config, logger, http, redis: producer, prefix, metrics };
+  const modules = createPlatformModules(platformDeps);
+  if (modules.length > 0) {
+    chat = new ChatRuntime({
+      ...platformDeps,
+      modules,
+      connectors: registry,
+      ingestor,
+      queues,
+      queueConnection: workerRedis ?? producer,
+      redact: (text) => redactor.text(text),
+    });
+    if (role !== 'worker') await chat.startIngress(server);
+    if (role !== 'ingress') {
+      chat.startWorker({
+        concurrency: config.queue.concurrency,
+        lockDurationMs: config.queue.lock_duration_ms,
+        stalledIntervalMs: config.queue.stalled_interval_ms,
+      });
+    }
+  }
+
   const host = options.host ?? config.server.host;
   await server.listen({ port: options.port ?? config.server.port, host });
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? config.server.port);
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
-  logger.info({ role, url, destinations: registry.keys() }, 'threadline started');
+  logger.info(
+    { role, url, destinations: registry.keys(), platforms: chat?.platforms.names() ?? [] },
+    'threadline started',
+  );
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -125,6 +155,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
       logger.info('shutting down: no new requests, finishing in-flight jobs');
       await server.close();
       await pool?.close(config.server.shutdown_timeout_ms);
+      await chat?.close();
       await queues.close();
       await workerQueues?.close();
       await Promise.allSettled([producer.quit(), workerRedis?.quit()]);
@@ -135,7 +166,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
     return closing;
   };
 
-  return { url, port, server, metrics, queues, close };
+  return { url, port, server, metrics, queues, chat, close };
 }
 
 async function ping(redis: Redis): Promise<string> {

@@ -23,7 +23,14 @@ export class AuditLog {
     const fields = Object.entries({ at: new Date().toISOString(), ...entry }).flatMap(([k, v]) =>
       v === undefined ? [] : [k, String(v)],
     );
-    return (await this.redis.xadd(`${this.prefix}:audit`, 'MAXLEN', '~', '1000000', '*', ...fields)) as string;
+    return (await this.redis.xadd(
+      `${this.prefix}:audit`,
+      'MAXLEN',
+      '~',
+      '1000000',
+      '*',
+      ...fields,
+    )) as string;
   }
 
   async recent(count = 100): Promise<Array<AuditRecord & { id: string; at: string }>> {

@@ -11,7 +11,15 @@ export function approvalCard(waiver: Waiver): Card {
       { label: 'Spec', value: waiver.specId, inline: true },
       { label: 'Status', value: waiver.status, inline: true },
       { label: 'Requested by', value: `${waiver.requestedBy} at ${waiver.requestedAt}`, inline: false },
-      ...(decided ? [{ label: waiver.status === 'approved' ? 'Approved by' : 'Rejected by', value: `${waiver.decidedBy} at ${waiver.decidedAt}`, inline: false }] : []),
+      ...(decided
+        ? [
+            {
+              label: waiver.status === 'approved' ? 'Approved by' : 'Rejected by',
+              value: `${waiver.decidedBy} at ${waiver.decidedAt}`,
+              inline: false,
+            },
+          ]
+        : []),
     ],
     links: [],
     actions: decided

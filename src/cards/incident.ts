@@ -26,7 +26,9 @@ export function incidentCard(incident: Incident): Card {
     ...(incident.service ? [{ label: 'Service', value: incident.service, inline: true }] : []),
     { label: 'Opened by', value: `${incident.createdBy} at ${incident.createdAt}`, inline: false },
     ...(acked ? [{ label: 'Acknowledged by', value: `${acked.by} at ${acked.at}`, inline: false }] : []),
-    ...(escalated ? [{ label: 'Escalated by', value: `${escalated.by} at ${escalated.at}`, inline: false }] : []),
+    ...(escalated
+      ? [{ label: 'Escalated by', value: `${escalated.by} at ${escalated.at}`, inline: false }]
+      : []),
     ...(resolved ? [{ label: 'Resolved by', value: `${resolved.by} at ${resolved.at}`, inline: false }] : []),
   ];
   const open = incident.status !== 'resolved';
@@ -37,13 +39,20 @@ export function incidentCard(incident: Incident): Card {
     links: [],
     actions: open
       ? [
-          ...(incident.status === 'triggered' ? [{ id: 'incident.ack', label: 'Acknowledge', style: 'primary' as const, value: incident.id }] : []),
+          ...(incident.status === 'triggered'
+            ? [{ id: 'incident.ack', label: 'Acknowledge', style: 'primary' as const, value: incident.id }]
+            : []),
           {
             id: 'incident.resolve',
             label: 'Resolve',
             style: 'default' as const,
             value: incident.id,
-            confirm: { title: `Resolve ${incident.id}?`, text: 'This closes the incident for everyone.', confirm: 'Resolve', deny: 'Cancel' },
+            confirm: {
+              title: `Resolve ${incident.id}?`,
+              text: 'This closes the incident for everyone.',
+              confirm: 'Resolve',
+              deny: 'Cancel',
+            },
           },
           { id: 'incident.escalate', label: 'Escalate', style: 'danger' as const, value: incident.id },
         ]

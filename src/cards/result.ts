@@ -1,13 +1,25 @@
 import type { Card, CardSeverity } from '../core/card.js';
 
 /** A short answer to a command: what happened, in one card. */
-export function resultCard(title: string, text?: string, severity: CardSeverity = 'info', fields: Card['fields'] = []): Card {
+export function resultCard(
+  title: string,
+  text?: string,
+  severity: CardSeverity = 'info',
+  fields: Card['fields'] = [],
+): Card {
   return { title, text, severity, fields, links: [], actions: [] };
 }
 
 /** What went wrong and what to do next; never a stack trace. */
 export function errorCard(message: string, hint?: string): Card {
-  return { title: '⚠️ That did not work', text: hint ? `${message}\n${hint}` : message, severity: 'failure', fields: [], links: [], actions: [] };
+  return {
+    title: '⚠️ That did not work',
+    text: hint ? `${message}\n${hint}` : message,
+    severity: 'failure',
+    fields: [],
+    links: [],
+    actions: [],
+  };
 }
 
 export function pendingCard(text: string): Card {

@@ -46,7 +46,9 @@ export interface CommandDefinition<A = Record<string, unknown>> {
 }
 
 // Definitions are stored side by side in one list, so their argument types are erased there.
-export type AnyCommand = CommandDefinition<never> & { run(args: never, context: CommandContext): Promise<CommandResult> };
+export type AnyCommand = CommandDefinition<never> & {
+  run(args: never, context: CommandContext): Promise<CommandResult>;
+};
 
 export function defineCommand<A>(definition: CommandDefinition<A>): CommandDefinition<A> {
   return definition;

@@ -16,7 +16,11 @@ const EVENTS: Record<Change, EventName> = {
 };
 const EMOJI: Record<Change, string> = { acknowledged: '👀', resolved: '✅', escalated: '⏫' };
 
-async function change(id: string, kind: Change, { invoker, services }: CommandContext): Promise<CommandResult> {
+async function change(
+  id: string,
+  kind: Change,
+  { invoker, services }: CommandContext,
+): Promise<CommandResult> {
   const by = userKey(invoker);
   const transition =
     kind === 'acknowledged'
@@ -26,10 +30,14 @@ async function change(id: string, kind: Change, { invoker, services }: CommandCo
         : await services.incidents.escalate(id, by);
   const { incident } = transition;
   if (!transition.applied) {
-    const earlier = lastEntry(incident, kind === 'escalated' ? 'resolved' : kind) ?? lastEntry(incident, 'resolved');
+    const earlier =
+      lastEntry(incident, kind === 'escalated' ? 'resolved' : kind) ?? lastEntry(incident, 'resolved');
     return {
       visibility: 'ephemeral',
-      card: resultCard(`${incident.id} is already ${incident.status}`, earlier ? `${earlier.action} by ${earlier.by} at ${earlier.at}` : undefined),
+      card: resultCard(
+        `${incident.id} is already ${incident.status}`,
+        earlier ? `${earlier.action} by ${earlier.by} at ${earlier.at}` : undefined,
+      ),
     };
   }
   const step = kind === 'escalated' ? `escalated.${incident.history.length}` : kind;
@@ -38,7 +46,11 @@ async function change(id: string, kind: Change, { invoker, services }: CommandCo
     visibility: 'subject',
     subject: incident.id,
     parent: incidentCard(incident),
-    card: resultCard(`${EMOJI[kind]} ${incident.id} ${kind} by ${by}`, undefined, kind === 'resolved' ? 'success' : 'info'),
+    card: resultCard(
+      `${EMOJI[kind]} ${incident.id} ${kind} by ${by}`,
+      undefined,
+      kind === 'resolved' ? 'success' : 'info',
+    ),
   };
 }
 

@@ -17,7 +17,9 @@ export const integrations = defineCommand({
     const unhealthy = checks.filter((c) => !c.health.ok).length;
     return {
       card: resultCard(
-        connectors.length === 0 ? 'No integrations are enabled' : `${connectors.length} integration(s), ${unhealthy} unhealthy`,
+        connectors.length === 0
+          ? 'No integrations are enabled'
+          : `${connectors.length} integration(s), ${unhealthy} unhealthy`,
         `Ticketing and paging integrations (${NOT_YET_DELIVERED.join(', ')}) are configured but not yet delivered by this version.`,
         unhealthy > 0 ? 'warning' : 'success',
         checks.map((c) => ({ label: c.key, value: `${c.health.ok ? '✅' : '❌'} ${c.health.detail}` })),

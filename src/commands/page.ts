@@ -20,7 +20,9 @@ async function openIncident(
     parent: incidentCard(incident),
     card: resultCard(
       `🚨 ${incident.id} opened${incident.service ? ` for ${incident.service}` : ''}`,
-      destinations.length ? `Sent to ${destinations.join(', ')}.` : 'No integration is routed incident_triggered yet.',
+      destinations.length
+        ? `Sent to ${destinations.join(', ')}.`
+        : 'No integration is routed incident_triggered yet.',
       'failure',
     ),
   };
@@ -40,7 +42,8 @@ export const page = defineCommand({
   role: 'responder',
   mode: 'queued',
   pending: ({ service }) => `Paging ${service}…`,
-  run: ({ service, summary, severity }, context) => openIncident({ title: summary, service, severity }, context),
+  run: ({ service, summary, severity }, context) =>
+    openIncident({ title: summary, service, severity }, context),
 });
 
 export const incident = defineCommand({

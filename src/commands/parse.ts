@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { formatPath } from '../config/interpolate.js';
-import { UserFacingError } from '../core/errors.js';
+import type { UserFacingError } from '../core/errors.js';
 import type { AnyCommand } from './define.js';
 import { splitFlags, tokenize } from './tokenize.js';
 
@@ -22,7 +22,11 @@ export function resolveCommand(text: string, commands: readonly AnyCommand[]): R
   const two = tokens.slice(0, 2).join(' ').toLowerCase();
   const one = tokens[0]!.toLowerCase();
   const command = commands.find((c) => c.name === two) ?? commands.find((c) => c.name === one);
-  if (!command) return { kind: 'unknown', word: tokens.slice(0, commands.some((c) => c.name.startsWith(`${one} `)) ? 2 : 1).join(' ') };
+  if (!command)
+    return {
+      kind: 'unknown',
+      word: tokens.slice(0, commands.some((c) => c.name.startsWith(`${one} `)) ? 2 : 1).join(' '),
+    };
   const words = tokens.slice(command.name.split(' ').length);
   const built = buildArgs(command, words);
   if (typeof built === 'string') return { kind: 'usage', command, problem: built };
@@ -50,7 +54,10 @@ export function buildArgs(command: AnyCommand, words: readonly string[]): Record
   return validate(command.args, input);
 }
 
-export function validate(schema: z.ZodObject, input: Record<string, unknown>): Record<string, unknown> | string {
+export function validate(
+  schema: z.ZodObject,
+  input: Record<string, unknown>,
+): Record<string, unknown> | string {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data as Record<string, unknown>;
   const issue = parsed.error.issues[0]!;

@@ -24,7 +24,10 @@ export const ticketCreate = defineCommand({
   args: z.object({
     title: z.string().min(3).max(255),
     system: z.enum(SYSTEMS).optional(),
-    spec: z.string().regex(/^[\w.-]{1,100}$/, 'must be a spec id like FEAT-0001').optional(),
+    spec: z
+      .string()
+      .regex(/^[\w.-]{1,100}$/, 'must be a spec id like FEAT-0001')
+      .optional(),
   }),
   role: 'responder',
   mode: 'queued',

@@ -11,7 +11,13 @@ function waiverEvent(waiver: Waiver, event: 'waiver_requested' | 'waiver_approve
     event,
     timestamp: new Date().toISOString(),
     spec: { id: waiver.specId },
-    waiver: { id: waiver.id, reason: waiver.reason, status: waiver.status, requested_by: waiver.requestedBy, decided_by: waiver.decidedBy },
+    waiver: {
+      id: waiver.id,
+      reason: waiver.reason,
+      status: waiver.status,
+      requested_by: waiver.requestedBy,
+      decided_by: waiver.decidedBy,
+    },
   } as const;
 }
 
@@ -35,22 +41,39 @@ export const waiverRequest = defineCommand({
       visibility: 'subject',
       subject: waiver.id,
       parent: approvalCard(waiver),
-      card: resultCard(`📋 ${waiver.id} requested for ${specId}`, 'An approver can press Approve or Reject on the card.'),
+      card: resultCard(
+        `📋 ${waiver.id} requested for ${specId}`,
+        'An approver can press Approve or Reject on the card.',
+      ),
     };
   },
 });
 
-async function decide(id: string, decision: 'approved' | 'rejected', { invoker, services }: CommandContext): Promise<CommandResult> {
+async function decide(
+  id: string,
+  decision: 'approved' | 'rejected',
+  { invoker, services }: CommandContext,
+): Promise<CommandResult> {
   const { applied, waiver } = await services.waivers.decide(id, decision, userKey(invoker));
   if (!applied) {
-    return { visibility: 'ephemeral', card: resultCard(`${waiver.id} was already ${waiver.status}`, `by ${waiver.decidedBy} at ${waiver.decidedAt}`) };
+    return {
+      visibility: 'ephemeral',
+      card: resultCard(
+        `${waiver.id} was already ${waiver.status}`,
+        `by ${waiver.decidedBy} at ${waiver.decidedAt}`,
+      ),
+    };
   }
   await services.emit(waiverEvent(waiver, decision === 'approved' ? 'waiver_approved' : 'waiver_rejected'));
   return {
     visibility: 'subject',
     subject: waiver.id,
     parent: approvalCard(waiver),
-    card: resultCard(`${decision === 'approved' ? '✅' : '🚫'} ${waiver.id} ${decision} by ${waiver.decidedBy}`, undefined, decision === 'approved' ? 'success' : 'failure'),
+    card: resultCard(
+      `${decision === 'approved' ? '✅' : '🚫'} ${waiver.id} ${decision} by ${waiver.decidedBy}`,
+      undefined,
+      decision === 'approved' ? 'success' : 'failure',
+    ),
   };
 }
 

@@ -80,14 +80,32 @@ export function requiredWhenEnabled(config: ThreadlineConfig): ConfigProblem[] {
   }
   const p = config.platforms;
   if (p.slack?.enabled) {
-    if (p.slack.socket_mode) need(Boolean(p.slack.app_token), 'platforms.slack.app_token', 'Socket Mode needs an app-level token (xapp-…)');
-    else need(Boolean(p.slack.signing_secret), 'platforms.slack.signing_secret', 'from the Slack app\'s Basic Information page');
+    if (p.slack.socket_mode)
+      need(
+        Boolean(p.slack.app_token),
+        'platforms.slack.app_token',
+        'Socket Mode needs an app-level token (xapp-…)',
+      );
+    else
+      need(
+        Boolean(p.slack.signing_secret),
+        'platforms.slack.signing_secret',
+        "from the Slack app's Basic Information page",
+      );
     need(Boolean(p.slack.bot_token), 'platforms.slack.bot_token', 'the bot user OAuth token (xoxb-…)');
   }
   if (p.discord?.enabled) {
-    need(Boolean(p.discord.public_key), 'platforms.discord.public_key', 'from the Discord application\'s General Information page');
+    need(
+      Boolean(p.discord.public_key),
+      'platforms.discord.public_key',
+      "from the Discord application's General Information page",
+    );
     need(Boolean(p.discord.application_id), 'platforms.discord.application_id', 'the Discord application id');
-    need(Boolean(p.discord.bot_token), 'platforms.discord.bot_token', 'the bot token, for follow-ups and command registration');
+    need(
+      Boolean(p.discord.bot_token),
+      'platforms.discord.bot_token',
+      'the bot token, for follow-ups and command registration',
+    );
   }
   if (p.teams?.enabled && !p.teams.app_id && config.server.mode === 'production') {
     problems.push({

@@ -384,7 +384,9 @@ export const ThreadlineConfigSchema = z.strictObject({
   integrations: IntegrationsConfig.default({}),
   rbac: RbacConfig.default(RbacConfig.parse({})),
   /** Named runbook links for `/ops runbook <name>` (step 5 adds synced sources). */
-  runbooks: z.record(z.string().regex(/^[\w.-]{1,100}$/, 'runbook names use letters, digits, _ . -'), RunbookLink).default({}),
+  runbooks: z
+    .record(z.string().regex(/^[\w.-]{1,100}$/, 'runbook names use letters, digits, _ . -'), RunbookLink)
+    .default({}),
 });
 
 export type ThreadlineConfig = z.infer<typeof ThreadlineConfigSchema>;

@@ -128,7 +128,10 @@ export class WorkerPool {
       if (final && name.startsWith('deliveries.')) {
         this.options.metrics.deadLetters.inc({ integration: name.slice('deliveries.'.length) });
       } else if (name === EVENTS_QUEUE) {
-        logger.error({ err: error.message, job: job.id, final }, 'routing an event to its destinations failed');
+        logger.error(
+          { err: error.message, job: job.id, final },
+          'routing an event to its destinations failed',
+        );
       }
     });
     return worker;

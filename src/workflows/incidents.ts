@@ -52,7 +52,10 @@ export class IncidentStore {
   ) {}
 
   /** Creates once per idempotency key: a retried job gets the incident the first try made. */
-  async create(input: { title: string; service?: string; severity: IncidentSeverity; by: string }, idempotencyKey: string): Promise<{ incident: Incident; created: boolean }> {
+  async create(
+    input: { title: string; service?: string; severity: IncidentSeverity; by: string },
+    idempotencyKey: string,
+  ): Promise<{ incident: Incident; created: boolean }> {
     const idemKey = `${this.prefix}:idem:incident:${idempotencyKey}`;
     const existing = await this.redis.get(idemKey);
     if (existing) return { incident: await this.get(existing), created: false };
@@ -69,7 +72,8 @@ export class IncidentStore {
       history: [{ at: now, by: input.by, action: 'triggered' }],
     };
     const claimed = await this.redis.set(idemKey, id, 'EX', 86_400, 'NX');
-    if (claimed !== 'OK') return { incident: await this.get((await this.redis.get(idemKey))!), created: false };
+    if (claimed !== 'OK')
+      return { incident: await this.get((await this.redis.get(idemKey))!), created: false };
     await this.redis.set(this.key(id), JSON.stringify(incident), 'EX', RETENTION_SECONDS);
     return { incident, created: true };
   }
@@ -97,7 +101,12 @@ export class IncidentStore {
     return this.transition(id, ['triggered', 'acknowledged'], '', { by, action: 'escalated', note });
   }
 
-  private async transition(id: string, from: IncidentStatus[], to: IncidentStatus | '', entry: Omit<IncidentHistoryEntry, 'at'>): Promise<Transition> {
+  private async transition(
+    id: string,
+    from: IncidentStatus[],
+    to: IncidentStatus | '',
+    entry: Omit<IncidentHistoryEntry, 'at'>,
+  ): Promise<Transition> {
     const [code, raw] = (await this.redis.eval(
       TRANSITION,
       1,
@@ -128,6 +137,9 @@ export function normaliseId(id: string): string {
   return trimmed.toUpperCase();
 }
 
-export function lastEntry(incident: Incident, action: IncidentHistoryEntry['action']): IncidentHistoryEntry | undefined {
+export function lastEntry(
+  incident: Incident,
+  action: IncidentHistoryEntry['action'],
+): IncidentHistoryEntry | undefined {
   return [...incident.history].reverse().find((h) => h.action === action);
 }

@@ -43,13 +43,24 @@ export class WaiverStore {
     private readonly prefix: string,
   ) {}
 
-  async request(input: { specId: string; reason: string; by: string }, idempotencyKey: string): Promise<Waiver> {
+  async request(
+    input: { specId: string; reason: string; by: string },
+    idempotencyKey: string,
+  ): Promise<Waiver> {
     const idemKey = `${this.prefix}:idem:waiver:${idempotencyKey}`;
     const existing = await this.redis.get(idemKey);
     if (existing) return this.get(existing);
     const id = `WVR-${await this.redis.incr(`${this.prefix}:waiver:seq`)}`;
-    if ((await this.redis.set(idemKey, id, 'EX', 86_400, 'NX')) !== 'OK') return this.get((await this.redis.get(idemKey))!);
-    const waiver: Waiver = { id, specId: input.specId, reason: input.reason, status: 'pending', requestedBy: input.by, requestedAt: new Date().toISOString() };
+    if ((await this.redis.set(idemKey, id, 'EX', 86_400, 'NX')) !== 'OK')
+      return this.get((await this.redis.get(idemKey))!);
+    const waiver: Waiver = {
+      id,
+      specId: input.specId,
+      reason: input.reason,
+      status: 'pending',
+      requestedBy: input.by,
+      requestedAt: new Date().toISOString(),
+    };
     await this.redis.set(this.key(id), JSON.stringify(waiver), 'EX', 365 * 86_400);
     return waiver;
   }
@@ -60,10 +71,22 @@ export class WaiverStore {
     return JSON.parse(raw) as Waiver;
   }
 
-  async decide(id: string, decision: 'approved' | 'rejected', by: string): Promise<{ applied: boolean; waiver: Waiver }> {
-    const [code, raw] = (await this.redis.eval(DECIDE, 1, this.key(id.toUpperCase()), decision, by, new Date().toISOString())) as [number, string];
+  async decide(
+    id: string,
+    decision: 'approved' | 'rejected',
+    by: string,
+  ): Promise<{ applied: boolean; waiver: Waiver }> {
+    const [code, raw] = (await this.redis.eval(
+      DECIDE,
+      1,
+      this.key(id.toUpperCase()),
+      decision,
+      by,
+      new Date().toISOString(),
+    )) as [number, string];
     if (code === -1) throw new UserFacingError(`There is no waiver ${id}.`);
-    if (code === -2) throw new UserFacingError('You requested this waiver, so you cannot decide it. Ask another approver.');
+    if (code === -2)
+      throw new UserFacingError('You requested this waiver, so you cannot decide it. Ask another approver.');
     return { applied: code === 1, waiver: JSON.parse(raw) as Waiver };
   }
 

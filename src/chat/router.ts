@@ -1,0 +1,165 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { AuditLog } from '../audit/audit-log.js';
+import { errorCard, pendingCard } from '../cards/result.js';
+import type { AnyCommand, CommandContext } from '../commands/define.js';
+import { BUTTON_COMMANDS } from '../commands/index.js';
+import { resolveCommand, validate } from '../commands/parse.js';
+import type { CommandServices } from '../commands/services.js';
+import type { Card } from '../core/card.js';
+import { UserFacingError } from '../core/errors.js';
+import type { Logger } from '../observability/logger.js';
+import { type ActionJobData, actionJobId } from './jobs.js';
+import type { Rbac } from './rbac.js';
+import { type ActionRequest, type CommandRequest, type ReplyTo, userKey } from './types.js';
+
+/** The immediate answer a platform sends back inside its 3-second window. */
+export interface Acknowledgement {
+  card: Card;
+  /** `reply` cards may be shown to the whole conversation; `ephemeral` ones only to the user. */
+  visibility: 'ephemeral' | 'reply';
+  /** True when the request was a repeat of one already handled (nothing new was done). */
+  duplicate?: boolean;
+}
+
+export interface ChatRouterOptions {
+  commands: readonly AnyCommand[];
+  services: CommandServices;
+  rbac: Rbac;
+  actions: Queue<ActionJobData>;
+  redis: Redis;
+  prefix: string;
+  audit: AuditLog;
+  logger: Logger;
+}
+
+/**
+ * Turns neutral chat requests into work: immediate commands run here, queued ones become
+ * action jobs. Every request is checked for permission and deduplicated by its platform id.
+ */
+export class ChatRouter {
+  constructor(private readonly options: ChatRouterOptions) {}
+
+  async handleCommand(request: CommandRequest): Promise<Acknowledgement> {
+    if (await this.seenBefore(request.replyTo, request.id)) {
+      return {
+        card: pendingCard('Already received; working on it.'),
+        visibility: 'ephemeral',
+        duplicate: true,
+      };
+    }
+    const { commands, services } = this.options;
+    const resolution = resolveCommand(request.text, commands);
+    if (resolution.kind === 'unknown') {
+      const help = commands.find((c) => c.name === 'help')!;
+      const { card } = await help.run({} as never, this.context(request.replyTo, request.id));
+      return {
+        card: { ...card, title: `Unknown command "${resolution.word}"`, severity: 'warning' },
+        visibility: 'ephemeral',
+      };
+    }
+    if (resolution.kind === 'usage') {
+      return {
+        card: errorCard(
+          `/${services.commandName} ${resolution.command.name}: ${resolution.problem}`,
+          `Usage: /${services.commandName} ${resolution.command.usage}`,
+        ),
+        visibility: 'ephemeral',
+      };
+    }
+    return this.dispatch(resolution.command, resolution.args, request.replyTo, request.id);
+  }
+
+  /** A button press: the card's value is untrusted, so it is validated like typed arguments. */
+  async handleAction(request: ActionRequest): Promise<Acknowledgement> {
+    if (await this.seenBefore(request.replyTo, request.id)) {
+      return { card: pendingCard('Already received.'), visibility: 'ephemeral', duplicate: true };
+    }
+    const binding = BUTTON_COMMANDS[request.actionId];
+    const command = binding && this.options.commands.find((c) => c.name === binding.command);
+    if (!binding || !command) {
+      return {
+        card: errorCard(`This button (${request.actionId}) is not one Threadline knows.`),
+        visibility: 'ephemeral',
+      };
+    }
+    const args = validate(command.args, { [binding.argument]: request.value });
+    if (typeof args === 'string')
+      return { card: errorCard(`This button carries an invalid value: ${args}`), visibility: 'ephemeral' };
+    const replyTo: ReplyTo = {
+      ...request.replyTo,
+      thread: request.replyTo.thread ?? request.message?.thread ?? request.message?.id,
+    };
+    return this.dispatch(command, args, replyTo, request.id);
+  }
+
+  private async dispatch(
+    command: AnyCommand,
+    args: Record<string, unknown>,
+    replyTo: ReplyTo,
+    requestId: string,
+  ): Promise<Acknowledgement> {
+    const { rbac, services, audit, logger } = this.options;
+    const actor = userKey(replyTo.user);
+    if (!rbac.allows(replyTo.user, command.role)) {
+      await audit.record({
+        actor,
+        action: `command.${command.name}`,
+        target: `${replyTo.platform}:${replyTo.conversation}`,
+        outcome: 'refused',
+        detail: `needs role ${command.role}`,
+      });
+      logger.warn({ actor, command: command.name, role: command.role }, 'command refused: missing role');
+      return {
+        card: errorCard(
+          `You are not allowed to run /${services.commandName} ${command.name}.`,
+          `It needs the ${command.role} role; an admin can add you under rbac.roles.${command.role}.`,
+        ),
+        visibility: 'ephemeral',
+      };
+    }
+    const idempotencyKey = `${replyTo.platform}.${requestId}`;
+    if (command.mode === 'immediate') {
+      try {
+        const result = await command.run(args as never, this.context(replyTo, idempotencyKey));
+        return { card: result.card, visibility: result.visibility === 'ephemeral' ? 'ephemeral' : 'reply' };
+      } catch (error) {
+        if (error instanceof UserFacingError)
+          return { card: errorCard(error.message), visibility: 'ephemeral' };
+        throw error;
+      }
+    }
+    const data: ActionJobData = { command: command.name, args, replyTo, idempotencyKey };
+    await this.options.actions.add(command.name, data, {
+      jobId: actionJobId(idempotencyKey),
+      attempts: 4,
+      backoff: { type: 'exponential', delay: 1_000 },
+      removeOnComplete: { age: 3_600, count: 10_000 },
+      removeOnFail: { age: 30 * 86_400 },
+    });
+    await audit.record({
+      actor,
+      action: `command.${command.name}`,
+      target: `${replyTo.platform}:${replyTo.conversation}`,
+      outcome: 'ok',
+      detail: 'queued',
+      correlationId: idempotencyKey,
+    });
+    return {
+      card: pendingCard(
+        command.pending?.(args as never) ?? `Running /${services.commandName} ${command.name}…`,
+      ),
+      visibility: 'ephemeral',
+    };
+  }
+
+  context(replyTo: ReplyTo, idempotencyKey: string): CommandContext {
+    return { invoker: replyTo.user, replyTo, idempotencyKey, services: this.options.services };
+  }
+
+  /** Platforms redeliver (Slack retries, Discord and Teams replays): a request id acts once. */
+  private async seenBefore(replyTo: ReplyTo, requestId: string): Promise<boolean> {
+    const key = `${this.options.prefix}:chat:seen:${replyTo.platform}:${requestId}`;
+    return (await this.options.redis.set(key, '1', 'EX', 86_400, 'NX')) !== 'OK';
+  }
+}

@@ -1,0 +1,92 @@
+import type { Redis } from 'ioredis';
+import type { Card } from '../core/card.js';
+import type { PlatformRegistry } from './platform.js';
+import type { ConversationRef, MessageRef } from './types.js';
+
+const PENDING = 'pending';
+
+/**
+ * One thread per subject (incident id, spec id, ticket key) per conversation. The parent
+ * message is the subject's card, updated in place; everything else is a reply under it. The
+ * map lives in Redis, so it survives restarts and is shared by every process.
+ */
+export class SubjectThreads {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly platforms: PlatformRegistry,
+  ) {}
+
+  /**
+   * Posts `reply` into the subject's thread in this conversation, creating the thread with
+   * `parent` first if there is none; when there is one, `parent` replaces the card everywhere
+   * the subject is shown.
+   */
+  async post(
+    conversation: ConversationRef,
+    subject: string,
+    reply: Card,
+    parent?: Card,
+  ): Promise<MessageRef> {
+    const platform = this.platforms.require(conversation.platform);
+    const place: ConversationRef = { ...conversation, thread: undefined };
+    let root = await this.parentOf(place, subject);
+    if (!root && parent) root = await this.createParent(place, subject, parent);
+    else if (root && parent) await this.updateEverywhere(subject, parent);
+    return platform.post(root ? { ...place, thread: root.thread ?? root.id } : place, reply);
+  }
+
+  /** Replaces the subject's card on every platform and conversation that shows it. */
+  async updateEverywhere(subject: string, card: Card): Promise<number> {
+    const refs = await this.redis.smembers(this.copiesKey(subject));
+    await Promise.all(
+      refs.map((raw) => {
+        const ref = JSON.parse(raw) as MessageRef;
+        return this.platforms.get(ref.platform)?.update(ref, card);
+      }),
+    );
+    return refs.length;
+  }
+
+  async parentOf(place: ConversationRef, subject: string): Promise<MessageRef | undefined> {
+    const raw = await this.redis.get(this.parentKey(place, subject));
+    return raw && raw !== PENDING ? (JSON.parse(raw) as MessageRef) : undefined;
+  }
+
+  private async createParent(place: ConversationRef, subject: string, parent: Card): Promise<MessageRef> {
+    const key = this.parentKey(place, subject);
+    // Two workers may open the same subject at once: one posts the parent, the other waits for it.
+    const claimed = await this.redis.set(key, PENDING, 'PX', 15_000, 'NX');
+    if (claimed !== 'OK') {
+      for (let i = 0; i < 150; i++) {
+        const ref = await this.parentOf(place, subject);
+        if (ref) {
+          await this.updateEverywhere(subject, parent);
+          return ref;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    try {
+      const ref = await this.platforms.require(place.platform).post(place, parent);
+      await this.redis
+        .multi()
+        .set(key, JSON.stringify(ref), 'EX', 90 * 86_400)
+        .sadd(this.copiesKey(subject), JSON.stringify(ref))
+        .expire(this.copiesKey(subject), 90 * 86_400)
+        .exec();
+      return ref;
+    } catch (error) {
+      await this.redis.del(key);
+      throw error;
+    }
+  }
+
+  private parentKey(place: ConversationRef, subject: string): string {
+    return `${this.prefix}:thread:${place.platform}:${place.workspace}:${place.conversation}:${subject}`;
+  }
+
+  private copiesKey(subject: string): string {
+    return `${this.prefix}:subject:${subject}:cards`;
+  }
+}

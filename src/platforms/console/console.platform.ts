@@ -1,0 +1,39 @@
+import type { ChatPlatform } from '../../chat/platform.js';
+import type { ConversationRef, MessageRef, ReplyTo } from '../../chat/types.js';
+import type { Card } from '../../core/card.js';
+import { renderConsoleCard } from './render.js';
+
+/**
+ * The terminal as a chat platform: the CLI twin of Slack, Teams and Discord. Messages are
+ * numbered; updates reprint the card with its number, replies are indented under their thread.
+ */
+export class ConsolePlatform implements ChatPlatform {
+  readonly name = 'console' as const;
+  private sequence = 0;
+
+  constructor(private readonly write: (text: string) => void) {}
+
+  async post(target: ConversationRef, card: Card): Promise<MessageRef> {
+    const id = String(++this.sequence);
+    this.write(this.frame(`#${id}${target.thread ? ` ↳ in thread #${target.thread}` : ''}`, card));
+    return {
+      platform: 'console',
+      workspace: target.workspace,
+      conversation: target.conversation,
+      id,
+      thread: target.thread,
+    };
+  }
+
+  async update(message: MessageRef, card: Card): Promise<void> {
+    this.write(this.frame(`#${message.id} updated`, card));
+  }
+
+  async postEphemeral(_target: ReplyTo, card: Card): Promise<void> {
+    this.write(this.frame('only you', card));
+  }
+
+  private frame(label: string, card: Card): string {
+    return `[${label}]\n${renderConsoleCard(card)}\n`;
+  }
+}
