@@ -1,6 +1,12 @@
 import type { ReplyTo } from './types.js';
 
-export const ACTIONS_QUEUE = 'actions';
+/**
+ * Queued commands go to one queue per platform, so a worker only takes jobs whose results it
+ * can post. A console session has a queue of its own: only that terminal can print its results.
+ */
+export function actionsQueueName(platform: string, session?: string): string {
+  return session ? `actions.${platform}.${session}` : `actions.${platform}`;
+}
 
 /** A queued command: what to run, for whom, and where its result goes. */
 export interface ActionJobData {

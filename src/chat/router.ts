@@ -20,13 +20,16 @@ export interface Acknowledgement {
   visibility: 'ephemeral' | 'reply';
   /** True when the request was a repeat of one already handled (nothing new was done). */
   duplicate?: boolean;
+  /** For a queued command: the action job, so a caller (the console) can wait for it. */
+  job?: { queue: string; id: string };
 }
 
 export interface ChatRouterOptions {
   commands: readonly AnyCommand[];
   services: CommandServices;
   rbac: Rbac;
-  actions: Queue<ActionJobData>;
+  /** The action queue of the platform a request came from. */
+  actions: (replyTo: ReplyTo) => Queue<ActionJobData>;
   redis: Redis;
   prefix: string;
   audit: AuditLog;
@@ -130,8 +133,10 @@ export class ChatRouter {
       }
     }
     const data: ActionJobData = { command: command.name, args, replyTo, idempotencyKey };
-    await this.options.actions.add(command.name, data, {
-      jobId: actionJobId(idempotencyKey),
+    const queue = this.options.actions(replyTo);
+    const jobId = actionJobId(idempotencyKey);
+    await queue.add(command.name, data, {
+      jobId,
       attempts: 4,
       backoff: { type: 'exponential', delay: 1_000 },
       removeOnComplete: { age: 3_600, count: 10_000 },
@@ -150,6 +155,7 @@ export class ChatRouter {
         command.pending?.(args as never) ?? `Running /${services.commandName} ${command.name}…`,
       ),
       visibility: 'ephemeral',
+      job: { queue: queue.name, id: jobId },
     };
   }
 

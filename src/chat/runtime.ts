@@ -11,7 +11,7 @@ import type { QueueSet } from '../queue/queues.js';
 import { IncidentStore } from '../workflows/incidents.js';
 import { WaiverStore } from '../workflows/waivers.js';
 import { type ActionWorkerDependencies, processAction, reportFailure } from './action-worker.js';
-import { ACTIONS_QUEUE, type ActionJobData } from './jobs.js';
+import { type ActionJobData, actionsQueueName } from './jobs.js';
 import { PlatformRegistry } from './platform.js';
 import type { PlatformDependencies, PlatformModule } from './platform-module.js';
 import { Rbac } from './rbac.js';
@@ -26,6 +26,8 @@ export interface ChatRuntimeOptions extends PlatformDependencies {
   /** Connection used by the actions queue and worker (BullMQ needs maxRetriesPerRequest: null for workers). */
   queueConnection: Redis;
   redact: (text: string) => string;
+  /** Set for a console session: its actions go to a queue only this process works on. */
+  consoleSession?: string;
 }
 
 /** Everything chat needs in one process: command services, the router, threads and the action worker. */
@@ -35,15 +37,14 @@ export class ChatRuntime {
   readonly threads: SubjectThreads;
   readonly services: CommandServices;
   readonly audit: AuditLog;
-  readonly actions: Queue<ActionJobData>;
-  private worker?: Worker<ActionJobData, string>;
+  private readonly queuesByName = new Map<string, Queue<ActionJobData>>();
+  private readonly workers: Worker<ActionJobData, string>[] = [];
 
   constructor(private readonly options: ChatRuntimeOptions) {
     const { config, redis, prefix } = options;
     for (const module of options.modules) this.platforms.register(module.platform);
     this.audit = new AuditLog(redis, prefix);
     this.threads = new SubjectThreads(redis, prefix, this.platforms);
-    this.actions = new Queue<ActionJobData>(ACTIONS_QUEUE, { connection: options.queueConnection, prefix });
     const commands: readonly AnyCommand[] = COMMANDS;
     this.services = {
       incidents: new IncidentStore(redis, prefix),
@@ -59,7 +60,7 @@ export class ChatRuntime {
       commands,
       services: this.services,
       rbac: new Rbac(config.rbac.roles),
-      actions: this.actions,
+      actions: (replyTo) => this.actionsQueue(replyTo.platform),
       redis,
       prefix,
       audit: this.audit,
@@ -84,31 +85,51 @@ export class ChatRuntime {
     for (const module of this.options.modules) await module.start?.(this.router);
   }
 
-  /** Worker: runs queued commands and posts their results. */
+  actionsQueue(platform: string): Queue<ActionJobData> {
+    const name = actionsQueueName(platform, platform === 'console' ? this.options.consoleSession : undefined);
+    let queue = this.queuesByName.get(name);
+    if (!queue) {
+      queue = new Queue<ActionJobData>(name, {
+        connection: this.options.queueConnection,
+        prefix: this.options.prefix,
+      });
+      this.queuesByName.set(name, queue);
+    }
+    return queue;
+  }
+
+  /** Worker: runs queued commands of every enabled platform and posts their results. */
   startWorker(settings: { concurrency: number; lockDurationMs: number; stalledIntervalMs: number }): void {
     const deps = this.workerDependencies;
-    this.worker = new Worker<ActionJobData, string>(ACTIONS_QUEUE, (job) => processAction(job, deps), {
-      connection: this.options.queueConnection,
-      prefix: this.options.prefix,
-      concurrency: settings.concurrency,
-      lockDuration: settings.lockDurationMs,
-      stalledInterval: settings.stalledIntervalMs,
-      maxStalledCount: 3,
-    });
-    this.worker.on('error', (error) => this.options.logger.error({ err: error }, 'action worker error'));
-    this.worker.on('failed', (job, error) => {
-      if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) void reportFailure(job, error, deps);
-    });
+    for (const platform of this.platforms.names()) {
+      const worker = new Worker<ActionJobData, string>(
+        this.actionsQueue(platform).name,
+        (job) => processAction(job, deps),
+        {
+          connection: this.options.queueConnection,
+          prefix: this.options.prefix,
+          concurrency: settings.concurrency,
+          lockDuration: settings.lockDurationMs,
+          stalledInterval: settings.stalledIntervalMs,
+          maxStalledCount: 3,
+        },
+      );
+      worker.on('error', (error) => this.options.logger.error({ err: error }, 'action worker error'));
+      worker.on('failed', (job, error) => {
+        if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) void reportFailure(job, error, deps);
+      });
+      this.workers.push(worker);
+    }
   }
 
   get workerRunning(): boolean {
-    return this.worker?.isRunning() ?? true;
+    return this.workers.every((w) => w.isRunning());
   }
 
   async close(): Promise<void> {
-    await this.worker?.close();
+    await Promise.all(this.workers.map((w) => w.close()));
     for (const module of this.options.modules) await module.stop?.();
-    await this.actions.close();
+    await Promise.all([...this.queuesByName.values()].map((q) => q.close()));
   }
 }
 

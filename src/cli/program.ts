@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { UserFacingError } from '../core/errors.js';
+import { registerChat } from './commands/chat.js';
 import { registerDlq } from './commands/dlq.js';
 import { registerNotify } from './commands/notify.js';
 import { registerServe } from './commands/serve.js';
@@ -19,6 +20,7 @@ export function buildProgram(context: CliContext): Command {
   registerValidate(program, context);
   registerNotify(program, context);
   registerDlq(program, context);
+  registerChat(program, context);
   return program;
 }
 
