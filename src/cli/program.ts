@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { UserFacingError } from '../core/errors.js';
 import { registerChat } from './commands/chat.js';
 import { registerDlq } from './commands/dlq.js';
+import { registerManifests } from './commands/manifests.js';
 import { registerNotify } from './commands/notify.js';
 import { registerServe } from './commands/serve.js';
 import { registerValidate } from './commands/validate.js';
@@ -21,6 +22,7 @@ export function buildProgram(context: CliContext): Command {
   registerNotify(program, context);
   registerDlq(program, context);
   registerChat(program, context);
+  registerManifests(program, context);
   return program;
 }
 

@@ -300,6 +300,8 @@ const InboundConfig = z.strictObject({
 const ServerConfig = z.strictObject({
   /** production refuses settings that are only safe for local trials (e.g. Teams without an app id). */
   mode: z.enum(['production', 'development']).default('production'),
+  /** The address Slack, Teams and Discord reach this server at; used in generated manifests. */
+  public_url: httpUrl.optional(),
   host: z.string().min(1).default('0.0.0.0'),
   port: int(0, 65535).default(3000),
   body_limit_bytes: int(1024, 50 * 1024 * 1024).default(1024 * 1024),

@@ -1,0 +1,46 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { AnyCommand } from '../commands/define.js';
+import type { ThreadlineConfig } from '../config/schema.js';
+import { slackManifest } from './slack.js';
+import { teamsManifest, teamsPackage } from './teams.js';
+
+const DEFAULT_PUBLIC_URL = 'https://threadline.example.com';
+
+/** Every generated file, by path relative to the output folder. */
+export function generateManifests(
+  config: ThreadlineConfig,
+  commands: readonly AnyCommand[],
+): Map<string, string | Uint8Array> {
+  const publicUrl = config.server.public_url ?? DEFAULT_PUBLIC_URL;
+  const commandName = config.platforms.command;
+  const files = new Map<string, string | Uint8Array>();
+  const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+
+  files.set(
+    'slack/manifest.json',
+    json(
+      slackManifest({
+        commandName,
+        publicUrl,
+        socketMode: config.platforms.slack?.socket_mode ?? false,
+        commands,
+      }),
+    ),
+  );
+  const teams = teamsManifest({ commandName, publicUrl, appId: config.platforms.teams?.app_id, commands });
+  files.set('teams/manifest.json', json(teams));
+  files.set('teams/threadline-teams-app.zip', teamsPackage(teams));
+  return files;
+}
+
+export function writeManifests(outDir: string, files: Map<string, string | Uint8Array>): string[] {
+  const written: string[] = [];
+  for (const [path, content] of files) {
+    const target = join(outDir, path);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, content);
+    written.push(target);
+  }
+  return written;
+}
