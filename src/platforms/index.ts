@@ -1,4 +1,5 @@
 import type { PlatformDependencies, PlatformModule } from '../chat/platform-module.js';
+import { createDiscordModule } from './discord/index.js';
 
 /**
  * The platform modules enabled in the config. Each platform's factory builds its outbound
@@ -8,6 +9,6 @@ export function createPlatformModules(deps: PlatformDependencies): PlatformModul
   const modules: PlatformModule[] = [];
   const p = deps.config.platforms;
   // Each enabled platform adds its module here (slack, discord, teams).
-  void p;
+  if (p.discord?.enabled) modules.push(createDiscordModule(deps));
   return modules;
 }

@@ -1,0 +1,37 @@
+/**
+ * Discord's limits for what Threadline sends and registers. Embed limits live with the shared
+ * embed renderer (src/connectors/discord/render.ts); these are the interaction-side ones.
+ * Sources: discord.com/developers/docs (components reference, application commands, interactions).
+ */
+export const COMPONENT_LIMITS = {
+  /** Action rows per message. */
+  rows: 5,
+  /** Buttons per action row. */
+  buttonsPerRow: 5,
+  customId: 100,
+  buttonLabel: 80,
+} as const;
+
+export const COMMAND_LIMITS = {
+  name: 32,
+  description: 100,
+  /** Options per command, per subcommand group and per subcommand. */
+  options: 25,
+  choices: 25,
+  choiceName: 100,
+  stringLength: 6000,
+  /** name + description + every option's name, description and choices, per command. */
+  totalCharacters: 8000,
+} as const;
+
+/** Lowercase command and option names (Discord's CHAT_INPUT naming rule, restricted to ASCII here). */
+export const COMMAND_NAME = /^[-_a-z0-9]{1,32}$/;
+
+/** Discord wants the initial response within 3 s; we answer or defer before that. */
+export const INITIAL_RESPONSE_BUDGET_MS = 2_500;
+
+/** X-Signature-Timestamp older or newer than this is refused as a possible replay. */
+export const SIGNATURE_MAX_AGE_SECONDS = 5 * 60;
+
+/** Message flag EPHEMERAL (1 << 6). */
+export const EPHEMERAL = 64;

@@ -1,0 +1,390 @@
+import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { request } from 'undici';
+import { type DiscordMessageJson, messageProblem } from './discord-webhook.js';
+
+/**
+ * A loopback Discord REST API for the routes Threadline's Discord platform calls: channel
+ * messages (create, edit), threads from messages, DM channels, interaction follow-ups and
+ * @original edits, and the bulk overwrite of application commands. It keeps the state those
+ * routes change, answers with Discord's error bodies (10003 Unknown Channel, 50001 Missing
+ * Access, 160004 thread exists, 50035 Invalid Form Body …), checks the bot token, and can be
+ * scripted to answer anything (a 429 with retry_after) for the next matching request.
+ */
+
+export interface RecordedRequest {
+  method: string;
+  /** Path below the API root, e.g. `/channels/123/messages`. */
+  path: string;
+  headers: IncomingHttpHeaders;
+  raw: string;
+  json: unknown;
+  at: number;
+}
+
+export interface ScriptedReply {
+  status?: number;
+  headers?: Record<string, string>;
+  /** A string is sent as is; anything else as JSON. */
+  body?: unknown;
+}
+
+interface Script {
+  method?: string;
+  path?: RegExp;
+  reply: ScriptedReply;
+}
+
+export interface ButtonJson {
+  type: number;
+  style?: number;
+  label?: string;
+  custom_id?: string;
+  url?: string;
+}
+
+export interface ActionRowJson {
+  type: number;
+  components?: ButtonJson[];
+}
+
+export interface MessageBody extends DiscordMessageJson {
+  components?: ActionRowJson[];
+  flags?: number;
+}
+
+export interface StoredMessage extends MessageBody {
+  id: string;
+  channel_id: string;
+  edits: number;
+}
+
+export interface FollowUp {
+  token: string;
+  body: MessageBody;
+}
+
+export const API_VERSION_PATH = '/api/v10';
+
+export class FakeDiscordApi {
+  readonly requests: RecordedRequest[] = [];
+  /** channel id → messages in posting order. */
+  readonly channels = new Map<string, StoredMessage[]>();
+  /** thread id (= starter message id) → parent channel id. */
+  readonly threads = new Map<string, string>();
+  readonly followUps: FollowUp[] = [];
+  readonly originalEdits: FollowUp[] = [];
+  readonly dmChannels = new Map<string, string>();
+  commands: Array<Record<string, unknown> & { id: string; name: string }> = [];
+  private readonly denied = new Set<string>();
+  private readonly expiredTokens = new Set<string>();
+  private readonly scripts: Script[] = [];
+  private nextId = 1_300_000_000_000_000_000n;
+
+  private constructor(
+    private readonly server: Server,
+    readonly baseUrl: string,
+    readonly botToken: string,
+  ) {}
+
+  static async start(botToken = 'fake-discord-bot-token-0123456789'): Promise<FakeDiscordApi> {
+    let fake: FakeDiscordApi | undefined;
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        fake?.handle(req.method ?? 'GET', req.url ?? '/', req.headers, Buffer.concat(chunks).toString(), res);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    fake = new FakeDiscordApi(server, `http://127.0.0.1:${port}`, botToken);
+    return fake;
+  }
+
+  /** What goes into platforms.discord.api_url. */
+  get apiUrl(): string {
+    return `${this.baseUrl}${API_VERSION_PATH}`;
+  }
+
+  /** A snowflake-shaped id, unique in this fake. */
+  snowflake(): string {
+    return String(this.nextId++);
+  }
+
+  /** A text channel the bot can see and post in. */
+  addChannel(id = this.snowflake()): string {
+    if (!this.channels.has(id)) this.channels.set(id, []);
+    return id;
+  }
+
+  /** A channel that exists but the bot cannot see: 403 code 50001 Missing Access. */
+  denyChannel(id: string): void {
+    this.addChannel(id);
+    this.denied.add(id);
+  }
+
+  /** An interaction token older than 15 minutes: 404 code 10015 Unknown Webhook. */
+  expireToken(token: string): void {
+    this.expiredTokens.add(token);
+  }
+
+  /** The next request matching method and path gets this reply instead of the normal one. */
+  script(reply: ScriptedReply, match: { method?: string; path?: RegExp } = {}): void {
+    this.scripts.push({ ...match, reply });
+  }
+
+  messages(channel: string): StoredMessage[] {
+    return this.channels.get(channel) ?? [];
+  }
+
+  /** Requests carrying a message body (posts, edits, follow-ups), for checks on every one of them. */
+  messageRequests(): RecordedRequest[] {
+    return this.requests.filter(
+      (r) =>
+        (r.method === 'POST' || r.method === 'PATCH') &&
+        (/^\/channels\/\d+\/messages(\/\d+)?$/.test(r.path) || r.path.startsWith('/webhooks/')),
+    );
+  }
+
+  find(method: string, path: RegExp): RecordedRequest[] {
+    return this.requests.filter((r) => r.method === method && path.test(r.path));
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private handle(
+    method: string,
+    url: string,
+    headers: IncomingHttpHeaders,
+    raw: string,
+    res: ServerResponse,
+  ): void {
+    const full = new URL(url, this.baseUrl).pathname;
+    const path = full.startsWith(API_VERSION_PATH) ? full.slice(API_VERSION_PATH.length) : full;
+    let json: unknown;
+    try {
+      json = raw ? JSON.parse(raw) : undefined;
+    } catch {
+      json = undefined;
+    }
+    this.requests.push({ method, path, headers, raw, json, at: Date.now() });
+    const scripted = this.scripts.findIndex(
+      (s) => (!s.method || s.method === method) && (!s.path || s.path.test(path)),
+    );
+    let reply: ScriptedReply;
+    if (scripted !== -1) {
+      reply = this.scripts[scripted]!.reply;
+      this.scripts.splice(scripted, 1);
+    } else if (!full.startsWith(API_VERSION_PATH)) {
+      reply = error(404, 0, '404: Not Found');
+    } else {
+      reply = this.route(method, path, headers, json);
+    }
+    const body =
+      typeof reply.body === 'string'
+        ? reply.body
+        : reply.body === undefined
+          ? ''
+          : JSON.stringify(reply.body);
+    res.writeHead(reply.status ?? 200, {
+      ...(body ? { 'content-type': 'application/json' } : {}),
+      ...reply.headers,
+    });
+    res.end(body);
+  }
+
+  private route(method: string, path: string, headers: IncomingHttpHeaders, json: unknown): ScriptedReply {
+    // Interaction webhooks are authorised by their token, not the bot token.
+    let m = /^\/webhooks\/(\d+)\/([^/]+)(\/messages\/@original)?$/.exec(path);
+    if (m) {
+      const token = decodeURIComponent(m[2]!);
+      if (this.expiredTokens.has(token)) return error(404, 10015, 'Unknown Webhook');
+      const problem = bodyProblem(json);
+      if (problem) return invalidForm(problem);
+      if (m[3] && method === 'PATCH') {
+        this.originalEdits.push({ token, body: json as MessageBody });
+        return { status: 200, body: { id: this.snowflake(), ...(json as object) } };
+      }
+      if (!m[3] && method === 'POST') {
+        this.followUps.push({ token, body: json as MessageBody });
+        return { status: 200, body: { id: this.snowflake(), channel_id: '0', ...(json as object) } };
+      }
+      return error(405, 0, '405: Method Not Allowed');
+    }
+    if (headers.authorization !== `Bot ${this.botToken}`) return error(401, 0, '401: Unauthorized');
+
+    m = /^\/applications\/(\d+)\/(?:guilds\/\d+\/)?commands$/.exec(path);
+    if (m) {
+      if (method === 'GET') return { body: this.commands };
+      if (method !== 'PUT') return error(405, 0, '405: Method Not Allowed');
+      if (!Array.isArray(json)) return invalidForm('body must be an array of commands');
+      const appId = m[1]!;
+      // Bulk overwrite: commands keep their id when their name stays, like Discord does.
+      this.commands = json.map((command: Record<string, unknown>) => {
+        const name = String(command.name);
+        const id = this.commands.find((c) => c.name === name)?.id ?? this.snowflake();
+        return { ...command, id, name, application_id: appId, version: this.snowflake() };
+      });
+      return { body: this.commands };
+    }
+    if (path === '/users/@me/channels' && method === 'POST') {
+      const recipient = (json as { recipient_id?: string } | undefined)?.recipient_id;
+      if (!recipient) return invalidForm('recipient_id is required');
+      let channel = this.dmChannels.get(recipient);
+      if (!channel) {
+        channel = this.addChannel();
+        this.dmChannels.set(recipient, channel);
+      }
+      return { body: { id: channel, type: 1, recipients: [{ id: recipient }] } };
+    }
+    m = /^\/channels\/(\d+)\/messages\/(\d+)\/threads$/.exec(path);
+    if (m && method === 'POST') {
+      const [channel, message] = [m[1]!, m[2]!];
+      const access = this.access(channel);
+      if (access) return access;
+      if (!this.messages(channel).some((x) => x.id === message)) return error(404, 10008, 'Unknown Message');
+      if (this.threads.has(message))
+        return error(400, 160004, 'A thread has already been created for this message');
+      const name = (json as { name?: unknown } | undefined)?.name;
+      if (typeof name !== 'string' || name.length < 1 || name.length > 100)
+        return invalidForm('name must be 1-100 characters');
+      this.threads.set(message, channel);
+      this.channels.set(message, []);
+      return { status: 201, body: { id: message, type: 11, parent_id: channel, name } };
+    }
+    m = /^\/channels\/(\d+)\/messages$/.exec(path);
+    if (m && method === 'POST') {
+      const channel = m[1]!;
+      const access = this.access(channel);
+      if (access) return access;
+      const problem = bodyProblem(json);
+      if (problem) return invalidForm(problem);
+      const stored: StoredMessage = {
+        ...(json as MessageBody),
+        id: this.snowflake(),
+        channel_id: channel,
+        edits: 0,
+      };
+      this.channels.get(channel)!.push(stored);
+      return { body: stored };
+    }
+    m = /^\/channels\/(\d+)\/messages\/(\d+)$/.exec(path);
+    if (m && method === 'PATCH') {
+      const [channel, id] = [m[1]!, m[2]!];
+      const access = this.access(channel);
+      if (access) return access;
+      const stored = this.messages(channel).find((x) => x.id === id);
+      if (!stored) return error(404, 10008, 'Unknown Message');
+      const problem = bodyProblem(json);
+      if (problem) return invalidForm(problem);
+      Object.assign(stored, json as MessageBody, { edits: stored.edits + 1 });
+      return { body: stored };
+    }
+    return error(404, 0, '404: Not Found');
+  }
+
+  private access(channel: string): ScriptedReply | undefined {
+    if (this.denied.has(channel)) return error(403, 50001, 'Missing Access');
+    if (!this.channels.has(channel)) return error(404, 10003, 'Unknown Channel');
+    return undefined;
+  }
+}
+
+function error(status: number, code: number, message: string): ScriptedReply {
+  return { status, body: { message, code } };
+}
+
+function invalidForm(problem: string): ScriptedReply {
+  return { status: 400, body: { message: 'Invalid Form Body', code: 50035, errors: { detail: problem } } };
+}
+
+/** The message limits Discord enforces, components included. */
+export function bodyProblem(json: unknown): string | undefined {
+  if (json === null || typeof json !== 'object') return 'the body must be a JSON object';
+  const body = json as MessageBody;
+  if (!body.content && (body.embeds ?? []).length === 0 && (body.components ?? []).length === 0)
+    return 'Cannot send an empty message';
+  const problem = messageProblem({ ...body, content: body.content ?? 'x' });
+  if (problem) return problem;
+  const rows = body.components ?? [];
+  if (rows.length > 5) return 'more than 5 action rows';
+  const ids = new Set<string>();
+  for (const row of rows) {
+    if (row.type !== 1) return 'top-level components must be action rows';
+    const buttons = row.components ?? [];
+    if (buttons.length < 1 || buttons.length > 5) return 'an action row needs 1-5 buttons';
+    for (const b of buttons) {
+      if (b.type !== 2) return 'only buttons are expected';
+      if ((b.label?.length ?? 0) > 80) return 'button label over 80';
+      if (b.style === 5) continue;
+      if (![1, 2, 3, 4].includes(b.style ?? 0)) return 'invalid button style';
+      if (!b.custom_id || b.custom_id.length > 100) return 'custom_id must be 1-100 characters';
+      if (ids.has(b.custom_id)) return 'custom_id must be unique in a message';
+      ids.add(b.custom_id);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Discord's side of an interaction: the application's Ed25519 key pair (a fresh one per test),
+ * signing `timestamp + body` like Discord does, and sending the interaction to our endpoint.
+ */
+export class InteractionSender {
+  readonly publicKeyHex: string;
+  private readonly privateKey: KeyObject;
+
+  constructor(keys = generateKeyPairSync('ed25519')) {
+    this.privateKey = keys.privateKey;
+    const jwk = keys.publicKey.export({ format: 'jwk' });
+    this.publicKeyHex = Buffer.from(jwk.x!, 'base64url').toString('hex');
+  }
+
+  signature(body: string, timestamp: string): string {
+    return sign(null, Buffer.from(timestamp + body), this.privateKey).toString('hex');
+  }
+
+  async send(
+    url: string,
+    payload: unknown,
+    options: {
+      timestamp?: string;
+      signature?: string;
+      headers?: Record<string, string>;
+      omitSignature?: boolean;
+    } = {},
+  ): Promise<{ status: number; json: InteractionAnswer }> {
+    const body = JSON.stringify(payload);
+    const timestamp = options.timestamp ?? String(Math.floor(Date.now() / 1000));
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
+    if (!options.omitSignature) {
+      headers['x-signature-ed25519'] = options.signature ?? this.signature(body, timestamp);
+      headers['x-signature-timestamp'] = timestamp;
+    }
+    const response = await request(url, { method: 'POST', headers, body });
+    const text = await response.body.text();
+    return { status: response.statusCode, json: (text ? JSON.parse(text) : {}) as InteractionAnswer };
+  }
+}
+
+/** What our endpoint answers: an interaction callback (or an error body). */
+export interface InteractionAnswer {
+  type?: number;
+  data?: MessageBody;
+  error?: { code: string; message: string };
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: fixtures are free-form JSON that tests reshape
+export type Fixture = Record<string, any>;
+
+/** A documented interaction payload from test/fixtures/discord, as a fresh mutable copy. */
+export function interactionFixture(name: string): Fixture {
+  const url = new URL(`../fixtures/discord/${name}.json`, import.meta.url);
+  return JSON.parse(readFileSync(url, 'utf8')) as Fixture;
+}
