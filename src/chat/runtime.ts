@@ -1,7 +1,8 @@
-import { Queue, Worker } from 'bullmq';
+import { DelayedError, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { AuditLog } from '../audit/audit-log.js';
+import { isPermanent, RateLimitedError } from '../core/errors.js';
 import type { AnyCommand } from '../commands/define.js';
 import { COMMANDS } from '../commands/index.js';
 import type { CommandServices, QueueHealth } from '../commands/services.js';
@@ -104,7 +105,17 @@ export class ChatRuntime {
     for (const platform of this.platforms.names()) {
       const worker = new Worker<ActionJobData, string>(
         this.actionsQueue(platform).name,
-        (job) => processAction(job, deps),
+        (job, token) =>
+          processAction(job, deps).catch(async (error: unknown) => {
+            // Same steering as deliveries: a platform's 429 waits without spending an attempt,
+            // and a permanent error (missing access, unknown channel) is reported at once.
+            if (error instanceof RateLimitedError && token) {
+              await job.moveToDelayed(Date.now() + error.retryAfterMs, token);
+              throw new DelayedError();
+            }
+            if (isPermanent(error)) throw new UnrecoverableError(deps.redact((error as Error).message));
+            throw error;
+          }),
         {
           connection: this.options.queueConnection,
           prefix: this.options.prefix,
@@ -116,7 +127,9 @@ export class ChatRuntime {
       );
       worker.on('error', (error) => this.options.logger.error({ err: error }, 'action worker error'));
       worker.on('failed', (job, error) => {
-        if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) void reportFailure(job, error, deps);
+        if (job && (error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1))) {
+          void reportFailure(job, error, deps);
+        }
       });
       this.workers.push(worker);
     }

@@ -351,7 +351,7 @@ describe('Discord interactions endpoint', () => {
     });
     expect(failure.body.flags).toBe(64);
     const text = failure.body.embeds?.[0]?.description ?? '';
-    expect(text).toMatch(/\/ops page failed after 4 attempt/);
+    expect(text).toMatch(/\/ops page failed after 1 attempt/);
     expect(text).toMatch(/Missing Access/);
     expect(text).toMatch(/Add the bot to that channel/);
     expect(text).not.toContain(fake.botToken);
