@@ -4,6 +4,7 @@ import { registerChat } from './commands/chat.js';
 import { registerDlq } from './commands/dlq.js';
 import { registerManifests } from './commands/manifests.js';
 import { registerNotify } from './commands/notify.js';
+import { registerCommandsRegistration } from './commands/register.js';
 import { registerServe } from './commands/serve.js';
 import { registerValidate } from './commands/validate.js';
 import { type CliContext, EXIT_CONFIG, EXIT_FAILED, ExitError } from './context.js';
@@ -23,6 +24,7 @@ export function buildProgram(context: CliContext): Command {
   registerDlq(program, context);
   registerChat(program, context);
   registerManifests(program, context);
+  registerCommandsRegistration(program, context);
   return program;
 }
 

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { AnyCommand } from '../commands/define.js';
 import type { ThreadlineConfig } from '../config/schema.js';
+import { discordCommandManifest } from '../platforms/discord/commands-manifest.js';
 import { slackManifest } from './slack.js';
 import { teamsManifest, teamsPackage } from './teams.js';
 
@@ -31,6 +32,7 @@ export function generateManifests(
   const teams = teamsManifest({ commandName, publicUrl, appId: config.platforms.teams?.app_id, commands });
   files.set('teams/manifest.json', json(teams));
   files.set('teams/threadline-teams-app.zip', teamsPackage(teams));
+  files.set('discord/commands.json', json(discordCommandManifest(commands, commandName)));
   return files;
 }
 
