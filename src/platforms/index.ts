@@ -1,5 +1,6 @@
 import type { PlatformDependencies, PlatformModule } from '../chat/platform-module.js';
 import { createDiscordModule } from './discord/index.js';
+import { createTeamsModule } from './teams/teams.module.js';
 
 /**
  * The platform modules enabled in the config. Each platform's factory builds its outbound
@@ -10,5 +11,6 @@ export function createPlatformModules(deps: PlatformDependencies): PlatformModul
   const p = deps.config.platforms;
   // Each enabled platform adds its module here (slack, discord, teams).
   if (p.discord?.enabled) modules.push(createDiscordModule(deps));
+  if (p.teams?.enabled) modules.push(createTeamsModule(deps));
   return modules;
 }
