@@ -29,9 +29,23 @@ export async function processAction(
   const args = validate(command.args, job.data.args);
   if (typeof args === 'string') throw new UserFacingError(`invalid arguments: ${args}`);
 
-  let result: CommandResult;
+  let result = job.data.result;
+  if (!result) {
+    result = await runCommand(command, args, job.data, deps);
+    await job.updateData({ ...job.data, result });
+  }
+  await postResult(result, job.data, deps);
+  return result.card.title;
+}
+
+async function runCommand(
+  command: AnyCommand,
+  args: Record<string, unknown>,
+  { replyTo, idempotencyKey }: ActionJobData,
+  deps: ActionWorkerDependencies,
+): Promise<CommandResult> {
   try {
-    result = await command.run(args as never, {
+    return await command.run(args as never, {
       invoker: replyTo.user,
       replyTo,
       idempotencyKey,
@@ -39,10 +53,8 @@ export async function processAction(
     });
   } catch (error) {
     if (!(error instanceof UserFacingError)) throw error;
-    result = { card: errorCard(error.message), visibility: 'ephemeral' };
+    return { card: errorCard(error.message), visibility: 'ephemeral' };
   }
-  await postResult(result, job.data, deps);
-  return result.card.title;
 }
 
 export async function postResult(

@@ -1,3 +1,4 @@
+import type { CommandResult } from '../commands/define.js';
 import type { ReplyTo } from './types.js';
 
 /**
@@ -15,6 +16,8 @@ export interface ActionJobData {
   replyTo: ReplyTo;
   /** Derived from the platform's request id, so a retried job never acts twice. */
   idempotencyKey: string;
+  /** Set once the command has run, so a retried post never runs the command a second time. */
+  result?: CommandResult;
 }
 
 /** BullMQ job ids cannot contain ':'. */

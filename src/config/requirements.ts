@@ -114,6 +114,13 @@ export function requiredWhenEnabled(config: ThreadlineConfig): ConfigProblem[] {
       hint: 'set the Azure Bot app id and password, or server.mode: development for local trials',
     });
   }
+  if (p.teams?.enabled && p.teams.app_id && !p.teams.app_password) {
+    problems.push({
+      path: 'platforms.teams.app_password',
+      message: 'is required with app_id: replies and cards need a Bot Framework token',
+      hint: 'the client secret of the Azure Bot app registration',
+    });
+  }
   if (i.slack?.enabled) {
     const botPath = Boolean(config.platforms.slack?.bot_token && i.slack.channel);
     need(

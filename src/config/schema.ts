@@ -269,6 +269,12 @@ const PlatformsConfig = z.strictObject({
       app_id: z.string().min(1).optional(),
       app_password: secret.optional(),
       tenant_id: z.string().min(1).optional(),
+      /** Bot Framework OpenID metadata (signing keys of channel tokens); change only for sovereign clouds or tests. */
+      openid_metadata_url: httpUrl.default(
+        'https://login.botframework.com/v1/.well-known/openidconfiguration',
+      ),
+      /** AAD authority host for the bot's client-credentials tokens: {login_url}/{tenant}/oauth2/v2.0/token. */
+      login_url: httpUrl.default('https://login.microsoftonline.com'),
     })
     .optional(),
   discord: z
