@@ -45,7 +45,9 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   const metrics = new Metrics();
   const redactor = new Redactor(loaded.secrets);
   const http = new HttpClient({ allowPrivateNetworks: config.security.allow_private_networks });
-  const registry = ConnectorRegistry.fromConfig(config, { http });
+  // Chat-thread connectors reach the chat platforms, which are built further down.
+  let chat: ChatRuntime | undefined;
+  const registry = ConnectorRegistry.fromConfig(config, { http, chat: () => chat });
   const prefix = config.redis.prefix;
 
   const producer = producerConnection(config.redis.url, config.redis.command_timeout_ms);
@@ -78,10 +80,8 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
       logger,
       redact: (text) => redactor.text(text),
     });
-    pool.start();
   }
 
-  let chat: ChatRuntime | undefined;
   const server = createHttpServer({
     bodyLimit: config.server.body_limit_bytes,
     logger,
@@ -138,6 +138,8 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
       });
     }
   }
+
+  pool?.start();
 
   const host = options.host ?? config.server.host;
   await server.listen({ port: options.port ?? config.server.port, host });

@@ -132,7 +132,11 @@ export function requiredWhenEnabled(config: ThreadlineConfig): ConfigProblem[] {
   if (i.teams?.enabled)
     need(Boolean(i.teams.webhook_url), 'integrations.teams.webhook_url', 'set TEAMS_WEBHOOK_URL');
   if (i.discord?.enabled) {
-    need(Boolean(i.discord.webhook_url), 'integrations.discord.webhook_url', 'set DISCORD_WEBHOOK_URL');
+    need(
+      Boolean(i.discord.webhook_url) || Boolean(p.discord?.enabled && i.discord.channel_id),
+      'integrations.discord.webhook_url',
+      'set DISCORD_WEBHOOK_URL, or enable platforms.discord and set integrations.discord.channel_id',
+    );
   }
   if (i.webhooks?.enabled && i.webhooks.endpoints.length === 0) {
     problems.push({

@@ -56,6 +56,8 @@ const TeamsIntegration = z.strictObject({
   notify_on: eventList.default([]),
   use_adaptive_cards: flag.default(true),
   webhook_url: httpUrl.optional(),
+  /** With platforms.teams enabled: post through the bot into this conversation, one thread per spec. */
+  conversation_id: z.string().min(1).optional(),
 });
 
 const DiscordIntegration = z.strictObject({
@@ -64,6 +66,8 @@ const DiscordIntegration = z.strictObject({
   username: z.string().min(1).max(80).optional(),
   avatar_url: httpUrl.optional(),
   webhook_url: httpUrl.optional(),
+  /** With platforms.discord enabled: post through the bot into this channel, one thread per spec. */
+  channel_id: z.string().regex(/^\d+$/, 'must be a numeric Discord channel id').optional(),
 });
 
 const EmailIntegration = z.strictObject({

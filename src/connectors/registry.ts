@@ -1,6 +1,7 @@
 import type { ThreadlineConfig } from '../config/schema.js';
 import type { EventName } from '../core/events.js';
 import type { HttpClient } from '../net/http-client.js';
+import { type ChatSurface, ChatThreadConnector } from './chat-thread/chat-thread.connector.js';
 import type { Connector } from './connector.js';
 import { DiscordConnector } from './discord/discord.connector.js';
 import { EmailConnector } from './email/email.connector.js';
@@ -10,6 +11,8 @@ import { WebhookConnector } from './webhook/webhook.connector.js';
 
 export interface ConnectorDependencies {
   http: HttpClient;
+  /** The running chat platforms, for notifications threaded through a bot instead of a webhook. */
+  chat?: () => ChatSurface | undefined;
 }
 
 /**
@@ -44,30 +47,55 @@ export class ConnectorRegistry {
     const timeout = (own: number | undefined) => own ?? q.request_timeout_ms;
     const i = config.integrations;
 
+    const p = config.platforms;
+    const surface = deps.chat ?? (() => undefined);
+    const threaded = (
+      integration: 'slack' | 'teams' | 'discord',
+      conversation: string,
+      block: { notify_on: EventName[]; retry_count?: number; timeout_ms?: number },
+      mentions: readonly string[] = [],
+    ) =>
+      new ChatThreadConnector(
+        integration,
+        integration,
+        { workspace: 'default', conversation },
+        block.notify_on,
+        mentions,
+        surface,
+        retries(block.retry_count),
+        timeout(block.timeout_ms),
+      );
+
     if (i.slack?.enabled) {
       connectors.push(
-        new SlackConnector(
-          i.slack,
-          config.platforms.slack,
-          deps.http,
-          retries(i.slack.retry_count),
-          timeout(i.slack.timeout_ms),
-        ),
+        p.slack?.enabled && p.slack.bot_token && i.slack.channel
+          ? threaded('slack', i.slack.channel, i.slack, i.slack.mention_on_failure)
+          : new SlackConnector(
+              i.slack,
+              p.slack,
+              deps.http,
+              retries(i.slack.retry_count),
+              timeout(i.slack.timeout_ms),
+            ),
       );
     }
     if (i.teams?.enabled) {
       connectors.push(
-        new TeamsConnector(i.teams, deps.http, retries(i.teams.retry_count), timeout(i.teams.timeout_ms)),
+        p.teams?.enabled && i.teams.conversation_id
+          ? threaded('teams', i.teams.conversation_id, i.teams)
+          : new TeamsConnector(i.teams, deps.http, retries(i.teams.retry_count), timeout(i.teams.timeout_ms)),
       );
     }
     if (i.discord?.enabled) {
       connectors.push(
-        new DiscordConnector(
-          i.discord,
-          deps.http,
-          retries(i.discord.retry_count),
-          timeout(i.discord.timeout_ms),
-        ),
+        p.discord?.enabled && i.discord.channel_id
+          ? threaded('discord', i.discord.channel_id, i.discord)
+          : new DiscordConnector(
+              i.discord,
+              deps.http,
+              retries(i.discord.retry_count),
+              timeout(i.discord.timeout_ms),
+            ),
       );
     }
     if (i.email?.enabled) {

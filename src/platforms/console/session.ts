@@ -41,7 +41,8 @@ export async function startConsoleSession(
   const redactor = new Redactor(loaded.secrets);
   const metrics = new Metrics({ defaultMetrics: false });
   const http = new HttpClient({ allowPrivateNetworks: config.security.allow_private_networks });
-  const registry = ConnectorRegistry.fromConfig(config, { http });
+  let chat: ChatRuntime | undefined;
+  const registry = ConnectorRegistry.fromConfig(config, { http, chat: () => chat });
   const redis = workerConnection(config.redis.url);
   redis.on('error', (error) => logger.debug({ err: error }, 'redis connection error'));
   await waitUntilReady(redis, 5_000);
@@ -63,12 +64,11 @@ export async function startConsoleSession(
     logger,
     redact: (t) => redactor.text(t),
   });
-  pool.start();
 
   const deps = { config, logger, http, redis, prefix, metrics };
   const consoleModule = { platform: new ConsolePlatform(write) };
   const session = randomUUID().slice(0, 8);
-  const chat = new ChatRuntime({
+  chat = new ChatRuntime({
     ...deps,
     modules: [consoleModule, ...createPlatformModules(deps)],
     connectors: registry,
@@ -78,6 +78,7 @@ export async function startConsoleSession(
     redact: (t) => redactor.text(t),
     consoleSession: session,
   });
+  pool.start();
   chat.startWorker({
     concurrency: 4,
     lockDurationMs: config.queue.lock_duration_ms,

@@ -1,0 +1,103 @@
+import type { PlatformRegistry } from '../../chat/platform.js';
+import type { SubjectThreads } from '../../chat/threads.js';
+import type { ConversationRef, PlatformName } from '../../chat/types.js';
+import type { IntegrationName } from '../../config/schema.js';
+import type { Card } from '../../core/card.js';
+import type { EventName } from '../../core/events.js';
+import { eventDefinition } from '../../core/events.js';
+import type { StoredEvent } from '../../events/payload.js';
+import type { Connector, DeliveryContext, DeliveryReceipt, HealthResult } from '../connector.js';
+import { digestCard, isFailure, notificationCard } from '../notification-card.js';
+
+/** The bot side of chat, reachable once the platforms are up (they are built after connectors). */
+export interface ChatSurface {
+  platforms: PlatformRegistry;
+  threads: SubjectThreads;
+}
+
+/**
+ * Event notifications through a chat platform's bot (Slack chat.postMessage with a bot token, a
+ * Discord channel, a Teams conversation) instead of an incoming webhook: every event about one
+ * spec lands in that spec's thread, under a parent card that shows its latest state.
+ */
+export class ChatThreadConnector implements Connector {
+  readonly humanFacing = true;
+  private readonly events: ReadonlySet<EventName>;
+
+  constructor(
+    readonly integration: IntegrationName,
+    private readonly platform: PlatformName,
+    private readonly place: Omit<ConversationRef, 'platform'>,
+    notifyOn: readonly EventName[],
+    private readonly mentions: readonly string[],
+    private readonly surface: () => ChatSurface | undefined,
+    readonly retryCount: number,
+    readonly timeoutMs: number,
+  ) {
+    this.events = new Set(notifyOn);
+  }
+
+  get key(): string {
+    return this.integration;
+  }
+
+  accepts(event: EventName): boolean {
+    return this.events.has(event);
+  }
+
+  async deliver(event: StoredEvent, _context: DeliveryContext): Promise<DeliveryReceipt> {
+    const { threads } = this.chat();
+    const subject = event.payload.spec?.id ?? event.id;
+    const card = notificationCard(event, { mentions: isFailure(event) ? this.mentions : [] });
+    const ref = await threads.post(
+      { platform: this.platform, ...this.place },
+      subject,
+      card,
+      subjectCard(event),
+    );
+    return { reference: ref.id, summary: `posted in the ${subject} thread on ${this.platform}` };
+  }
+
+  async deliverDigest(events: readonly StoredEvent[], _context: DeliveryContext): Promise<DeliveryReceipt> {
+    const card = digestCard(events, { mentions: events.some(isFailure) ? this.mentions : [] });
+    const ref = await this.chat()
+      .platforms.require(this.platform)
+      .post({ platform: this.platform, ...this.place }, card);
+    return { reference: ref.id, summary: `digest of ${events.length} posted on ${this.platform}` };
+  }
+
+  async check(): Promise<HealthResult> {
+    const ready = Boolean(this.surface()?.platforms.get(this.platform));
+    return {
+      ok: ready,
+      detail: ready
+        ? `threads in ${this.place.conversation} via the ${this.platform} bot`
+        : `the ${this.platform} platform is not running in this process`,
+    };
+  }
+
+  private chat(): ChatSurface {
+    const surface = this.surface();
+    if (!surface?.platforms.get(this.platform))
+      throw new Error(`the ${this.platform} platform is not running in this process`);
+    return surface;
+  }
+}
+
+/** The parent card of a spec's thread: what it is and where it stands now. */
+export function subjectCard(event: StoredEvent): Card {
+  const { spec } = event.payload;
+  const definition = eventDefinition(event.payload.event);
+  const latest = notificationCard(event);
+  return {
+    title: `📄 ${spec?.id ?? event.id}${spec?.title ? `: ${spec.title}` : ''}`,
+    severity: latest.severity,
+    fields: [
+      { label: 'Latest', value: `${definition.emoji} ${definition.title}`, inline: true },
+      ...(spec?.status ? [{ label: 'Status', value: spec.status, inline: true }] : []),
+      { label: 'Updated', value: event.payload.timestamp, inline: true },
+    ],
+    links: latest.links,
+    actions: [],
+  };
+}
