@@ -267,7 +267,7 @@ async function threadlineRun(
     `\n== Threadline: ${rate} events/s × ${ENDPOINTS.length} webhook receivers (${WARMUP_S} s warm-up, ${DURATION_S} s measured) ==`,
   );
   try {
-    return await measure(h, {
+    const result = await measure(h, {
       kind: 'threadline',
       rate,
       run,
@@ -277,6 +277,9 @@ async function threadlineRun(
       backlog,
       send: (seq, t, warm) => poster.post({ run, seq, t, warm }),
     });
+    const statuses = [...poster.statuses].sort(([a], [b]) => a - b).map(([code, n]) => `${code}×${num(n)}`);
+    h.log(`HTTP        answers to POST /hooks/events: ${statuses.join(', ') || 'none'}`);
+    return result;
   } finally {
     await poster.close();
     await backlog.close();

@@ -69,6 +69,8 @@ export function sign(secret: string, body: string): string {
 /** Signed POST /hooks/events over keep-alive connections; resolves true on 202. */
 export class EventPoster {
   readonly pool: Pool;
+  /** How often each HTTP status came back. */
+  readonly statuses = new Map<number, number>();
 
   constructor(
     url: string,
@@ -91,6 +93,7 @@ export class EventPoster {
       signal: AbortSignal.timeout(this.timeoutMs),
     });
     await response.body.dump();
+    this.statuses.set(response.statusCode, (this.statuses.get(response.statusCode) ?? 0) + 1);
     return response.statusCode === 202;
   }
 
