@@ -1,5 +1,6 @@
 import type { PlatformDependencies, PlatformModule } from '../chat/platform-module.js';
 import { createDiscordModule } from './discord/index.js';
+import { createSlackModule } from './slack/slack.module.js';
 import { createTeamsModule } from './teams/teams.module.js';
 
 /**
@@ -11,6 +12,7 @@ export function createPlatformModules(deps: PlatformDependencies): PlatformModul
   const p = deps.config.platforms;
   // Each enabled platform adds its module here (slack, discord, teams).
   if (p.discord?.enabled) modules.push(createDiscordModule(deps));
+  if (p.slack?.enabled) modules.push(createSlackModule(deps));
   if (p.teams?.enabled) modules.push(createTeamsModule(deps));
   return modules;
 }
