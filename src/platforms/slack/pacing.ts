@@ -33,7 +33,11 @@ return untilMs - now
 export interface PacingOptions {
   /** Slack allows about one message per second per channel. */
   intervalMs?: number;
-  /** A post that would wait longer than this is not held in a worker; it fails as rate limited. */
+  /**
+   * A call that would wait longer than this is not held in a worker slot: it fails as rate
+   * limited and the queue retries it after the wait without spending an attempt. Short waits (a
+   * thread reply right after its parent card) are cheaper slept through in place.
+   */
   maxWaitMs?: number;
 }
 
@@ -54,7 +58,7 @@ export class ChannelPacer {
     options: PacingOptions = {},
   ) {
     this.intervalMs = options.intervalMs ?? 1_000;
-    this.maxWaitMs = options.maxWaitMs ?? 30_000;
+    this.maxWaitMs = options.maxWaitMs ?? 2_000;
   }
 
   /** For a post: the channel's next slot, taken. Slack channel ids are unique across workspaces. */

@@ -20,7 +20,17 @@ import {
   TEAM,
 } from './support.js';
 
-const CHANNELS = ['C0HELP', 'C0PAGE', 'C0ACK', 'C0DOUBLE', 'C0TWICE', 'C0STRANGER', 'C0RETRY', 'C0MENTION'];
+const CHANNELS = [
+  'C0HELP',
+  'C0BUSY',
+  'C0PAGE',
+  'C0ACK',
+  'C0DOUBLE',
+  'C0TWICE',
+  'C0STRANGER',
+  'C0RETRY',
+  'C0MENTION',
+];
 
 let slack: FakeSlack;
 let app: TestApp;
@@ -103,6 +113,28 @@ describe('Slack slash commands', () => {
     expect(shownText(reply)).toMatch(/INC-\d+ opened for payments/);
     // One message per second per channel: the reply waited for the parent's slot to pass.
     expect(reply.at - parent.at).toBeGreaterThanOrEqual(900);
+  });
+
+  it('never posts more than one message a second into a busy channel, whichever worker posts', async () => {
+    const channel = 'C0BUSY';
+    const answers = await Promise.all(
+      [1, 2, 3].map((i) =>
+        postSlack(
+          base,
+          slashForm(`page svc${i} "busy ${i}"`, { channel_id: channel, response_url: slack.responseUrl() }),
+        ),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+    const messages = await waitFor(
+      () => (slack.history(channel).length === 6 ? slack.history(channel) : undefined),
+      { timeoutMs: 20_000, intervalMs: 100, what: 'three cards and three replies' },
+    );
+    const cards = messages.filter((m) => !m.thread_ts);
+    expect(cards).toHaveLength(3);
+    for (const card of cards) expect(slack.replies(channel, card.ts)).toHaveLength(1);
+    const times = messages.map((m) => m.at).sort((a, b) => a - b);
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(900);
   });
 
   it('acts once on a command Slack delivers twice (X-Slack-Retry-Num)', async () => {

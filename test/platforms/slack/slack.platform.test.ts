@@ -29,7 +29,7 @@ import { shownText, TEAM } from './support.js';
 const CHANNELS = [
   ...Array.from({ length: 12 }, (_, i) => `C0CONTRACT${i}`),
   ...Array.from({ length: 9 }, (_, i) => `C0MAP${i}`),
-  ...['C0THREAD', 'C0PACE', 'C0FAST', 'C0LIMIT', 'C0LIMIT2', 'C0OTHER', 'C0EPH', 'C0ERR'],
+  ...['C0THREAD', 'C0BUSY', 'C0PACE', 'C0FAST', 'C0LIMIT', 'C0LIMIT2', 'C0OTHER', 'C0EPH', 'C0ERR'],
 ];
 let contractChannels = 0;
 
@@ -192,6 +192,19 @@ describe('Slack outbound calls', () => {
     expect(paced[1]! - paced[0]!).toBeGreaterThanOrEqual(950);
     expect(paced[2]! - paced[1]!).toBeGreaterThanOrEqual(950);
     expect(arrivals('C0FAST')[0]! - started).toBeLessThan(500);
+  });
+
+  it('hands a post back as RateLimitedError when the channel is booked beyond a short wait', async () => {
+    const results = await Promise.allSettled(
+      [1, 2, 3, 4].map((i) => (i % 2 ? one : two).post(place('C0BUSY'), card(`busy ${i}`))),
+    );
+    const refused = results.filter((r) => r.status === 'rejected');
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+    expect(refused).toHaveLength(1);
+    const error = (refused[0] as PromiseRejectedResult).reason as RateLimitedError;
+    expect(error).toBeInstanceOf(RateLimitedError);
+    expect(error.retryAfterMs).toBeGreaterThan(2_000);
+    expect(error.retryAfterMs).toBeLessThanOrEqual(3_000);
   });
 
   it('waits out a 429 for its Retry-After, holding back every process sending to that channel', async () => {
