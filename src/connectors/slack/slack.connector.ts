@@ -1,15 +1,10 @@
 import type { SlackIntegrationConfig, ThreadlineConfig } from '../../config/schema.js';
 import type { Card } from '../../core/card.js';
-import {
-  AuthError,
-  NotFoundError,
-  RateLimitedError,
-  TransientError,
-  ValidationError,
-} from '../../core/errors.js';
+import { ValidationError } from '../../core/errors.js';
 import type { EventName } from '../../core/events.js';
 import type { StoredEvent } from '../../events/payload.js';
-import { type HttpClient, type HttpResponse, raiseForStatus, retryAfterMs } from '../../net/http-client.js';
+import { type HttpClient, type HttpResponse, raiseForStatus } from '../../net/http-client.js';
+import { slackApiResult } from '../../platforms/slack/api.js';
 import { scrubError, urlSecrets } from '../../security/escape.js';
 import type { Connector, DeliveryContext, DeliveryReceipt, HealthResult } from '../connector.js';
 import { digestCard, isFailure, notificationCard } from '../notification-card.js';
@@ -18,18 +13,6 @@ import { renderSlack } from './render.js';
 type SlackPlatformConfig = NonNullable<ThreadlineConfig['platforms']['slack']>;
 
 const USER_AGENT = 'Threadline-Slack/1';
-/** Slack sends Retry-After with every 429; this only covers an `ok:false` "ratelimited" without one. */
-const DEFAULT_RATE_LIMIT_WAIT_MS = 1_000;
-
-const AUTH_ERRORS = new Set([
-  'invalid_auth',
-  'not_authed',
-  'token_revoked',
-  'account_inactive',
-  'token_expired',
-]);
-const NOT_FOUND_ERRORS = new Set(['channel_not_found', 'not_in_channel', 'is_archived']);
-const TRANSIENT_ERRORS = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
 
 interface BotRoute {
   kind: 'bot';
@@ -120,11 +103,11 @@ export class SlackConnector implements Connector {
     }
     const body = { channel: route.channel, ...message, unfurl_links: false, unfurl_media: false };
     const response = await this.send(route.url, { authorization: `Bearer ${route.token}` }, body);
-    raiseForStatus(response, 'Slack chat.postMessage');
-    const result = parseApiResponse(response);
+    const result = slackApiResult('chat.postMessage', response);
+    const ts = typeof result.ts === 'string' ? result.ts : undefined;
     return {
-      reference: result.ts,
-      summary: `posted to Slack ${route.channel} via chat.postMessage${result.ts ? ` (ts ${result.ts})` : ''}`,
+      reference: ts,
+      summary: `posted to Slack ${route.channel} via chat.postMessage${ts ? ` (ts ${ts})` : ''}`,
     };
   }
 
@@ -136,33 +119,4 @@ export class SlackConnector implements Connector {
       timeoutMs: this.timeoutMs,
     });
   }
-}
-
-/** Slack's Web API answers HTTP 200 even for failures; the verdict is in `ok` and `error`. */
-export function parseApiResponse(response: HttpResponse): { ts?: string } {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(response.body);
-  } catch {
-    throw new TransientError(
-      `Slack chat.postMessage answered ${response.status} with a body that is not JSON`,
-    );
-  }
-  if (parsed === null || typeof parsed !== 'object') {
-    throw new TransientError('Slack chat.postMessage answered with an unexpected body');
-  }
-  const result = parsed as { ok?: unknown; error?: unknown; ts?: unknown };
-  if (result.ok === true) return { ts: typeof result.ts === 'string' ? result.ts : undefined };
-  const error = typeof result.error === 'string' ? result.error.slice(0, 100) : 'unknown_error';
-  const what = `Slack chat.postMessage failed: ${error}`;
-  if (error === 'ratelimited' || error === 'rate_limited') {
-    const wait = retryAfterMs(response.headers['retry-after']) ?? DEFAULT_RATE_LIMIT_WAIT_MS;
-    throw new RateLimitedError(`${what}; retry after ${wait} ms`, wait);
-  }
-  if (AUTH_ERRORS.has(error)) throw new AuthError(`${what} (check platforms.slack.bot_token)`);
-  if (NOT_FOUND_ERRORS.has(error)) {
-    throw new NotFoundError(`${what} (check integrations.slack.channel and that the bot is invited)`);
-  }
-  if (TRANSIENT_ERRORS.has(error)) throw new TransientError(what);
-  throw new ValidationError(what);
 }
