@@ -85,7 +85,7 @@ interface UsageMark {
 interface Usage {
   seconds: number;
   events: number;
-  /** CPU seconds per process label over the load. */
+  /** CPU seconds per process label over the load (events = accepted events). */
   cpu: Record<string, number>;
   redis: RedisCounters;
   /** Share of the whole machine's CPU (all cores) that was busy, any process, softirq included. */
@@ -195,7 +195,7 @@ async function measure(h: Harness, spec: MeasureSpec): Promise<RunResult> {
     },
   });
   const backlogAtEnd = await atEnd!;
-  const usage = usageBetween(usageStart, await usageEnd!, load.scheduled);
+  const usage = usageBetween(usageStart, await usageEnd!, load.accepted);
 
   // Drain: until every delivery of every accepted event has arrived, or DRAIN_S after the last send.
   await consumer.call('setAccepted', { run, accepted: load.acceptedSeqs });
@@ -431,7 +431,8 @@ function printRun(h: Harness, r: RunResult): void {
     `duplicates  ${num(delivered.duplicateIds)} ids seen more than once (${num(delivered.extraRequests)} extra requests); id mismatches ${num(delivered.idMismatches)}`,
   );
   const u = r.usage;
-  const perEvent = (seconds: number) => `${((seconds * 1000) / Math.max(1, u.events)).toFixed(2)} ms/event`;
+  const perEvent = (seconds: number) =>
+    `${((seconds * 1000) / Math.max(1, u.events)).toFixed(2)} ms/accepted event`;
   h.log(
     `CPU         over the load (${u.seconds.toFixed(1)} s): ${Object.entries(u.cpu)
       .map(
@@ -443,7 +444,7 @@ function printRun(h: Harness, r: RunResult): void {
       )}; redis-server ${u.redis.cpuSeconds.toFixed(1)} s (${perEvent(u.redis.cpuSeconds)}); whole machine ${(100 * u.machineBusy).toFixed(0)}% busy (${os.availableParallelism()} cores)`,
   );
   h.log(
-    `redis ops   ${(u.redis.commands / Math.max(1, u.events)).toFixed(1)} commands/event incl. those inside scripts, ${(u.redis.scripts / Math.max(1, u.events)).toFixed(1)} script calls/event (server-wide counters)`,
+    `redis ops   ${(u.redis.commands / Math.max(1, u.events)).toFixed(1)} commands/event incl. those inside scripts, ${(u.redis.scripts / Math.max(1, u.events)).toFixed(1)} script calls/event (per accepted event; server-wide counters)`,
   );
   h.log(
     `RSS peak    ${Object.entries(r.rss)
@@ -508,7 +509,7 @@ function printSummary(h: Harness, runs: RunResult[], memory: MemoryResult | unde
   }
   h.log(table(rows));
   h.log(
-    '(consumer = the threadline server, or the ceiling worker; consumer CPU = its CPU time over the load per scheduled event; machine busy = all cores, all processes)',
+    '(consumer = the threadline server, or the ceiling worker; consumer CPU = its CPU time over the load per accepted event; machine busy = all cores, all processes)',
   );
   if (memory) {
     h.log(

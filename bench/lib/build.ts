@@ -17,15 +17,15 @@ function newestMtime(dir: string): number {
  * Runs `npm run build` when dist/ is missing or older than any file in src/ or the tsconfigs
  * (tsc rewrites every output, so dist/cli/bin.js dates the last build). BENCH_SKIP_BUILD=1 skips it.
  */
-export function ensureBuilt(log: (line: string) => void): void {
-  if (process.env.BENCH_SKIP_BUILD === '1') return;
+export function ensureBuilt(log: (line: string) => void): 'skipped' | 'fresh' | 'built' {
+  if (process.env.BENCH_SKIP_BUILD === '1') return 'skipped';
   const bin = join(ROOT, 'dist', 'cli', 'bin.js');
   const sources = Math.max(
     newestMtime(join(ROOT, 'src')),
     statSync(join(ROOT, 'tsconfig.json')).mtimeMs,
     statSync(join(ROOT, 'tsconfig.build.json')).mtimeMs,
   );
-  if (existsSync(bin) && statSync(bin).mtimeMs >= sources) return;
+  if (existsSync(bin) && statSync(bin).mtimeMs >= sources) return 'fresh';
   log('dist/ is stale: npm run build');
   const result = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
   if (result.status !== 0) {
@@ -33,4 +33,5 @@ export function ensureBuilt(log: (line: string) => void): void {
       `npm run build failed (exit ${result.status ?? result.signal}); fix the build or set BENCH_SKIP_BUILD=1`,
     );
   }
+  return 'built';
 }

@@ -66,12 +66,14 @@ export async function runBench(name: string, body: (h: Harness) => Promise<void>
   process.on('SIGTERM', onSignal);
 
   try {
-    ensureBuilt(log);
+    const build = ensureBuilt(log);
     await redis.ping();
     rss.watch('bench', process.pid);
     rss.start();
     log(`${name}: Redis ${url}, key prefix ${prefix}, temp dir ${dir}`);
-    log(`build: ${describeBuild()}; node ${process.version}; ${os.availableParallelism()} cores`);
+    log(
+      `build: dist/ ${build === 'skipped' ? 'not checked (BENCH_SKIP_BUILD=1)' : 'up to date with'} ${describeBuild()}; node ${process.version}; ${os.availableParallelism()} cores`,
+    );
     await body({ dir, prefix, redisUrl: url, redis, children, rss, log });
   } catch (error) {
     failed = true;
