@@ -12,7 +12,6 @@ import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { Redactor } from './observability/redact.js';
 import { createPlatformModules } from './platforms/index.js';
-import { EVENTS_QUEUE } from './queue/jobs.js';
 import { QueueSet } from './queue/queues.js';
 import { producerConnection, waitUntilReady, workerConnection } from './queue/redis.js';
 import { WorkerPool } from './queue/workers.js';
@@ -94,10 +93,13 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
         return { ready: Object.values(checks).every((c) => c === 'ok'), checks };
       },
       beforeScrape: async () => {
-        const names = [EVENTS_QUEUE, ...registry.keys()];
+        const list = [
+          queues.events,
+          ...registry.keys().map((key) => queues.delivery(key)),
+          ...(chat?.sharedActionQueues() ?? []),
+        ];
         await Promise.all(
-          names.map(async (name) => {
-            const queue = name === EVENTS_QUEUE ? queues.events : queues.delivery(name);
+          list.map(async (queue) => {
             const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
             for (const [state, count] of Object.entries(counts))
               metrics.queueDepth.set({ queue: queue.name, state }, count);
@@ -157,7 +159,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
       logger.info('shutting down: no new requests, finishing in-flight jobs');
       await server.close();
       await pool?.close(config.server.shutdown_timeout_ms);
-      await chat?.close();
+      await chat?.close(config.server.shutdown_timeout_ms);
       await queues.close();
       await workerQueues?.close();
       await Promise.allSettled([producer.quit(), workerRedis?.quit()]);

@@ -23,7 +23,7 @@ export async function processAction(
   job: Job<ActionJobData>,
   deps: ActionWorkerDependencies,
 ): Promise<string> {
-  const { command: name, replyTo, idempotencyKey } = job.data;
+  const { command: name } = job.data;
   const command = deps.commands.find((c) => c.name === name);
   if (!command) throw new UserFacingError(`unknown command ${name}`);
   const args = validate(command.args, job.data.args);
@@ -83,7 +83,7 @@ export async function reportFailure(
       job.data.replyTo,
       errorCard(
         `/${deps.services.commandName} ${job.data.command} failed after ${job.attemptsMade} attempt(s): ${message}`,
-        'Nothing was lost: an operator can retry it from the dead-letter queue, or try again in a minute.',
+        'It was not done. Try again in a minute; operators can see failed actions in /ops status and the worker logs.',
       ),
     );
   } catch (postError) {

@@ -52,10 +52,18 @@ export class ChatRuntime {
       waivers: new WaiverStore(redis, prefix),
       emit: async (payload) => (await options.ingestor.accept(payload)).id,
       connectors: options.connectors,
-      queueHealth: () => queueHealth(options.queues, options.connectors),
+      queueHealth: () =>
+        queueHealth([
+          options.queues.events,
+          ...options.connectors.keys().map((k) => options.queues.delivery(k)),
+          ...this.sharedActionQueues(),
+        ]),
       runbooks: config.runbooks,
       commands: () => commands,
       commandName: config.platforms.command,
+      enabledIntegrations: Object.entries(config.integrations)
+        .filter(([, block]) => block?.enabled)
+        .map(([name]) => name),
     };
     this.router = new ChatRouter({
       commands,
@@ -84,6 +92,14 @@ export class ChatRuntime {
   async startIngress(server: FastifyInstance): Promise<void> {
     for (const module of this.options.modules) module.registerRoutes?.(server, this.router);
     for (const module of this.options.modules) await module.start?.(this.router);
+  }
+
+  /** The action queues of the chat platforms (a console session's private queue is left out). */
+  sharedActionQueues(): Queue<ActionJobData>[] {
+    return this.platforms
+      .names()
+      .filter((name) => name !== 'console')
+      .map((name) => this.actionsQueue(name));
   }
 
   actionsQueue(platform: string): Queue<ActionJobData> {
@@ -139,15 +155,22 @@ export class ChatRuntime {
     return this.workers.every((w) => w.isRunning());
   }
 
-  async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.close()));
+  /** Finishes running commands, but never waits longer than `timeoutMs` for them. */
+  async close(timeoutMs = 25_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    });
+    const graceful = Promise.all(this.workers.map((w) => w.close())).then(() => 'done' as const);
+    if ((await Promise.race([graceful, deadline])) === 'timeout')
+      await Promise.all(this.workers.map((w) => w.close(true)));
+    clearTimeout(timer);
     for (const module of this.options.modules) await module.stop?.();
     await Promise.all([...this.queuesByName.values()].map((q) => q.close()));
   }
 }
 
-async function queueHealth(queues: QueueSet, connectors: ConnectorRegistry): Promise<QueueHealth[]> {
-  const list = [queues.events, ...connectors.keys().map((key) => queues.delivery(key))];
+async function queueHealth(list: readonly Queue[]): Promise<QueueHealth[]> {
   return Promise.all(
     list.map(async (queue) => {
       const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');

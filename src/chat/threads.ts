@@ -31,8 +31,11 @@ export class SubjectThreads {
     const platform = this.platforms.require(conversation.platform);
     const place: ConversationRef = { ...conversation, thread: undefined };
     let root = await this.parentOf(place, subject);
-    if (!root && parent) root = await this.createParent(place, subject, parent);
-    else if (root && parent) await this.updateEverywhere(subject, parent);
+    if (parent) {
+      // Every copy of the subject's card shows the same state, whichever conversation acted.
+      await this.updateEverywhere(subject, parent);
+      root ??= await this.createParent(place, subject, parent);
+    }
     return platform.post(root ? { ...place, thread: root.thread ?? root.id } : place, reply);
   }
 
@@ -82,8 +85,12 @@ export class SubjectThreads {
     }
   }
 
+  /*
+   * Conversation ids are unique per platform, so the workspace is left out: commands (which know
+   * it) and event notifications (which may not) then share one thread per subject.
+   */
   private parentKey(place: ConversationRef, subject: string): string {
-    return `${this.prefix}:thread:${place.platform}:${place.workspace}:${place.conversation}:${subject}`;
+    return `${this.prefix}:thread:${place.platform}:${place.conversation}:${subject}`;
   }
 
   private copiesKey(subject: string): string {

@@ -15,12 +15,17 @@ export const integrations = defineCommand({
     const connectors = services.connectors.all();
     const checks = await Promise.all(connectors.map(async (c) => ({ key: c.key, health: await c.check() })));
     const unhealthy = checks.filter((c) => !c.health.ok).length;
+    const waiting = (NOT_YET_DELIVERED as readonly string[]).filter((name) =>
+      services.enabledIntegrations.includes(name),
+    );
     return {
       card: resultCard(
         connectors.length === 0
           ? 'No integrations are enabled'
           : `${connectors.length} integration(s), ${unhealthy} unhealthy`,
-        `Ticketing and paging integrations (${NOT_YET_DELIVERED.join(', ')}) are configured but not yet delivered by this version.`,
+        waiting.length > 0
+          ? `Enabled but not yet delivered by this version: ${waiting.join(', ')} (ticketing arrives in step 3, paging and observability in step 4).`
+          : undefined,
         unhealthy > 0 ? 'warning' : 'success',
         checks.map((c) => ({ label: c.key, value: `${c.health.ok ? '✅' : '❌'} ${c.health.detail}` })),
       ),

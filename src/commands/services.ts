@@ -27,6 +27,8 @@ export interface CommandServices {
   queueHealth(): Promise<QueueHealth[]>;
   runbooks: Readonly<Record<string, RunbookLink>>;
   commands(): readonly AnyCommand[];
+  /** Names of the integrations enabled in the config, delivered or not. */
+  enabledIntegrations: readonly string[];
   /** The slash command's name without the slash, e.g. `ops`. */
   commandName: string;
 }

@@ -129,8 +129,13 @@ export function requiredWhenEnabled(config: ThreadlineConfig): ConfigProblem[] {
       'set SLACK_WEBHOOK_URL, or platforms.slack.bot_token together with integrations.slack.channel',
     );
   }
-  if (i.teams?.enabled)
-    need(Boolean(i.teams.webhook_url), 'integrations.teams.webhook_url', 'set TEAMS_WEBHOOK_URL');
+  if (i.teams?.enabled) {
+    need(
+      Boolean(i.teams.webhook_url) || Boolean(p.teams?.enabled && i.teams.conversation_id),
+      'integrations.teams.webhook_url',
+      'set TEAMS_WEBHOOK_URL, or enable platforms.teams and set integrations.teams.conversation_id',
+    );
+  }
   if (i.discord?.enabled) {
     need(
       Boolean(i.discord.webhook_url) || Boolean(p.discord?.enabled && i.discord.channel_id),

@@ -32,7 +32,7 @@ export function slackManifest(options: {
       ],
     },
     oauth_config: {
-      scopes: { bot: ['commands', 'chat:write', 'chat:write.public', 'app_mentions:read', 'users:read'] },
+      scopes: { bot: ['commands', 'chat:write', 'chat:write.public', 'app_mentions:read'] },
     },
     settings: {
       event_subscriptions: {

@@ -6,6 +6,7 @@ import { ChatRuntime } from '../../chat/runtime.js';
 import type { ReplyTo } from '../../chat/types.js';
 import type { LoadedConfig } from '../../config/load.js';
 import { ConnectorRegistry } from '../../connectors/registry.js';
+import { UserFacingError } from '../../core/errors.js';
 import { EventIngestor } from '../../events/ingest.js';
 import { NotificationRateLimiter } from '../../events/rate-limit.js';
 import { HttpClient } from '../../net/http-client.js';
@@ -45,7 +46,10 @@ export async function startConsoleSession(
   const registry = ConnectorRegistry.fromConfig(config, { http, chat: () => chat });
   const redis = workerConnection(config.redis.url);
   redis.on('error', (error) => logger.debug({ err: error }, 'redis connection error'));
-  await waitUntilReady(redis, 5_000);
+  await waitUntilReady(redis, 5_000).catch((error: unknown) => {
+    redis.disconnect();
+    throw new UserFacingError(`${(error as Error).message}: start Redis or set REDIS_URL / redis.url`);
+  });
   const prefix = config.redis.prefix;
   const queues = new QueueSet(redis, prefix);
   const ingestor = new EventIngestor(queues, config.queue.dedup_window_hours * 3_600_000, metrics);
