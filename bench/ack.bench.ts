@@ -8,6 +8,7 @@
  * Env: BENCH_RATES (default "100,1000,2000" commands/s), BENCH_DURATION_S (30), BENCH_WARMUP_S (5),
  * BENCH_DRAIN_S (20), BENCH_SATURATION_S (10; 0 skips), BENCH_SATURATION_CONNECTIONS (64),
  * BENCH_BASELINE (1; 0 skips), BENCH_CONCURRENCY (queue.concurrency of the server, default 1000),
+ * BENCH_SPLIT (1: Threadline as an ingress and a worker process instead of one `--role all`),
  * BENCH_MAX_OUTSTANDING (1000), BENCH_SKIP_BUILD=1, REDIS_URL (loopback only).
  *
  * Processes: this one (load generator), the fake Slack (a fork of this file), the server under
@@ -42,6 +43,8 @@ const SATURATION_S = envNumber('BENCH_SATURATION_S', 10, 0);
 const SATURATION_CONNECTIONS = Math.round(envNumber('BENCH_SATURATION_CONNECTIONS', 64, 1));
 const BASELINE = process.env.BENCH_BASELINE !== '0';
 const CONCURRENCY = Math.round(envNumber('BENCH_CONCURRENCY', 1000, 1));
+/** BENCH_SPLIT=1: Threadline as two processes, `--role ingress` and `--role worker`, instead of one `--role all`. */
+const SPLIT = process.env.BENCH_SPLIT === '1';
 const MAX_OUTSTANDING = Math.round(envNumber('BENCH_MAX_OUTSTANDING', 1_000, 1));
 const CONNECTIONS = 64;
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -212,13 +215,20 @@ async function startThreadline(h: Harness, fake: FakeReady, prefix: string, labe
       rbac: { roles: { responder: [`slack:${USER}`] } },
     }),
   );
-  const server = await h.children.startServer(label, file, 'all');
-  h.rss.watch(label, server.pid);
+  const servers = SPLIT
+    ? [
+        await h.children.startServer(`${label}-ingress`, file, 'ingress'),
+        await h.children.startServer(`${label}-worker`, file, 'worker'),
+      ]
+    : [await h.children.startServer(label, file, 'all')];
+  for (const server of servers) h.rss.watch(server.label, server.pid);
   return {
-    url: server.url,
+    url: servers[0]!.url,
     stop: async () => {
-      h.rss.unwatch(label);
-      await h.children.stop(server.process);
+      for (const server of servers) {
+        h.rss.unwatch(server.label);
+        await h.children.stop(server.process);
+      }
     },
   };
 }
