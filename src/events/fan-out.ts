@@ -24,7 +24,8 @@ export async function fanOut(
         jobId: deliveryId,
         attempts: connector.retryCount + 1,
         backoff: { type: BACKOFF_TYPE },
-        removeOnComplete: { age: 3_600, count: 10_000 },
+        // A short tail of completed deliveries stays visible for operators; failed ones are the dead letters.
+        removeOnComplete: { count: 1_000 },
         removeOnFail: { age: deadLetterRetentionDays * 86_400 },
       });
     }),

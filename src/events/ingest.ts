@@ -53,7 +53,8 @@ export class EventIngestor {
         {
           jobId,
           ...(senderChoseId ? { deduplication: { id, ttl: this.dedupWindowMs } } : {}),
-          removeOnComplete: { age: 3_600, count: 10_000 },
+          // The dedup key lives on by itself (its own TTL), so a routed event need not be kept.
+          removeOnComplete: true,
           removeOnFail: { age: 7 * 86_400 },
           attempts: 5,
           backoff: { type: 'exponential', delay: 500 },

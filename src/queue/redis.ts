@@ -15,6 +15,7 @@ export function producerConnection(url: string, commandTimeoutMs: number): Redis
     connectTimeout: Math.max(commandTimeoutMs, 1_000),
     retryStrategy: (times) => Math.min(times * 200, 2_000),
     lazyConnect: false,
+    enableAutoPipelining: true,
   } satisfies RedisOptions);
 }
 
@@ -23,6 +24,7 @@ export function workerConnection(url: string): Redis {
   return new Redis(url, {
     maxRetriesPerRequest: null,
     enableReadyCheck: true,
+    enableAutoPipelining: true,
     retryStrategy: (times) => Math.min(times * 200, 2_000),
   });
 }
