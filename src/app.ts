@@ -134,7 +134,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
     if (role !== 'worker') await chat.startIngress(server);
     if (role !== 'ingress') {
       chat.startWorker({
-        concurrency: config.queue.concurrency,
+        concurrency: config.queue.chat_concurrency,
         lockDurationMs: config.queue.lock_duration_ms,
         stalledIntervalMs: config.queue.stalled_interval_ms,
       });

@@ -341,6 +341,11 @@ const QueueConfig = z.strictObject({
   lock_duration_ms: int(1_000, 600_000).default(5_000),
   stalled_interval_ms: int(500, 600_000).default(2_500),
   concurrency: int(1, 1_000).default(50),
+  /**
+   * Queued chat commands per platform and process. Higher than deliveries: a threaded reply may
+   * wait about a second for its channel's pacing slot while holding its worker slot.
+   */
+  chat_concurrency: int(1, 2_000).default(200),
   request_timeout_ms: int(100, 120_000).default(10_000),
   dedup_window_hours: int(1, 24 * 30).default(24),
   /** Give up on a provider that keeps answering 429 after this many deferrals. */

@@ -15,8 +15,15 @@ function stripControls(text: string): string {
 }
 
 /** `@everyone` → `@\u200Beveryone`: looks the same, pings nobody. */
+const BROADCAST_PATTERNS = new Map<string, RegExp>();
+
 function breakBroadcasts(text: string, words: readonly string[]): string {
-  const pattern = new RegExp(`@(${words.join('|')})\\b`, 'gi');
+  const key = words.join('|');
+  let pattern = BROADCAST_PATTERNS.get(key);
+  if (!pattern) {
+    pattern = new RegExp(`@(${key})\\b`, 'gi');
+    BROADCAST_PATTERNS.set(key, pattern);
+  }
   return text.replace(pattern, `@${ZWSP}$1`);
 }
 
