@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { approvalCard } from '../../src/cards/approval.js';
+import { helpCard } from '../../src/cards/help.js';
+import { incidentCard } from '../../src/cards/incident.js';
+import { errorCard, resultCard } from '../../src/cards/result.js';
+import { ticketCard } from '../../src/cards/ticket.js';
+import { COMMANDS } from '../../src/commands/index.js';
+import { notificationCard } from '../../src/connectors/notification-card.js';
+import type { Card } from '../../src/core/card.js';
+import { renderConsoleCard } from '../../src/platforms/console/render.js';
+import { renderDiscordCard } from '../../src/platforms/discord/render.js';
+import { renderSlackCard } from '../../src/platforms/slack/render.js';
+import { renderTeamsCard } from '../../src/platforms/teams/render.js';
+
+const at = '2026-01-19T12:00:00.000Z';
+
+/** One of each card template, from fixed inputs, so the rendered output is stable. */
+const CARDS: Record<string, Card> = {
+  'event-alert': notificationCard({
+    id: 'ev-1',
+    receivedAt: 0,
+    payload: {
+      id: 'ev-1',
+      event: 'implementation_failed',
+      timestamp: at,
+      spec: { id: 'FEAT-0001', title: 'User Authentication', url: 'https://example.com/specs/FEAT-0001' },
+      error: { message: 'Schema validation failed', logs_url: 'https://ci.example.com/runs/7' },
+    },
+  }),
+  incident: incidentCard({
+    id: 'INC-7',
+    title: 'checkout 500s',
+    service: 'payments',
+    severity: 'critical',
+    status: 'acknowledged',
+    createdAt: at,
+    createdBy: 'slack:U123',
+    history: [
+      { at, by: 'slack:U123', action: 'triggered' },
+      { at, by: 'teams:8f2c', action: 'acknowledged' },
+    ],
+  }),
+  approval: approvalCard({
+    id: 'WVR-3',
+    specId: 'FEAT-0001',
+    reason: 'skip load test',
+    status: 'pending',
+    requestedBy: 'discord:5390823',
+    requestedAt: at,
+  }),
+  'ticket-created': ticketCard({
+    system: 'jira',
+    key: 'PROJ-42',
+    title: 'Checkout returns 500',
+    status: 'To Do',
+    url: 'https://example.atlassian.net/browse/PROJ-42',
+    specId: 'FEAT-0001',
+  }),
+  result: resultCard('👀 INC-7 acknowledged by slack:U123', 'Sent to webhooks.pager.', 'info'),
+  error: errorCard('/ops page: <service> is missing', 'Usage: /ops page <service> <summary>'),
+  help: helpCard('ops', COMMANDS),
+};
+
+const RENDERERS: Record<string, (card: Card) => unknown> = {
+  slack: renderSlackCard,
+  teams: renderTeamsCard,
+  discord: renderDiscordCard,
+  console: renderConsoleCard,
+};
+
+describe('golden files: every card template on every platform', () => {
+  for (const [cardName, card] of Object.entries(CARDS)) {
+    for (const [platform, render] of Object.entries(RENDERERS)) {
+      it(`renders the ${cardName} card for ${platform} as recorded`, async () => {
+        const output = render(card);
+        const text = typeof output === 'string' ? `${output}\n` : `${JSON.stringify(output, null, 2)}\n`;
+        await expect(text).toMatchFileSnapshot(
+          `golden/${cardName}.${platform}.${typeof output === 'string' ? 'txt' : 'json'}`,
+        );
+      });
+    }
+  }
+});
