@@ -83,7 +83,7 @@ export async function reportFailure(
       job.data.replyTo,
       errorCard(
         `/${deps.services.commandName} ${job.data.command} failed after ${job.attemptsMade} attempt(s): ${message}`,
-        'It was not done. Try again in a minute; operators can see failed actions in /ops status and the worker logs.',
+        `It was not done. Try again in a minute; an operator can replay it with threadline dlq replay ${String(job.id)}.`,
       ),
     );
   } catch (postError) {

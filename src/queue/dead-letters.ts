@@ -1,6 +1,7 @@
-import type { Job } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
+import type { ActionJobData } from '../chat/jobs.js';
 import { NotFoundError } from '../core/errors.js';
-import type { DeliveryJobData } from './jobs.js';
+import { type DeliveryJobData, deliveryQueueName } from './jobs.js';
 import type { QueueSet } from './queues.js';
 
 export interface DeadLetter {
@@ -24,30 +25,46 @@ export class DeadLetters {
   constructor(private readonly queues: QueueSet) {}
 
   async list(filter: { integration?: string } = {}): Promise<DeadLetter[]> {
-    const keys = await this.queues.knownDeliveryKeys();
     const letters: DeadLetter[] = [];
-    for (const key of keys) {
+    for (const { key, queue } of await this.sources()) {
       if (filter.integration && key !== filter.integration && !key.startsWith(`${filter.integration}.`))
         continue;
-      const jobs = await this.queues.delivery(key).getFailed(0, -1);
+      const jobs = await queue.getFailed(0, -1);
       letters.push(
-        ...jobs.filter((job): job is Job<DeliveryJobData> => Boolean(job)).map((job) => describe(key, job)),
+        ...jobs.filter((job): job is Job<FailedJobData> => Boolean(job)).map((job) => describe(key, job)),
       );
     }
     return letters.sort((a, b) => (a.failedAt ?? '').localeCompare(b.failedAt ?? ''));
   }
 
   async replay(id: string): Promise<DeadLetter> {
-    for (const key of await this.queues.knownDeliveryKeys()) {
-      const queue = this.queues.delivery(key);
+    for (const { key, queue } of await this.sources()) {
       const job = await queue.getJob(id);
       if (!job || !(await job.isFailed())) continue;
       const letter = describe(key, job);
-      await job.updateData({ ...job.data, deferrals: 0, replays: (job.data.replays ?? 0) + 1 });
+      await job.updateData({
+        ...job.data,
+        ...(job.data.deferrals === undefined ? {} : { deferrals: 0 }),
+        replays: (job.data.replays ?? 0) + 1,
+      });
       await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
       return letter;
     }
     throw new NotFoundError(`no dead letter with id "${id}" (see threadline dlq list)`);
+  }
+
+  /** Deliveries (keyed by destination) and queued chat commands (keyed by their queue, actions.<platform>). */
+  private async sources(): Promise<Array<{ key: string; queue: Queue<FailedJobData> }>> {
+    // Delivery queues are read through `named` too: a dead letter only needs the fields above.
+    const deliveries = (await this.queues.knownDeliveryKeys()).map((key) => ({
+      key,
+      queue: this.queues.named<FailedJobData>(deliveryQueueName(key)),
+    }));
+    const actions = (await this.queues.knownQueueNames('actions.*')).map((name) => ({
+      key: name,
+      queue: this.queues.named<FailedJobData>(name),
+    }));
+    return [...deliveries, ...actions];
   }
 
   async replayAll(filter: { integration?: string } = {}): Promise<DeadLetter[]> {
@@ -58,16 +75,24 @@ export class DeadLetters {
   }
 }
 
-function describe(key: string, job: Job<DeliveryJobData>): DeadLetter {
+/** What both kinds of failed job carry that a dead letter shows: a delivery's event, or a command. */
+interface FailedJobData extends Partial<Pick<DeliveryJobData, 'event' | 'deferrals' | 'replays'>> {
+  command?: ActionJobData['command'];
+  idempotencyKey?: ActionJobData['idempotencyKey'];
+}
+
+function describe(key: string, job: Job<FailedJobData>): DeadLetter {
+  const data = job.data;
+  const about = data.event
+    ? { event: data.event.payload.event, eventId: data.event.id, specId: data.event.payload.spec?.id }
+    : { event: `command ${data.command}`, eventId: data.idempotencyKey ?? 'unknown', specId: undefined };
   return {
     id: String(job.id),
     integration: key,
-    event: job.data.event.payload.event,
-    eventId: job.data.event.id,
-    specId: job.data.event.payload.spec?.id,
+    ...about,
     attempts: job.attemptsMade,
     failedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : undefined,
     lastError: job.failedReason ?? 'unknown',
-    replays: job.data.replays ?? 0,
+    replays: data.replays ?? 0,
   };
 }

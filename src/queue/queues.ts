@@ -14,6 +14,7 @@ export class QueueSet {
   readonly events: Queue<EventJobData>;
   readonly digests: Queue<DigestJobData>;
   private readonly deliveries = new Map<string, Queue<DeliveryJobData>>();
+  private readonly others = new Map<string, Queue>();
 
   constructor(
     private readonly connection: Redis,
@@ -37,26 +38,40 @@ export class QueueSet {
 
   /** Every delivery queue that exists in Redis, including ones no longer in the config. */
   async knownDeliveryKeys(): Promise<string[]> {
-    const keys = new Set<string>();
-    const pattern = `${this.prefix}:${deliveryQueueName('*')}:meta`;
+    const names = await this.knownQueueNames(deliveryQueueName('*'));
+    const keys = new Set(names.map((name) => name.slice(deliveryQueueName('').length)));
+    for (const key of this.deliveries.keys()) keys.add(key);
+    return [...keys].sort();
+  }
+
+  /** Names of the queues in Redis that match a glob, e.g. `actions.*`. */
+  async knownQueueNames(glob: string): Promise<string[]> {
+    const names = new Set<string>();
+    const pattern = `${this.prefix}:${glob}:meta`;
     let cursor = '0';
     do {
       const [next, found] = await this.connection.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
       cursor = next;
-      for (const key of found) {
-        const name = key.slice(this.prefix.length + 1, -':meta'.length);
-        keys.add(name.slice(deliveryQueueName('').length));
-      }
+      for (const key of found) names.add(key.slice(this.prefix.length + 1, -':meta'.length));
     } while (cursor !== '0');
-    for (const key of this.deliveries.keys()) keys.add(key);
-    return [...keys].sort();
+    return [...names].sort();
+  }
+
+  /** Any other queue by name (chat action queues), made once and closed with the rest. */
+  named<T>(name: string): Queue<T> {
+    let queue = this.others.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: this.connection, prefix: this.prefix });
+      this.others.set(name, queue);
+    }
+    return queue as Queue<T>;
   }
 
   async close(): Promise<void> {
     await Promise.all([
       this.events.close(),
       this.digests.close(),
-      ...[...this.deliveries.values()].map((q) => q.close()),
+      ...[...this.deliveries.values(), ...this.others.values()].map((q) => q.close()),
     ]);
   }
 }
