@@ -157,6 +157,7 @@ describe('Discord interactions endpoint', () => {
     expect(json).toEqual({ type: 1 });
   });
 
+  // A body changed after signing is the shared contract's tampered request (platform.test.ts).
   it('refuses a request signed with another key with 401, and enqueues nothing', async () => {
     const before = { jobs: await jobCount(), requests: fake.requests.length };
     const stranger = new InteractionSender();
@@ -172,14 +173,6 @@ describe('Discord interactions endpoint', () => {
     await sleep(200);
     expect(await jobCount()).toBe(before.jobs);
     expect(fake.requests.length).toBe(before.requests);
-  });
-
-  it('refuses a signature over a different body (a tampered request) with 401', async () => {
-    const payload = page('payments', 'tampered');
-    const timestamp = String(Math.floor(Date.now() / 1000));
-    const signature = sender.signature(JSON.stringify({ ...payload, id: newId() }), timestamp);
-    const { status } = await sender.send(endpoint, payload, { timestamp, signature });
-    expect(status).toBe(401);
   });
 
   it('refuses a request without the signature headers with 401', async () => {

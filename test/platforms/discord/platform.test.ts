@@ -2,18 +2,30 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatPlatform } from '../../../src/chat/platform.js';
 import type { PlatformModule } from '../../../src/chat/platform-module.js';
-import type { ConversationRef, MessageRef, ReplyTo } from '../../../src/chat/types.js';
+import type { ConversationRef, ReplyTo } from '../../../src/chat/types.js';
 import type { Card, CardAction } from '../../../src/core/card.js';
 import { AuthError, NotFoundError, RateLimitedError, ValidationError } from '../../../src/core/errors.js';
 import { HttpClient } from '../../../src/net/http-client.js';
 import { Metrics } from '../../../src/observability/metrics.js';
-import { ConsolePlatform } from '../../../src/platforms/console/console.platform.js';
 import { createDiscordModule } from '../../../src/platforms/discord/index.js';
 import { renderButtons, renderDiscordCard } from '../../../src/platforms/discord/render.js';
-import { FakeDiscordApi, InteractionSender } from '../../fakes/discord-api.js';
+import {
+  FakeDiscordApi,
+  type InteractionAnswer,
+  InteractionSender,
+  interactionFixture,
+  type MessageBody,
+} from '../../fakes/discord-api.js';
+import { startTestApp, type TestApp } from '../../support/app.js';
 import { testConfig } from '../../support/config.js';
 import { capturingLogger } from '../../support/logs.js';
 import { dropPrefix, testRedis, uniquePrefix } from '../../support/redis.js';
+import {
+  type ChatPlatformHarness,
+  chatPlatformContract,
+  type InboundRequest,
+  type InboundRoute,
+} from '../chat-platform.contract.js';
 
 const APPLICATION_ID = '290926444748734465';
 const GUILD = '290926798626357999';
@@ -69,98 +81,129 @@ function card(title: string, actions: CardAction[] = []): Card {
   return { title, severity: 'info', text: 'Body text', fields: [], links: [], actions };
 }
 
-/** What a contract test can observe of a platform, whatever the platform is. */
-interface Harness {
-  platform: ChatPlatform;
-  place: ConversationRef;
-  asker: ReplyTo;
-  /** The title the message currently shows. */
-  titleOf(ref: MessageRef): string | undefined;
-  /** Titles visible to everyone in the conversation. */
-  publicTitles(): string[];
-  /** Titles shown only to this user. */
-  privateTitles(userId: string): string[];
-}
+/*
+ * The shared contract against the Discord platform of a running Threadline (ingress role):
+ * public messages are what the channel and the threads started from its messages show,
+ * private ones are interaction follow-ups with flags 64 (EPHEMERAL) under the asker's token,
+ * or a DM; buttons are the message components, `custom_id` = action id + ":" + value.
+ * Inbound is POST /discord/interactions, signed with Ed25519 over timestamp + body.
+ */
+describe('ChatPlatform contract: discord', () => {
+  const sender = new InteractionSender();
+  let app: TestApp;
+  let platform: ChatPlatform;
 
-function consoleHarness(): Harness {
-  const frames: Array<{ label: string; title: string }> = [];
-  const platform = new ConsolePlatform((text) => {
-    const [label, title] = text.split('\n');
-    frames.push({ label: label!.slice(1, -1), title: title!.replace(/^\S+ /, '') });
+  beforeAll(async () => {
+    app = await startTestApp(
+      testConfig(
+        prefix,
+        `
+platforms:
+  discord:
+    enabled: true
+    api_url: "${fake.apiUrl}"
+    application_id: "${APPLICATION_ID}"
+    public_key: "${sender.publicKeyHex}"
+    bot_token: "${fake.botToken}"
+`,
+      ),
+      'ingress',
+    );
+    platform = app.app.chat!.platforms.require('discord');
   });
-  const place: ConversationRef = { platform: 'console', workspace: 'console', conversation: 'terminal' };
-  return {
-    platform,
-    place,
-    asker: { ...place, user: { platform: 'console', id: 'alice' } },
-    titleOf: (ref) =>
-      frames.filter((f) => f.label === `#${ref.id}` || f.label === `#${ref.id} updated`).at(-1)?.title,
-    publicTitles: () => frames.filter((f) => f.label.startsWith('#')).map((f) => f.title),
-    privateTitles: () => frames.filter((f) => f.label === 'only you').map((f) => f.title),
-  };
-}
-
-function discordHarness(): Harness {
-  const platform = discordModule().platform;
-  const channel = fake.addChannel();
-  const place: ConversationRef = { platform: 'discord', workspace: GUILD, conversation: channel };
-  const token = `token-${fake.snowflake()}`;
-  const title = (m: { embeds?: Array<{ title?: string }> }) => m.embeds?.[0]?.title ?? '';
-  return {
-    platform,
-    place,
-    asker: { ...place, user: { platform: 'discord', id: USER }, responseToken: token },
-    titleOf: (ref) =>
-      fake.messages(ref.thread ?? ref.conversation).find((m) => m.id === ref.id)?.embeds?.[0]?.title,
-    publicTitles: () =>
-      [...fake.messages(channel), ...[...fake.threads.keys()].flatMap((t) => fake.messages(t))].map(title),
-    privateTitles: () => [
-      ...fake.followUps.filter((f) => f.token === token && f.body.flags === 64).map((f) => title(f.body)),
-      ...fake.messages(fake.dmChannels.get(USER) ?? '-').map(title),
-    ],
-  };
-}
-
-describe.each([
-  ['console', consoleHarness],
-  ['discord', discordHarness],
-])('ChatPlatform contract: %s', (_name, makeHarness) => {
-  it('post returns a MessageRef for the message it posted', async () => {
-    const h = makeHarness();
-    const ref = await h.platform.post(h.place, card('Contract card one'));
-    expect(ref).toMatchObject({
-      platform: h.place.platform,
-      workspace: h.place.workspace,
-      conversation: h.place.conversation,
-    });
-    expect(ref.id).toMatch(/\S/);
-    expect(h.titleOf(ref)).toBe('Contract card one');
+  afterAll(async () => {
+    await app?.close();
   });
 
-  it('update changes that message in place', async () => {
-    const h = makeHarness();
-    const ref = await h.platform.post(h.place, card('Before the update'));
-    await h.platform.update(ref, card('After the update'));
-    expect(h.titleOf(ref)).toBe('After the update');
+  function discordHarness(): ChatPlatformHarness {
+    const channel = fake.addChannel();
+    const conversation: ConversationRef = { platform: 'discord', workspace: GUILD, conversation: channel };
+    // A user and an interaction token of this test's own: follow-ups and DMs are found by them.
+    const asker: ReplyTo = {
+      ...conversation,
+      user: { platform: 'discord', id: fake.snowflake() },
+      responseToken: `token-${fake.snowflake()}`,
+    };
+    const threads = () => [...fake.threads].filter(([, parent]) => parent === channel).map(([id]) => id);
+    return {
+      platform,
+      conversation,
+      asker,
+      shown: async (ref) => {
+        const message = fake.messages(ref.thread ?? ref.conversation).find((m) => m.id === ref.id);
+        return message ? shownText(message) : undefined;
+      },
+      // A Discord thread started from a message has that message's id.
+      thread: async (parent) =>
+        fake.threads.get(parent.id) === parent.conversation ? fake.messages(parent.id).map(shownText) : [],
+      everyone: async () => [channel, ...threads()].flatMap((id) => fake.messages(id)).map(shownText),
+      privateTo: async (user) => [
+        ...fake.followUps
+          .filter((f) => user.id === asker.user.id && f.token === asker.responseToken && f.body.flags === 64)
+          .map((f) => shownText(f.body)),
+        ...fake.messages(fake.dmChannels.get(user.id) ?? '-').map(shownText),
+      ],
+      buttons: async (ref) => {
+        const message = fake.messages(ref.thread ?? ref.conversation).find((m) => m.id === ref.id);
+        return (message?.components ?? [])
+          .flatMap((row) => row.components ?? [])
+          .map((b) => {
+            const [, action, value] = /^\??([^:]+):(.*)$/.exec(b.custom_id ?? '') ?? [];
+            return { label: b.label ?? '', action: action ?? '', value: value || undefined };
+          });
+      },
+    };
+  }
+
+  function signed(body: string, by = sender): InboundRequest {
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    return {
+      headers: {
+        'content-type': 'application/json',
+        'x-signature-ed25519': by.signature(body, timestamp),
+        'x-signature-timestamp': timestamp,
+      },
+      body,
+    };
+  }
+
+  const discordRoute = (): InboundRoute => ({
+    url: `${app.app.url}/discord/interactions`,
+    helpRequest: (asker) => {
+      const payload = interactionFixture('command-help');
+      payload.id = fake.snowflake();
+      payload.token = `token-${fake.snowflake()}`;
+      payload.application_id = APPLICATION_ID;
+      payload.guild_id = asker.workspace;
+      payload.channel_id = asker.conversation;
+      payload.channel.id = asker.conversation;
+      payload.member.user.id = asker.user.id;
+      return JSON.stringify(payload);
+    },
+    signedRequest: (body) => signed(body),
+    // Signed as sent, then changed on the way: the signature no longer covers the body.
+    tamperedRequest: (body) => ({ ...signed(body), body: body.replace('"name":"help"', '"name":"status"') }),
+    // The answer to a slash command is the interaction response itself (type 4, ephemeral).
+    answer: async (_body, response) => {
+      if (response.status !== 200) return '';
+      const answer = JSON.parse(response.text) as InteractionAnswer;
+      return answer.data ? shownText(answer.data) : '';
+    },
   });
 
-  it('a post into a thread of a posted message keeps the thread in its MessageRef', async () => {
-    const h = makeHarness();
-    const parent = await h.platform.post(h.place, card('Thread parent'));
-    const reply = await h.platform.post({ ...h.place, thread: parent.id }, card('Thread reply'));
-    expect(reply.thread).toBe(parent.id);
-    expect(reply.conversation).toBe(h.place.conversation);
-    await h.platform.update(reply, card('Thread reply, edited'));
-    expect(h.titleOf(reply)).toBe('Thread reply, edited');
-  });
-
-  it('postEphemeral reaches only the user who asked', async () => {
-    const h = makeHarness();
-    await h.platform.postEphemeral(h.asker, card('Only for you'));
-    expect(h.privateTitles(h.asker.user.id)).toContain('Only for you');
-    expect(h.publicTitles()).not.toContain('Only for you');
-  });
+  chatPlatformContract(discordHarness, discordRoute);
 });
+
+/** All text a Discord message shows: content, then each embed's title, description, fields and footer. */
+function shownText(message: MessageBody): string {
+  const parts = [message.content ?? ''];
+  for (const embed of message.embeds ?? []) {
+    parts.push(embed.title ?? '', embed.description ?? '');
+    for (const field of embed.fields ?? []) parts.push(field.name, field.value);
+    parts.push(embed.footer?.text ?? '');
+  }
+  return parts.filter(Boolean).join('\n');
+}
 
 describe('Discord platform', () => {
   it('starts the thread from the parent message once, then posts every reply into it', async () => {

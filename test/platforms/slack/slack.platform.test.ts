@@ -18,20 +18,20 @@ import { createSlackModule } from '../../../src/platforms/slack/slack.module.js'
 import { FakeSlack, wallClock } from '../../fakes/slack-api.js';
 import { capturingLogger } from '../../support/logs.js';
 import { dropPrefix, testRedis, uniquePrefix } from '../../support/redis.js';
-import { chatPlatformContract } from './chat-platform.contract.js';
 import { shownText, TEAM } from './support.js';
 
 /*
  * The outbound half against a loopback Slack and the real Redis. Two modules with their own
- * Redis connections and HTTP pools stand in for two Threadline processes.
+ * Redis connections and HTTP pools stand in for two Threadline processes. What every platform
+ * promises (post, threads, update, ephemeral, buttons) is the shared contract in
+ * slack.contract.test.ts; these are the Slack specifics: pacing, rate limits, error mapping and
+ * response_urls.
  */
 
 const CHANNELS = [
-  ...Array.from({ length: 12 }, (_, i) => `C0CONTRACT${i}`),
   ...Array.from({ length: 9 }, (_, i) => `C0MAP${i}`),
   ...['C0THREAD', 'C0BUSY', 'C0PACE', 'C0FAST', 'C0LIMIT', 'C0LIMIT2', 'C0OTHER', 'C0EPH', 'C0ERR'],
 ];
-let contractChannels = 0;
 
 let slack: FakeSlack;
 let prefix: string;
@@ -105,25 +105,6 @@ afterAll(async () => {
   }
   await slack?.close();
   await dropPrefix(prefix);
-});
-
-describe('Slack ChatPlatform contract', () => {
-  // A channel per test, so the one-message-per-second pacing does not slow the suite down.
-  chatPlatformContract(() => {
-    const channel = `C0CONTRACT${contractChannels++}`;
-    return {
-      platform: one,
-      conversation: place(channel),
-      user: { platform: 'slack', id: 'U123', name: 'alice' },
-      shown: async (ref) => {
-        const message = slack.message(ref.conversation, ref.id);
-        return message ? shownText(message) : undefined;
-      },
-      everyone: async () => slack.history(channel).map((m) => shownText(m)),
-      privateTo: async (user) =>
-        slack.ephemerals.filter((e) => e.user === user.id && e.channel === channel).map((e) => shownText(e)),
-    };
-  });
 });
 
 describe('Slack outbound calls', () => {
