@@ -9,9 +9,9 @@ import {
   TransientError,
   ValidationError,
 } from '../../src/core/errors.js';
-import { EventPayload, type StoredEvent } from '../../src/events/payload.js';
 import { HttpClient } from '../../src/net/http-client.js';
 import { FakeSmtp } from '../fakes/smtp.js';
+import { stored } from './support.js';
 
 const USER = 'threadline-mailer';
 const PASSWORD = 'smtp-P4ssw0rd-very-secret';
@@ -31,12 +31,6 @@ afterAll(async () => {
   await smtp.close();
   await http.close();
 });
-
-function stored(payload: Record<string, unknown>, id = 'evt-1'): StoredEvent {
-  const timestamp = '2026-11-22T10:00:00Z';
-  const parsed = EventPayload.parse({ id, timestamp, ...payload });
-  return { id, receivedAt: Date.now(), payload: { ...parsed, id, timestamp } };
-}
 
 interface Options {
   host?: string;

@@ -6,12 +6,7 @@ import {
   type LineMarkup,
   notificationCard,
 } from '../../src/connectors/notification-card.js';
-import { EventPayload, type StoredEvent } from '../../src/events/payload.js';
-
-function stored(payload: Record<string, unknown>, id = 'evt-1'): StoredEvent {
-  const parsed = EventPayload.parse({ id, timestamp: '2026-11-22T10:00:00Z', ...payload });
-  return { id, receivedAt: Date.now(), payload: { ...parsed, id, timestamp: '2026-11-22T10:00:00Z' } };
-}
+import { stored } from './support.js';
 
 const spec = {
   id: 'FEAT-0001',

@@ -10,9 +10,9 @@ import {
   TransientError,
   ValidationError,
 } from '../../src/core/errors.js';
-import { EventPayload, type StoredEvent } from '../../src/events/payload.js';
 import { HttpClient } from '../../src/net/http-client.js';
 import { blockProblem, FakeSlack, type SlackMessageJson } from '../fakes/slack-api.js';
+import { stored } from './support.js';
 
 const ZWSP = '\u200B';
 const http = new HttpClient({ allowPrivateNetworks: true });
@@ -30,12 +30,6 @@ afterAll(async () => {
 });
 
 const context = { deliveryId: 'dlv-1', attempt: 1 };
-
-function stored(payload: Record<string, unknown>, id = 'evt-1'): StoredEvent {
-  const timestamp = '2026-11-22T10:00:00Z';
-  const parsed = EventPayload.parse({ id, timestamp, ...payload });
-  return { id, receivedAt: Date.now(), payload: { ...parsed, id, timestamp } };
-}
 
 function connector(slackBlock: string, platforms = ''): Connector {
   const { config } = parseConfigText(
