@@ -10,7 +10,6 @@ import { createTeamsModule } from './teams/teams.module.js';
 export function createPlatformModules(deps: PlatformDependencies): PlatformModule[] {
   const modules: PlatformModule[] = [];
   const p = deps.config.platforms;
-  // Each enabled platform adds its module here (slack, discord, teams).
   if (p.discord?.enabled) modules.push(createDiscordModule(deps));
   if (p.slack?.enabled) modules.push(createSlackModule(deps));
   if (p.teams?.enabled) modules.push(createTeamsModule(deps));
