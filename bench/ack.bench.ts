@@ -1,36 +1,38 @@
 /**
- * npm run bench:ack — Slack slash commands against the real build: signed `POST /slack/events`
- * (`/ops help`, answered inside the request, and `/ops page …`, queued) from an open-model
- * generator; time to the HTTP ack and to the threaded reply (the loopback fake Slack records each
- * chat.postMessage's arrival). The same figures for a bare Bolt app (Bolt's own HTTPReceiver, one
- * BullMQ job per command, a worker posting one threaded reply): the baseline.
+ * npm run bench:ack — chat commands against the real build, per platform (BENCH_PLATFORMS,
+ * default "slack,discord", run in that order):
+ *  - Slack: signed `POST /slack/events` slash commands;
+ *  - Discord: Ed25519-signed `POST /discord/interactions` APPLICATION_COMMANDs;
+ * each half `/ops help` (answered inside the request) and half `/ops page …` (queued), from an
+ * open-model generator; time to the HTTP answer and to the threaded reply (a loopback fake of the
+ * platform's API records each message's arrival). The same figures for a bare baseline that
+ * verifies the signature, enqueues one BullMQ job and answers, with a worker posting one reply
+ * (Slack: a Bolt app with its own HTTPReceiver; Discord: node:http answering type 5).
+ * Platform specifics live in bench/lib/ack-slack.ts and bench/lib/ack-discord.ts.
  *
- * Env: BENCH_RATES (default "100,1000,2000" commands/s), BENCH_DURATION_S (30), BENCH_WARMUP_S (5),
- * BENCH_DRAIN_S (20), BENCH_SATURATION_S (10; 0 skips), BENCH_SATURATION_CONNECTIONS (64),
- * BENCH_BASELINE (1; 0 skips), BENCH_CONCURRENCY (queue.concurrency of the server, default 1000),
- * BENCH_SPLIT (1: Threadline as an ingress and a worker process instead of one `--role all`),
- * BENCH_MAX_OUTSTANDING (1000), BENCH_SKIP_BUILD=1, REDIS_URL (loopback only).
+ * Env: BENCH_PLATFORMS ("slack,discord"), BENCH_RATES (default "100,1000,2000" per second),
+ * BENCH_DURATION_S (30), BENCH_WARMUP_S (5), BENCH_DRAIN_S (20), BENCH_SATURATION_S (10; 0 skips),
+ * BENCH_SATURATION_CONNECTIONS (64), BENCH_BASELINE (1; 0 skips), BENCH_CONCURRENCY
+ * (queue.concurrency of the server, default 1000), BENCH_SPLIT (1: Threadline as an ingress and a
+ * worker process instead of one `--role all`), BENCH_MAX_OUTSTANDING (1000), BENCH_SKIP_BUILD=1,
+ * REDIS_URL (loopback only).
  *
- * Processes: this one (load generator), the fake Slack (a fork of this file), the server under
- * test (`node dist/cli/bin.js serve --role all`) or the baseline (a fork of this file). One Redis
- * sub-prefix per phase, deleted after it; every child stopped at the end, on error and on Ctrl-C.
+ * Processes: this one (load generator), the platform's fake API (a fork of this file, one per
+ * platform), the server under test (`node dist/cli/bin.js serve --role all`) or the baseline (a
+ * fork of this file). One Redis sub-prefix per phase, deleted after it; every child stopped at the
+ * end, on error and on Ctrl-C.
  */
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { App, LogLevel } from '@slack/bolt';
-import { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
-import { Pool } from 'undici';
 import { stringify } from 'yaml';
-import { slackSignature } from '../src/platforms/slack/verify.js';
-import { FakeSlack, type RecordedRequest } from '../test/fakes/slack-api.js';
+import { discordAck, discordBaselineChild, fakeDiscordChild } from './lib/ack-discord.js';
+import type { AckPlatform, Arrivals, FakeReady, PlatformName, PrepareParams } from './lib/ack-platform.js';
+import { isPage } from './lib/ack-platform.js';
+import { fakeSlackChild, slackAck, slackBaselineChild } from './lib/ack-slack.js';
 import type { HelperChild } from './lib/children.js';
 import { envNumber, envNumbers, now, sleep } from './lib/env.js';
 import { type Harness, runBench } from './lib/harness.js';
-import { serveRpc } from './lib/ipc.js';
 import { openLoad } from './lib/load.js';
 import { deleteKeys } from './lib/redis.js';
 import { ms, num, percentile, Samples, table } from './lib/stats.js';
@@ -49,92 +51,25 @@ const MAX_OUTSTANDING = Math.round(envNumber('BENCH_MAX_OUTSTANDING', 1_000, 1))
 const CONNECTIONS = 64;
 const REQUEST_TIMEOUT_MS = 10_000;
 const GOAL_P99_MS = 100;
+/** Sequence numbers (and Discord channels) prepared for a closed-loop saturation phase. */
+const SATURATION_SEQS = 100_000;
 
-// One secret per run, shared with the forked children through the environment they inherit.
-process.env.BENCH_ACK_SIGNING_SECRET ??= `bench-signing-${randomBytes(8).toString('hex')}`;
-const SIGNING_SECRET = process.env.BENCH_ACK_SIGNING_SECRET;
-const USER = 'UBENCH';
-const TEAM = 'T0BENCH';
+const PLATFORMS: Record<PlatformName, AckPlatform> = {
+  slack: slackAck as unknown as AckPlatform,
+  discord: discordAck as unknown as AckPlatform,
+};
+
+function platformsToRun(): AckPlatform[] {
+  const raw = process.env.BENCH_PLATFORMS?.trim() || 'slack,discord';
+  const names = raw.split(/[\s,]+/).filter(Boolean);
+  for (const name of names) {
+    if (!(name in PLATFORMS))
+      throw new Error(`BENCH_PLATFORMS=${raw}: unknown platform ${name} (slack, discord)`);
+  }
+  return [...new Set(names)].map((name) => PLATFORMS[name as PlatformName]);
+}
 
 type System = 'threadline' | 'baseline';
-
-interface FakeReady {
-  type: 'ready';
-  baseUrl: string;
-  apiUrl: string;
-  token: string;
-}
-
-interface Arrivals {
-  parent: Float64Array;
-  reply: Float64Array;
-}
-
-/* ---------------------------- the commands ----------------------------- */
-
-/** Even sequence numbers ask for help (answered in the request), odd ones page (queued). */
-function isPage(seq: number): boolean {
-  return seq % 2 === 1;
-}
-
-/** Each command comes from a channel of its own, so Slack pacing never couples two commands. */
-function channelOf(run: string, seq: number): string {
-  return `C${run}-${seq}`;
-}
-
-function commandBody(run: string, seq: number, fakeBase: string): string {
-  return new URLSearchParams({
-    token: 'bench',
-    team_id: TEAM,
-    team_domain: 'bench',
-    channel_id: channelOf(run, seq),
-    channel_name: 'bench',
-    user_id: USER,
-    user_name: 'bench',
-    command: '/ops',
-    text: isPage(seq) ? `page svc${seq} "bench incident ${seq}"` : 'help',
-    response_url: `${fakeBase}/response/${TEAM}/${run}-${seq}`,
-    trigger_id: `${run}.${seq}.${randomBytes(4).toString('hex')}`,
-    api_app_id: 'A0BENCH',
-  }).toString();
-}
-
-class CommandClient {
-  private readonly pool: Pool;
-
-  constructor(
-    url: string,
-    private readonly fakeBase: string,
-    connections: number,
-  ) {
-    this.pool = new Pool(url, { connections, pipelining: 1, keepAliveTimeout: 30_000 });
-  }
-
-  /** Resolves true on a 200 carrying the ephemeral answer. */
-  async send(run: string, seq: number): Promise<boolean> {
-    const body = commandBody(run, seq, this.fakeBase);
-    const timestamp = Math.floor(Date.now() / 1000);
-    const response = await this.pool.request({
-      path: '/slack/events',
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        'x-slack-request-timestamp': String(timestamp),
-        'x-slack-signature': slackSignature(SIGNING_SECRET, timestamp, body),
-      },
-      body,
-      headersTimeout: REQUEST_TIMEOUT_MS,
-      bodyTimeout: REQUEST_TIMEOUT_MS,
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
-    const text = await response.body.text();
-    return response.statusCode === 200 && text.includes('"ephemeral"');
-  }
-
-  close(): Promise<void> {
-    return this.pool.destroy();
-  }
-}
 
 /* ----------------------------- statistics ------------------------------ */
 
@@ -193,7 +128,15 @@ interface Target {
   stop(): Promise<void>;
 }
 
-async function startThreadline(h: Harness, fake: FakeReady, prefix: string, label: string): Promise<Target> {
+/** One platform's run: its description and its fake API child. */
+interface Bench {
+  h: Harness;
+  platform: AckPlatform;
+  fake: HelperChild<FakeReady>;
+}
+
+async function startThreadline(b: Bench, prefix: string, label: string): Promise<Target> {
+  const { h } = b;
   const file = join(h.dir, `${label}.yaml`);
   writeFileSync(
     file,
@@ -204,15 +147,7 @@ async function startThreadline(h: Harness, fake: FakeReady, prefix: string, labe
       security: { allow_private_networks: true },
       inbound: { events: { enabled: false } },
       queue: { concurrency: CONCURRENCY },
-      platforms: {
-        slack: {
-          enabled: true,
-          api_url: fake.apiUrl,
-          bot_token: fake.token,
-          signing_secret: SIGNING_SECRET,
-        },
-      },
-      rbac: { roles: { responder: [`slack:${USER}`] } },
+      ...b.platform.threadlineConfig(b.fake.ready),
     }),
   );
   const servers = SPLIT
@@ -233,10 +168,11 @@ async function startThreadline(h: Harness, fake: FakeReady, prefix: string, labe
   };
 }
 
-async function startBaseline(h: Harness, fake: FakeReady, prefix: string, label: string): Promise<Target> {
+async function startBaseline(b: Bench, prefix: string, label: string): Promise<Target> {
+  const { h } = b;
   const child: HelperChild<{ type: 'ready'; url: string }> = await h.children.fork(label, '../ack.bench.ts', [
-    'baseline',
-    JSON.stringify({ redisUrl: h.redisUrl, prefix, apiUrl: fake.apiUrl, token: fake.token }),
+    b.platform.baselineRole,
+    JSON.stringify({ redisUrl: h.redisUrl, prefix, ...b.platform.baselineOptions(b.fake.ready) }),
   ]);
   h.rss.watch(label, child.pid);
   return {
@@ -248,38 +184,50 @@ async function startBaseline(h: Harness, fake: FakeReady, prefix: string, label:
   };
 }
 
-function start(system: System, h: Harness, fake: FakeReady, prefix: string, label: string): Promise<Target> {
-  return system === 'threadline'
-    ? startThreadline(h, fake, prefix, label)
-    : startBaseline(h, fake, prefix, label);
+function start(b: Bench, system: System, prefix: string, label: string): Promise<Target> {
+  return system === 'threadline' ? startThreadline(b, prefix, label) : startBaseline(b, prefix, label);
 }
 
-async function ratePhase(
-  h: Harness,
-  fake: HelperChild<FakeReady>,
-  system: System,
-  rate: number,
-): Promise<RateResult> {
-  const run = `${system === 'threadline' ? 'T' : 'B'}${rate}r${randomBytes(2).toString('hex')}`;
+/** A phase's run name (also its Redis sub-prefix): platform, system, rate and a random tail. */
+function runName(b: Bench, system: System, what: string): string {
+  return `${b.platform.name === 'slack' ? 'S' : 'D'}${system === 'threadline' ? 'T' : 'B'}${what}r${randomBytes(2).toString('hex')}`;
+}
+
+async function ratePhase(b: Bench, system: System, rate: number): Promise<RateResult> {
+  const { h, fake, platform } = b;
+  const run = runName(b, system, String(rate));
   const prefix = `${h.prefix}:${run}`;
-  const label = `${system}-${rate}`;
-  const target = await start(system, h, fake.ready, prefix, label);
-  const client = new CommandClient(target.url, fake.ready.baseUrl, CONNECTIONS);
+  const label = `${platform.name}-${system}-${rate}`;
   const scheduled = Math.round(rate * (WARMUP_S + DURATION_S));
-  await fake.rpc.call('prepare', { run, count: scheduled });
+  const target = await start(b, system, prefix, label);
+  let client: ReturnType<AckPlatform['client']> | undefined;
   const ackHelp = new Samples();
   const ackPage = new Samples();
   h.log(
-    `${label}: ${num(scheduled)} commands at ${num(rate)}/s (${WARMUP_S} s warm-up, ${DURATION_S} s measured)`,
+    `${label}: ${num(scheduled)} ${platform.unit} at ${num(rate)}/s (${WARMUP_S} s warm-up, ${DURATION_S} s measured)`,
   );
   try {
+    const prepared = await fake.rpc.call('prepare', {
+      run,
+      count: scheduled,
+      system,
+    } satisfies PrepareParams);
+    client = platform.client({
+      url: target.url,
+      fake: fake.ready,
+      run,
+      prepared,
+      connections: CONNECTIONS,
+      timeoutMs: REQUEST_TIMEOUT_MS,
+    });
+    const sender = client;
     const load = await openLoad({
       rate,
       warmupS: WARMUP_S,
       durationS: DURATION_S,
       maxOutstanding: MAX_OUTSTANDING,
       send: async (seq, t, warm) => {
-        const ok = await client.send(run, seq);
+        const ok = await sender.send(seq);
         if (ok && !warm) (isPage(seq) ? ackPage : ackHelp).push(now() - t);
         return ok;
       },
@@ -322,7 +270,7 @@ async function ratePhase(
       ackAll: percentiles(all.values(), measured - all.length),
       ackHelp: percentiles(ackHelp.values(), measuredHelps - ackHelp.length),
       ackPage: percentiles(ackPage.values(), measuredPages - ackPage.length),
-      // The baseline posts no card, only its one threaded reply.
+      // The baseline posts no card, only its one reply.
       parent:
         system === 'threadline'
           ? percentiles(parent.values(), measuredPages - parent.length)
@@ -330,26 +278,37 @@ async function ratePhase(
       reply: percentiles(reply.values(), measuredPages - reply.length),
     };
   } finally {
-    await client.close();
+    await client?.close();
     await target.stop();
-    await fake.rpc.call('forget', { run });
+    await fake.rpc.call('forget', { run }, 30_000);
     await deleteKeys(h.redis, prefix);
   }
 }
 
 /** Closed loop: SATURATION_CONNECTIONS senders, each sending its next command as soon as the last is answered. */
-async function saturationPhase(
-  h: Harness,
-  fake: HelperChild<FakeReady>,
-  system: System,
-): Promise<SaturationResult> {
-  const run = `${system === 'threadline' ? 'T' : 'B'}sat${randomBytes(2).toString('hex')}`;
+async function saturationPhase(b: Bench, system: System): Promise<SaturationResult> {
+  const { h, fake, platform } = b;
+  const run = runName(b, system, 'sat');
   const prefix = `${h.prefix}:${run}`;
-  const label = `${system}-saturation`;
-  const target = await start(system, h, fake.ready, prefix, label);
-  const client = new CommandClient(target.url, fake.ready.baseUrl, SATURATION_CONNECTIONS);
+  const label = `${platform.name}-${system}-saturation`;
+  const target = await start(b, system, prefix, label);
+  let client: ReturnType<AckPlatform['client']> | undefined;
   h.log(`${label}: closed loop, ${SATURATION_CONNECTIONS} connections, ${SATURATION_S} s`);
   try {
+    const prepared = await fake.rpc.call('prepare', {
+      run,
+      count: SATURATION_SEQS,
+      system,
+    } satisfies PrepareParams);
+    client = platform.client({
+      url: target.url,
+      fake: fake.ready,
+      run,
+      prepared,
+      connections: SATURATION_CONNECTIONS,
+      timeoutMs: REQUEST_TIMEOUT_MS,
+    });
+    const sender = client;
     let seq = 0;
     let answered = 0;
     let errors = 0;
@@ -361,7 +320,7 @@ async function saturationPhase(
       while (now() < endAt) {
         const sentAt = now();
         const mine = seq++;
-        const ok = await client.send(run, mine).catch(() => false);
+        const ok = await sender.send(mine).catch(() => false);
         const done = now();
         if (sentAt < warmUntil) continue;
         if (ok) {
@@ -380,8 +339,9 @@ async function saturationPhase(
       latency: percentiles(latency.values()),
     };
   } finally {
-    await client.close();
+    await client?.close();
     await target.stop();
+    await fake.rpc.call('forget', { run }, 30_000);
     await deleteKeys(h.redis, prefix);
   }
 }
@@ -400,7 +360,13 @@ function pagesIn(accepted: Uint8Array, from: number, to: number): number {
 
 /* ------------------------------- report -------------------------------- */
 
-function report(h: Harness, rates: RateResult[], saturation: SaturationResult[]): void {
+function report(
+  h: Harness,
+  platform: AckPlatform,
+  rates: RateResult[],
+  saturation: SaturationResult[],
+): void {
+  h.log(`\n=== ${platform.name}: ${platform.unit} ===`);
   const row = (r: RateResult, kind: string, p: Percentiles) => [
     r.system,
     num(r.rate),
@@ -412,9 +378,7 @@ function report(h: Harness, rates: RateResult[], saturation: SaturationResult[])
     ms(p.p999),
     ms(p.max),
   ];
-  h.log(
-    '\nTime to the HTTP ack (scheduled send time → 200 with the ephemeral answer; not answered = never):',
-  );
+  h.log(`\nTime to the HTTP answer (${platform.text.ack}; not answered = never):`);
   h.log(
     table([
       ['system', 'rate/s', 'command', 'measured', 'not ok', 'p50', 'p99', 'p99.9', 'max'],
@@ -425,9 +389,7 @@ function report(h: Harness, rates: RateResult[], saturation: SaturationResult[])
       ),
     ]),
   );
-  h.log(
-    '\nTime to the threaded reply of /ops page (scheduled send time → chat.postMessage at the fake Slack):',
-  );
+  h.log(`\nTime to the threaded reply of /ops page (${platform.text.reply}):`);
   h.log(
     table([
       [
@@ -444,7 +406,7 @@ function report(h: Harness, rates: RateResult[], saturation: SaturationResult[])
       ...rates.map((r) => [
         r.system,
         num(r.rate),
-        r.system === 'threadline' ? 'card, then reply in its thread' : 'one threaded reply',
+        r.system === 'threadline' ? 'card, then reply in its thread' : platform.text.baselineReply,
         r.system === 'threadline' ? ms(r.parent.p50) : '-',
         r.system === 'threadline' ? ms(r.parent.p99) : '-',
         ms(r.reply.p50),
@@ -485,126 +447,43 @@ function report(h: Harness, rates: RateResult[], saturation: SaturationResult[])
         `with threaded-reply p99 < ${GOAL_P99_MS} ms: ${replyOk.length ? `${num(Math.max(...replyOk))}/s` : 'none of those run'}`,
     );
   }
-  h.log(
-    'Threadline posts the incident card and then its reply into the same channel, and paces every channel to one message a second (Slack’s limit), so its reply lands about 1 s after the card by design.',
-  );
-}
-
-/* ------------------------------ children ------------------------------- */
-
-/** The fake Slack: records when each command's card and threaded reply arrive, per run and sequence number. */
-async function fakeSlackChild(): Promise<void> {
-  const runs = new Map<string, Arrivals & { replies: number }>();
-  const onRequest = (request: RecordedRequest) => {
-    if (request.path !== '/api/chat.postMessage') return;
-    const body = request.json as { channel?: string; thread_ts?: string } | undefined;
-    const match = /^C([A-Za-z0-9]+)-(\d+)$/.exec(body?.channel ?? '');
-    if (!match) return;
-    const run = runs.get(match[1]!);
-    const seq = Number(match[2]);
-    if (!run || seq >= run.reply.length) return;
-    if (body?.thread_ts) {
-      if (run.reply[seq] === 0) {
-        run.reply[seq] = request.at;
-        run.replies++;
-      }
-    } else if (run.parent[seq] === 0) run.parent[seq] = request.at;
-  };
-  const slack = await FakeSlack.start({ channels: ['*'], record: false, onRequest });
-  serveRpc(
-    {
-      prepare: (params) => {
-        const { run, count } = params as { run: string; count: number };
-        runs.set(run, { parent: new Float64Array(count), reply: new Float64Array(count), replies: 0 });
-        return true;
-      },
-      progress: (params) => ({ replies: runs.get((params as { run: string }).run)?.replies ?? 0 }),
-      arrivals: (params) => {
-        const run = runs.get((params as { run: string }).run);
-        return { parent: run?.parent ?? new Float64Array(0), reply: run?.reply ?? new Float64Array(0) };
-      },
-      forget: (params) => runs.delete((params as { run: string }).run),
-    },
-    { baseUrl: slack.baseUrl, apiUrl: slack.apiUrl, token: slack.token },
-  );
-}
-
-/** The baseline: Bolt's own HTTPReceiver; every command becomes one BullMQ job and an ephemeral ack; a worker posts one threaded reply. */
-async function baselineChild(options: {
-  redisUrl: string;
-  prefix: string;
-  apiUrl: string;
-  token: string;
-}): Promise<void> {
-  const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
-  const workerConnection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
-  const queue = new Queue('baseline', { connection, prefix: options.prefix });
-  const api = new URL(options.apiUrl);
-  const slack = new Pool(api.origin, { connections: 32, pipelining: 1 });
-  const worker = new Worker(
-    'baseline',
-    async (job) => {
-      const response = await slack.request({
-        path: `${api.pathname}chat.postMessage`,
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${options.token}`,
-          'content-type': 'application/json; charset=utf-8',
-        },
-        body: JSON.stringify({ channel: job.data.channel, thread_ts: '1700000000.000100', text: 'done' }),
-      });
-      await response.body.dump();
-    },
-    { connection: workerConnection, prefix: options.prefix, concurrency: 50 },
-  );
-  const app = new App({
-    signingSecret: SIGNING_SECRET,
-    authorize: async () => ({ botToken: options.token }),
-    ignoreSelf: false,
-    convoStore: false,
-    logLevel: LogLevel.ERROR,
-  });
-  app.command('/ops', async ({ command, ack }) => {
-    await queue.add(
-      'command',
-      { channel: command.channel_id, text: command.text },
-      { removeOnComplete: true, removeOnFail: true },
-    );
-    await ack({ response_type: 'ephemeral', text: '⏳ Working on it…' });
-  });
-  const server = (await app.start({ port: 0, host: '127.0.0.1' })) as Server;
-  const { port } = server.address() as AddressInfo;
-  process.on('SIGTERM', () => {
-    void Promise.allSettled([app.stop(), worker.close(), queue.close(), slack.close()]).finally(() => {
-      connection.disconnect();
-      workerConnection.disconnect();
-      process.exit(0);
-    });
-  });
-  serveRpc({}, { url: `http://127.0.0.1:${port}` });
+  h.log(platform.text.note);
 }
 
 /* -------------------------------- main --------------------------------- */
 
-async function main(): Promise<void> {
-  await runBench('ack', async (h) => {
-    const fake = await h.children.fork<FakeReady>('fake-slack', '../ack.bench.ts', ['fake-slack']);
-    h.rss.watch('fake-slack', fake.pid);
+async function runPlatform(h: Harness, platform: AckPlatform): Promise<void> {
+  const label = `fake-${platform.name}`;
+  const fake = await h.children.fork<FakeReady>(label, '../ack.bench.ts', [platform.fakeRole]);
+  h.rss.watch(label, fake.pid);
+  const b: Bench = { h, platform, fake };
+  try {
     const systems: System[] = BASELINE ? ['threadline', 'baseline'] : ['threadline'];
     const rates: RateResult[] = [];
     const saturation: SaturationResult[] = [];
     for (const system of systems) {
       for (const rate of RATES) {
-        const result = await ratePhase(h, fake, system, rate);
+        const result = await ratePhase(b, system, rate);
         rates.push(result);
         h.log(
           `  ack p50/p99/p99.9 ${ms(result.ackAll.p50)} / ${ms(result.ackAll.p99)} / ${ms(result.ackAll.p999)}; ` +
             `reply p50/p99 ${ms(result.reply.p50)} / ${ms(result.reply.p99)}; not ok ${num(result.notAccepted)}`,
         );
       }
-      if (SATURATION_S > 0) saturation.push(await saturationPhase(h, fake, system));
+      if (SATURATION_S > 0) saturation.push(await saturationPhase(b, system));
     }
-    report(h, rates, saturation);
+    report(h, platform, rates, saturation);
+  } finally {
+    h.rss.unwatch(label);
+    await h.children.stop(fake.process);
+  }
+}
+
+async function main(): Promise<void> {
+  const platforms = platformsToRun();
+  await runBench('ack', async (h) => {
+    h.log(`platforms: ${platforms.map((p) => p.name).join(', ')}`);
+    for (const platform of platforms) await runPlatform(h, platform);
     const peaks = h.rss.snapshot();
     h.log(
       `\nPeak RSS: ${Object.entries(peaks)
@@ -615,6 +494,9 @@ async function main(): Promise<void> {
 }
 
 const role = process.argv[2];
+const childOptions = () => JSON.parse(process.argv[3] ?? '{}');
 if (role === 'fake-slack') await fakeSlackChild();
-else if (role === 'baseline') await baselineChild(JSON.parse(process.argv[3] ?? '{}'));
+else if (role === 'fake-discord') await fakeDiscordChild();
+else if (role === 'baseline-slack') await slackBaselineChild(childOptions());
+else if (role === 'baseline-discord') await discordBaselineChild(childOptions());
 else await main();
