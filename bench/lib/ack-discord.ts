@@ -130,7 +130,7 @@ export const discordAck: AckPlatform<DiscordReady> = {
     reply:
       'scheduled send time → the message in the thread (Threadline) or the follow-up (baseline) at the fake Discord',
     baselineReply: 'one follow-up (after type 5)',
-    note: 'Threadline posts the incident card, starts a thread on it and posts its reply there: three REST calls per page through discord.js REST, whose global limit (50 requests/s, Discord’s own per-bot limit) caps it at about 16 pages/s; the baseline’s follow-ups go out through a plain HTTP pool with no limit.',
+    note: 'Threadline spends four REST calls per page (the card; a first post into the thread, which fails with Unknown Channel until the thread is started; the thread start; the post again), all through discord.js REST, whose global limit of 50 requests/s (Discord’s per-bot limit) caps it at about 12 pages/s; the baseline’s follow-ups go out through a plain HTTP pool (Discord exempts interaction follow-ups from the global limit).',
   },
 };
 
