@@ -270,6 +270,14 @@ describe('Teams ingress at POST /api/messages (botbuilder CloudAdapter, real JWT
   });
 
   it('waits out a connector 429 with Retry-After and then answers', async () => {
+    // Earlier tests' queued results may still be posting; the scripted 429 must hit this reply.
+    const actions = app.app.chat!.actionsQueue('teams');
+    await waitFor(async () => {
+      const counts = await actions.getJobCounts('waiting', 'active', 'delayed');
+      return (counts.waiting ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0) === 0;
+    });
+    await sleep(200);
+    fake.attempts.length = 0;
     fake.reply({
       status: 429,
       headers: { 'retry-after': '1' },
