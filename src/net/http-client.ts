@@ -66,6 +66,16 @@ export class HttpClient {
     }
   }
 
+  /** A JSON request: the body serialised and labelled (a caller's own content-type wins), and its user agent set. */
+  sendJson(req: Omit<HttpRequest, 'body'> & { json: unknown; userAgent: string }): Promise<HttpResponse> {
+    const { json, userAgent, headers, ...rest } = req;
+    return this.send({
+      ...rest,
+      headers: { 'content-type': 'application/json; charset=utf-8', ...headers, 'user-agent': userAgent },
+      body: JSON.stringify(json),
+    });
+  }
+
   async close(): Promise<void> {
     await this.dispatcher.close();
   }

@@ -69,10 +69,11 @@ export class DiscordConnector implements Connector {
       username: this.config.username,
       avatarUrl: this.config.avatar_url,
     });
-    const response = await this.http.send({
+    const response = await this.http.sendJson({
       url: url.href,
-      headers: { 'content-type': 'application/json', 'user-agent': USER_AGENT },
-      body: JSON.stringify(message),
+      headers: { 'content-type': 'application/json' },
+      json: message,
+      userAgent: USER_AGENT,
       timeoutMs: this.timeoutMs,
     });
     raiseForRateLimit(response);

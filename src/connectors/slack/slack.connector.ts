@@ -112,11 +112,6 @@ export class SlackConnector implements Connector {
   }
 
   private send(url: string, headers: Record<string, string>, body: unknown): Promise<HttpResponse> {
-    return this.http.send({
-      url,
-      headers: { ...headers, 'content-type': 'application/json; charset=utf-8', 'user-agent': USER_AGENT },
-      body: JSON.stringify(body),
-      timeoutMs: this.timeoutMs,
-    });
+    return this.http.sendJson({ url, headers, json: body, userAgent: USER_AGENT, timeoutMs: this.timeoutMs });
   }
 }

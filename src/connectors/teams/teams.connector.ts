@@ -65,10 +65,10 @@ export class TeamsConnector implements Connector {
     const url = this.config.webhook_url;
     if (!url) throw new ValidationError('Teams has no webhook URL configured');
     const message = this.config.use_adaptive_cards ? renderAdaptiveCard(card) : renderTeamsText(card);
-    const response = await this.http.send({
+    const response = await this.http.sendJson({
       url,
-      headers: { 'content-type': 'application/json; charset=utf-8', 'user-agent': USER_AGENT },
-      body: JSON.stringify(message),
+      json: message,
+      userAgent: USER_AGENT,
       timeoutMs: this.timeoutMs,
     });
     raiseForStatus(response, 'the Teams webhook');

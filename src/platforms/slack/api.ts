@@ -70,14 +70,11 @@ export class SlackApi {
 
   async call(method: string, body: Record<string, unknown>): Promise<SlackResult> {
     try {
-      const response = await this.http.send({
+      const response = await this.http.sendJson({
         url: `${this.base}${method}`,
-        headers: {
-          authorization: `Bearer ${this.token}`,
-          'content-type': 'application/json; charset=utf-8',
-          'user-agent': USER_AGENT,
-        },
-        body: JSON.stringify(body),
+        headers: { authorization: `Bearer ${this.token}` },
+        json: body,
+        userAgent: USER_AGENT,
         timeoutMs: this.timeoutMs,
       });
       return slackApiResult(method, response);
@@ -88,10 +85,10 @@ export class SlackApi {
 
   /** A response_url (a short-lived webhook Slack hands out with each interaction): no token. */
   async respond(url: string, body: Record<string, unknown>): Promise<void> {
-    const response = await this.http.send({
+    const response = await this.http.sendJson({
       url,
-      headers: { 'content-type': 'application/json; charset=utf-8', 'user-agent': USER_AGENT },
-      body: JSON.stringify(body),
+      json: body,
+      userAgent: USER_AGENT,
       timeoutMs: this.timeoutMs,
     });
     raiseForStatus(response, 'the Slack response_url');

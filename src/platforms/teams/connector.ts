@@ -162,15 +162,12 @@ export class BotConnectorClient {
     let refreshedToken = false;
     for (let attempt = 0; ; attempt++) {
       const token = await this.tokens.get();
-      const response = await this.http.send({
+      const response = await this.http.sendJson({
         url,
         method,
-        headers: {
-          'content-type': 'application/json; charset=utf-8',
-          'user-agent': USER_AGENT,
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-        },
-        body: JSON.stringify(activity),
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+        json: activity,
+        userAgent: USER_AGENT,
         timeoutMs: this.settings.timeoutMs,
       });
       if (response.status === 429) {
