@@ -4,7 +4,6 @@ import { ChatRuntime } from './chat/runtime.js';
 import type { LoadedConfig } from './config/load.js';
 import { ConnectorRegistry } from './connectors/registry.js';
 import { EventIngestor } from './events/ingest.js';
-import { NotificationRateLimiter } from './events/rate-limit.js';
 import { registerEventsRoute } from './http/events-route.js';
 import { createHttpServer } from './http/server.js';
 import { HttpClient } from './net/http-client.js';
@@ -64,17 +63,10 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
     workerRedis = workerConnection(config.redis.url);
     workerRedis.on('error', (error) => logger.warn({ err: error }, 'redis (worker) connection error'));
     workerQueues = new QueueSet(workerRedis, prefix);
-    const rateLimiter = new NotificationRateLimiter(workerRedis, prefix, {
-      maxPerHour: config.notifications.rate_limit.max_per_hour,
-      maxPerDay: config.notifications.rate_limit.max_per_day,
-    });
-    pool = new WorkerPool({
+    pool = WorkerPool.forConfig(config, {
       connection: workerRedis,
-      prefix,
-      settings: config.queue,
       registry,
       queues: workerQueues,
-      rateLimiter,
       metrics,
       logger,
       redact: (text) => redactor.text(text),

@@ -1,9 +1,9 @@
 import { type Job, Worker, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { QueueSettings } from '../config/schema.js';
+import type { QueueSettings, ThreadlineConfig } from '../config/schema.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
 import { fanOut } from '../events/fan-out.js';
-import type { NotificationRateLimiter } from '../events/rate-limit.js';
+import { NotificationRateLimiter } from '../events/rate-limit.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { BACKOFF_TYPE, jitteredBackoff } from './backoff.js';
@@ -40,6 +40,21 @@ export class WorkerPool {
   private readonly workers: Worker[] = [];
 
   constructor(private readonly options: WorkerPoolOptions) {}
+
+  /** The worker role as the config describes it: queue settings and the notification rate limit. */
+  static forConfig(
+    config: Pick<ThreadlineConfig, 'redis' | 'queue' | 'notifications'>,
+    deps: Omit<WorkerPoolOptions, 'prefix' | 'settings' | 'rateLimiter'>,
+  ): WorkerPool {
+    const prefix = config.redis.prefix;
+    const { max_per_hour: maxPerHour, max_per_day: maxPerDay } = config.notifications.rate_limit;
+    return new WorkerPool({
+      ...deps,
+      prefix,
+      settings: config.queue,
+      rateLimiter: new NotificationRateLimiter(deps.connection, prefix, { maxPerHour, maxPerDay }),
+    });
+  }
 
   start(): void {
     const { settings, registry, queues, logger } = this.options;

@@ -8,7 +8,6 @@ import type { LoadedConfig } from '../../config/load.js';
 import { ConnectorRegistry } from '../../connectors/registry.js';
 import { UserFacingError } from '../../core/errors.js';
 import { EventIngestor } from '../../events/ingest.js';
-import { NotificationRateLimiter } from '../../events/rate-limit.js';
 import { HttpClient } from '../../net/http-client.js';
 import type { Logger } from '../../observability/logger.js';
 import { Metrics } from '../../observability/metrics.js';
@@ -53,17 +52,10 @@ export async function startConsoleSession(
   const prefix = config.redis.prefix;
   const queues = new QueueSet(redis, prefix);
   const ingestor = new EventIngestor(queues, config.queue.dedup_window_hours * 3_600_000, metrics);
-  const rateLimiter = new NotificationRateLimiter(redis, prefix, {
-    maxPerHour: config.notifications.rate_limit.max_per_hour,
-    maxPerDay: config.notifications.rate_limit.max_per_day,
-  });
-  const pool = new WorkerPool({
+  const pool = WorkerPool.forConfig(config, {
     connection: redis,
-    prefix,
-    settings: config.queue,
     registry,
     queues,
-    rateLimiter,
     metrics,
     logger,
     redact: (t) => redactor.text(t),
