@@ -13,8 +13,7 @@ import {
 export class QueueSet {
   readonly events: Queue<EventJobData>;
   readonly digests: Queue<DigestJobData>;
-  private readonly deliveries = new Map<string, Queue<DeliveryJobData>>();
-  private readonly others = new Map<string, Queue>();
+  private readonly byName = new Map<string, Queue>();
 
   constructor(
     private readonly connection: Redis,
@@ -25,22 +24,15 @@ export class QueueSet {
   }
 
   delivery(connectorKey: string): Queue<DeliveryJobData> {
-    let queue = this.deliveries.get(connectorKey);
-    if (!queue) {
-      queue = new Queue<DeliveryJobData>(deliveryQueueName(connectorKey), {
-        connection: this.connection,
-        prefix: this.prefix,
-      });
-      this.deliveries.set(connectorKey, queue);
-    }
-    return queue;
+    return this.named<DeliveryJobData>(deliveryQueueName(connectorKey));
   }
 
   /** Every delivery queue that exists in Redis, including ones no longer in the config. */
   async knownDeliveryKeys(): Promise<string[]> {
     const names = await this.knownQueueNames(deliveryQueueName('*'));
     const keys = new Set(names.map((name) => name.slice(deliveryQueueName('').length)));
-    for (const key of this.deliveries.keys()) keys.add(key);
+    const local = deliveryQueueName('');
+    for (const name of this.byName.keys()) if (name.startsWith(local)) keys.add(name.slice(local.length));
     return [...keys].sort();
   }
 
@@ -57,12 +49,12 @@ export class QueueSet {
     return [...names].sort();
   }
 
-  /** Any other queue by name (chat action queues), made once and closed with the rest. */
+  /** Any queue by name (deliveries, chat action queues), made once and closed with the rest. */
   named<T>(name: string): Queue<T> {
-    let queue = this.others.get(name);
+    let queue = this.byName.get(name);
     if (!queue) {
       queue = new Queue(name, { connection: this.connection, prefix: this.prefix });
-      this.others.set(name, queue);
+      this.byName.set(name, queue);
     }
     return queue as Queue<T>;
   }
@@ -71,7 +63,7 @@ export class QueueSet {
     await Promise.all([
       this.events.close(),
       this.digests.close(),
-      ...[...this.deliveries.values(), ...this.others.values()].map((q) => q.close()),
+      ...[...this.byName.values()].map((q) => q.close()),
     ]);
   }
 }
