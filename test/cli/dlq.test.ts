@@ -1,18 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/program.js';
 import { WebhookReceiver } from '../fakes/webhook-receiver.js';
 import { specEvent, startTestApp, type TestApp } from '../support/app.js';
 import { writeConfigFile } from '../support/child.js';
+import { cli } from '../support/cli.js';
 import { EVENTS_SECRET, testConfig } from '../support/config.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
-
-async function cli(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, { env: {}, out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 describe('threadline dlq', () => {
   const prefix = uniquePrefix('dlqcli');

@@ -1,17 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/program.js';
 import { QueueSet } from '../../src/queue/queues.js';
 import { WebhookReceiver } from '../fakes/webhook-receiver.js';
 import { writeConfigFile } from '../support/child.js';
+import { cli } from '../support/cli.js';
 import { dropPrefix, REDIS_URL, testRedis, uniquePrefix } from '../support/redis.js';
-
-async function cli(args: string[], env: Record<string, string> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, { env, out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 function configFile(prefix: string, receiverUrl: string, redisUrl = REDIS_URL): string {
   return writeConfigFile(`

@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/program.js';
 import { loadConfigFile, parseConfigText } from '../../src/config/load.js';
 import { ConfigError } from '../../src/core/errors.js';
+import { cli } from '../support/cli.js';
 
 function problemsOf(text: string, env: Record<string, string> = {}): string[] {
   try {
@@ -14,13 +14,6 @@ function problemsOf(text: string, env: Record<string, string> = {}): string[] {
     throw error;
   }
   return [];
-}
-
-async function cli(args: string[], env: Record<string, string> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, { env, out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
 function tempFile(name: string, content: string): string {
