@@ -19,6 +19,26 @@ import {
   TEAM,
 } from './support.js';
 
+/** The form body of a click on an incident card's Acknowledge button. */
+function ackPress(
+  channel: string,
+  messageTs: string,
+  id: string,
+  responseUrl: string,
+  user?: string,
+): string {
+  return interactionForm(
+    blockActionsPayload({
+      actionId: 'incident.ack',
+      value: id,
+      messageTs,
+      channel,
+      responseUrl,
+      ...(user ? { user } : {}),
+    }),
+  );
+}
+
 const CHANNELS = [
   'C0HELP',
   'C0BUSY',
@@ -159,18 +179,7 @@ describe('Slack buttons (block_actions)', () => {
     const { parent, id } = await openIncident(channel);
     await waitFor(() => slack.replies(channel, parent.ts).length === 1, { what: 'the "opened" reply' });
     const responseUrl = slack.responseUrl();
-    const response = await postSlack(
-      base,
-      interactionForm(
-        blockActionsPayload({
-          actionId: 'incident.ack',
-          value: id,
-          messageTs: parent.ts,
-          channel,
-          responseUrl,
-        }),
-      ),
-    );
+    const response = await postSlack(base, ackPress(channel, parent.ts, id, responseUrl));
     expect(response.status).toBe(200);
     expect(response.text).toBe('');
 
@@ -196,15 +205,7 @@ describe('Slack buttons (block_actions)', () => {
     const channel = 'C0DOUBLE';
     const { parent, id } = await openIncident(channel);
     const responseUrl = slack.responseUrl();
-    const body = interactionForm(
-      blockActionsPayload({
-        actionId: 'incident.ack',
-        value: id,
-        messageTs: parent.ts,
-        channel,
-        responseUrl,
-      }),
-    );
+    const body = ackPress(channel, parent.ts, id, responseUrl);
     const answers = await Promise.all([postSlack(base, body), postSlack(base, body)]);
     expect(answers.map((a) => a.status)).toEqual([200, 200]);
 
@@ -222,36 +223,13 @@ describe('Slack buttons (block_actions)', () => {
   it('tells the second of two separate clicks that the incident is already acknowledged', async () => {
     const channel = 'C0TWICE';
     const { parent, id } = await openIncident(channel);
-    const press = () =>
-      postSlack(
-        base,
-        interactionForm(
-          blockActionsPayload({
-            actionId: 'incident.ack',
-            value: id,
-            messageTs: parent.ts,
-            channel,
-            responseUrl: slack.responseUrl(),
-          }),
-        ),
-      );
+    const press = () => postSlack(base, ackPress(channel, parent.ts, id, slack.responseUrl()));
     await press();
     await waitFor(() =>
       slack.replies(channel, parent.ts).some((m) => shownText(m).includes('acknowledged by')),
     );
     const second = slack.responseUrl();
-    await postSlack(
-      base,
-      interactionForm(
-        blockActionsPayload({
-          actionId: 'incident.ack',
-          value: id,
-          messageTs: parent.ts,
-          channel,
-          responseUrl: second,
-        }),
-      ),
-    );
+    await postSlack(base, ackPress(channel, parent.ts, id, second));
     const told = await waitFor(() =>
       slack.ephemerals.find((e) => e.responseUrl === second && shownText(e).includes('already acknowledged')),
     );
@@ -264,19 +242,7 @@ describe('Slack buttons (block_actions)', () => {
     const { parent, id } = await openIncident(channel);
     const responseUrl = slack.responseUrl();
     const before = await jobCount();
-    const response = await postSlack(
-      base,
-      interactionForm(
-        blockActionsPayload({
-          actionId: 'incident.ack',
-          value: id,
-          messageTs: parent.ts,
-          channel,
-          responseUrl,
-          user: STRANGER,
-        }),
-      ),
-    );
+    const response = await postSlack(base, ackPress(channel, parent.ts, id, responseUrl, STRANGER));
     expect(response.status).toBe(200);
     const refusal = await waitFor(() => slack.ephemerals.find((e) => e.responseUrl === responseUrl));
     expect(shownText(refusal)).toContain('You are not allowed to run /ops ack');
