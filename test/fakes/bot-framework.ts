@@ -1,6 +1,6 @@
 import { generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
+import { closeLoopback, listenLoopback } from './loopback.js';
 
 /**
  * A loopback Bot Framework: the channel's OpenID metadata and signing keys (so botbuilder can
@@ -75,22 +75,10 @@ export class FakeBotFramework {
   /** Without an app id the connector takes unauthenticated calls, like the Bot Framework Emulator. */
   static async start(options: { appId?: string; appPassword?: string } = {}): Promise<FakeBotFramework> {
     let fake: FakeBotFramework | undefined;
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const raw = Buffer.concat(chunks).toString('utf8');
-        try {
-          fake?.handle(req.method ?? 'GET', req.url ?? '/', req.headers, raw, res);
-        } catch (error) {
-          res.writeHead(500, { 'content-type': 'text/plain' });
-          res.end(String(error));
-        }
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    fake = new FakeBotFramework(server, `http://127.0.0.1:${port}`, options);
+    const { server, baseUrl } = await listenLoopback((r, res) =>
+      fake?.handle(r.method, r.url, r.headers, r.raw, res),
+    );
+    fake = new FakeBotFramework(server, baseUrl, options);
     return fake;
   }
 
@@ -141,8 +129,7 @@ export class FakeBotFramework {
   }
 
   async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeLoopback(this.server);
   }
 
   private handle(

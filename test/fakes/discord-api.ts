@@ -1,9 +1,9 @@
 import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
 import { request } from 'undici';
 import { type DiscordMessageJson, messageProblem } from './discord-webhook.js';
+import { closeLoopback, listenLoopback } from './loopback.js';
 
 /**
  * A loopback Discord REST API for the routes Threadline's Discord platform calls: channel
@@ -91,16 +91,10 @@ export class FakeDiscordApi {
 
   static async start(botToken = 'fake-discord-bot-token-0123456789'): Promise<FakeDiscordApi> {
     let fake: FakeDiscordApi | undefined;
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        fake?.handle(req.method ?? 'GET', req.url ?? '/', req.headers, Buffer.concat(chunks).toString(), res);
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    fake = new FakeDiscordApi(server, `http://127.0.0.1:${port}`, botToken);
+    const { server, baseUrl } = await listenLoopback((r, res) =>
+      fake?.handle(r.method, r.url, r.headers, r.raw, res),
+    );
+    fake = new FakeDiscordApi(server, baseUrl, botToken);
     return fake;
   }
 
@@ -154,8 +148,7 @@ export class FakeDiscordApi {
   }
 
   async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeLoopback(this.server);
   }
 
   private handle(

@@ -1,5 +1,5 @@
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
+import { closeLoopback, listenLoopback } from './loopback.js';
 
 /**
  * A loopback Discord execute-webhook endpoint: validates the embed limits Discord enforces
@@ -62,17 +62,10 @@ export class FakeDiscordWebhook {
 
   static async start(): Promise<FakeDiscordWebhook> {
     let fake: FakeDiscordWebhook | undefined;
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const raw = Buffer.concat(chunks).toString('utf8');
-        fake?.handle(req.method ?? 'GET', req.url ?? '/', req.headers, raw, res);
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    fake = new FakeDiscordWebhook(server, `http://127.0.0.1:${port}`);
+    const { server, baseUrl } = await listenLoopback((r, res) =>
+      fake?.handle(r.method, r.url, r.headers, r.raw, res),
+    );
+    fake = new FakeDiscordWebhook(server, baseUrl);
     return fake;
   }
 
@@ -99,8 +92,7 @@ export class FakeDiscordWebhook {
   }
 
   async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeLoopback(this.server);
   }
 
   private handle(

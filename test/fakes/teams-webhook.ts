@@ -1,5 +1,5 @@
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
+import { closeLoopback, listenLoopback } from './loopback.js';
 
 /**
  * A loopback Teams incoming webhook. `workflow` answers like a Power Automate workflow
@@ -40,17 +40,10 @@ export class FakeTeamsWebhook {
 
   static async start(options: { flavour?: TeamsFlavour } = {}): Promise<FakeTeamsWebhook> {
     let fake: FakeTeamsWebhook | undefined;
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const raw = Buffer.concat(chunks).toString('utf8');
-        fake?.handle({ method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, raw }, res);
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    fake = new FakeTeamsWebhook(server, `http://127.0.0.1:${port}`, options.flavour ?? 'workflow');
+    const { server, baseUrl } = await listenLoopback((r, res) =>
+      fake?.handle({ method: r.method, path: r.url, headers: r.headers, raw: r.raw }, res),
+    );
+    fake = new FakeTeamsWebhook(server, baseUrl, options.flavour ?? 'workflow');
     return fake;
   }
 
@@ -69,8 +62,7 @@ export class FakeTeamsWebhook {
   }
 
   async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeLoopback(this.server);
   }
 
   private handle(request: Omit<RecordedRequest, 'json'>, res: ServerResponse): void {
