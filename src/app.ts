@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { ChatRuntime } from './chat/runtime.js';
 import type { LoadedConfig } from './config/load.js';
 import { ConnectorRegistry } from './connectors/registry.js';
+import { logAcceptedEvents } from './events/acceptance-log.js';
 import { EventIngestor } from './events/ingest.js';
 import { registerEventsRoute } from './http/events-route.js';
 import { createHttpServer } from './http/server.js';
@@ -101,7 +102,12 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
     },
   });
 
-  const ingestor = new EventIngestor(queues, config.queue.dedup_window_hours * 3_600_000, metrics);
+  const ingestor = new EventIngestor(
+    queues,
+    config.queue.dedup_window_hours * 3_600_000,
+    metrics,
+    logAcceptedEvents(logger, (event) => registry.route(event).map((c) => c.key)),
+  );
   if (role !== 'worker' && config.inbound.events.enabled) {
     registerEventsRoute(server, {
       ingestor,

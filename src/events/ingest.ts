@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { QueueUnavailableError } from '../core/errors.js';
+import type { EventName } from '../core/events.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { QueueSet } from '../queue/queues.js';
 import type { EventPayload, StoredEvent } from './payload.js';
@@ -10,6 +11,9 @@ export interface Acceptance {
   id: string;
   duplicate: boolean;
 }
+
+/** Told about every event once it is stored (or recognised as a duplicate). */
+export type AcceptanceListener = (accepted: Acceptance & { event: EventName }) => void;
 
 /** Makes an event id from the payload's `id`, else `X-Request-Id`, else a fresh one. */
 export function eventIdFor(payload: EventPayload, requestId: string | undefined): string {
@@ -33,6 +37,7 @@ export class EventIngestor {
     private readonly queues: QueueSet,
     private readonly dedupWindowMs: number,
     private readonly metrics?: Metrics,
+    private readonly onAccepted?: AcceptanceListener,
   ) {}
 
   async accept(payload: EventPayload, requestId?: string): Promise<Acceptance> {
@@ -69,6 +74,7 @@ export class EventIngestor {
     }
     const duplicate = job.id !== jobId;
     this.metrics?.eventsReceived.inc({ event: payload.event, duplicate: String(duplicate) });
+    this.onAccepted?.({ id, duplicate, event: payload.event });
     return { id, duplicate };
   }
 }
