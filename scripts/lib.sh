@@ -3,20 +3,33 @@
 say() { printf '\033[1m[threadline]\033[0m %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
+# The same versions as package.json's engines (the floor of vite and eslint-visitor-keys).
+NODE_VERSIONS="20.19+, 22.13+ or 24+ (Node 20 is past its end of life: prefer 24 or 22)"
+
 require_node() {
-  command -v node >/dev/null 2>&1 || die "Node.js is not installed. Install Node 20.18 or newer (Debian: apt-get install nodejs npm, or https://nodejs.org)."
+  command -v node >/dev/null 2>&1 ||
+    die "Node.js is not installed. Install Node $NODE_VERSIONS (https://nodejs.org, or NodeSource's Debian packages)."
   local major minor
   major=$(node -p 'process.versions.node.split(".")[0]')
   minor=$(node -p 'process.versions.node.split(".")[1]')
-  if [ "$major" -lt 20 ] || { [ "$major" -eq 20 ] && [ "$minor" -lt 18 ]; }; then
-    die "Node $(node -v) is too old: Threadline needs Node 20.18 or newer."
+  if [ "$major" -lt 20 ] || { [ "$major" -eq 20 ] && [ "$minor" -lt 19 ]; } ||
+    [ "$major" -eq 21 ] || { [ "$major" -eq 22 ] && [ "$minor" -lt 13 ]; } || [ "$major" -eq 23 ]; then
+    die "Node $(node -v) is not supported: Threadline needs Node $NODE_VERSIONS."
   fi
 }
 
-# `npm install` rather than `npm ci`: npm 11 writes lock files without other platforms'
-# optional binaries (biome, rollup, msgpackr), which `npm ci` then refuses as out of sync.
+# `npm ci` installs exactly the committed lock file and never rewrites it, so a fresh clone
+# stays clean. The lock lists every platform's optional binaries (biome, rollup, esbuild,
+# msgpackr), which npm 10 and npm 11 both require before they accept it. npm ci starts from an
+# empty node_modules, so it is skipped when npm's own record of the last install is newer than
+# the lock and package.json (a checkout that changes either makes it run again).
 install_dependencies() {
-  npm install --no-audit --no-fund --loglevel=error
+  local installed=node_modules/.package-lock.json
+  if [ -f "$installed" ] && [ "$installed" -nt package-lock.json ] && [ "$installed" -nt package.json ]; then
+    say "dependencies already match package-lock.json"
+    return 0
+  fi
+  npm ci --no-audit --no-fund --loglevel=error
 }
 
 # True when something answers PING on host:port (no redis-cli needed).
