@@ -53,7 +53,7 @@ export function integrationRequirements(
   });
 }
 
-/** How `threadline validate` lists the enabled integrations, e.g. `slack, jira(not delivered …)`. */
+/** How `threadline validate` lists the enabled integrations, e.g. `slack, jira (not delivered …)`. */
 export function describeEnabledIntegrations(
   integrations: { readonly [name: string]: unknown },
   definitions: readonly ConnectorDefinition[],
@@ -62,6 +62,6 @@ export function describeEnabledIntegrations(
     const block = integrations[definition.name];
     if (!isEnabled(block)) return [];
     const label = definition.describe?.(block) ?? definition.name;
-    return [isDelivered(definition) ? label : `${label}(not delivered by this version)`];
+    return [isDelivered(definition) ? label : `${label} (not delivered by this version)`];
   });
 }
