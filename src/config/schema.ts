@@ -60,13 +60,18 @@ const PlatformsConfig = z.strictObject({
 const secretList = z.union([secret, z.array(secret).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]));
 
 const InboundConfig = z.strictObject({
+  /**
+   * POST /hooks/events. Unless `enabled` is written, the route is on exactly when a secret is
+   * set, so a config from the Integrations Guide (which has no inbound block) validates as is.
+   */
   events: z
     .strictObject({
-      enabled: flag.default(true),
+      enabled: flag.optional(),
       /** One secret, or several while a secret is being rotated: any of them verifies. */
       secret: secretList.optional(),
     })
-    .default({ enabled: true }),
+    .transform(({ enabled, secret }) => ({ enabled: enabled ?? secret !== undefined, secret }))
+    .default({ enabled: false, secret: undefined }),
 });
 
 const ServerConfig = z.strictObject({

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { describeEnabledIntegrations } from '../../config/integrations.js';
+import type { ThreadlineConfig } from '../../config/schema.js';
 import { CONNECTORS } from '../../connectors/catalogue.js';
 import { type CliContext, loadOrExit } from '../context.js';
 
@@ -16,5 +17,15 @@ export function registerValidate(program: Command, context: CliContext): void {
       context.out(
         `${options.config}: valid; enabled integrations: ${enabled.length ? enabled.join(', ') : 'none'}`,
       );
+      const route = eventsRouteNote(config.inbound.events);
+      if (route) context.out(route);
     });
+}
+
+/** Says when POST /hooks/events is off, and how to turn it on. */
+function eventsRouteNote(events: ThreadlineConfig['inbound']['events']): string | undefined {
+  if (events.enabled) return undefined;
+  return events.secret
+    ? 'POST /hooks/events is off (inbound.events.enabled: false)'
+    : 'POST /hooks/events is off: no inbound.events.secret is set (set a shared HMAC secret there to turn it on)';
 }

@@ -12,7 +12,7 @@ export const githubProjectsConnector = defineConnector({
       : [
           requiredKey(
             'token',
-            "set GITHUB_TOKEN (the Integrations Guide's secrets table lists no variable for GitHub Projects)",
+            "set GITHUB_TOKEN; the Integrations Guide's secrets table lists no variable for GitHub Projects",
           ),
         ];
   },
