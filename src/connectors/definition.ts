@@ -85,6 +85,18 @@ export function requiredKey(path: string, hint: string): ConfigProblem {
   return { path, message: 'is required when the integration is enabled', hint };
 }
 
+/** A requiredKey problem for each key of `hints` that the block leaves empty, in the order given. */
+export function missingKeys<Block extends object>(
+  block: Block,
+  hints: Partial<Record<keyof Block & string, string>>,
+): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const [key, hint] of Object.entries<string | undefined>(hints)) {
+    if (hint !== undefined && !Reflect.get(block, key)) problems.push(requiredKey(key, hint));
+  }
+  return problems;
+}
+
 /** Attempts and deadline of one destination: its own settings, else the queue's defaults. */
 export function deliveryLimits(
   own: { retry_count?: number; timeout_ms?: number },

@@ -1,4 +1,4 @@
-import { ChatThreadConnector } from '../chat-thread/chat-thread.connector.js';
+import { chatThreadFor } from '../chat-thread/for-integration.js';
 import { defineConnector, deliveryLimits, requiredKey } from '../definition.js';
 import { DiscordConnector } from './discord.connector.js';
 import { DiscordIntegration } from './schema.js';
@@ -17,20 +17,9 @@ export const discordConnector = defineConnector({
     ];
   },
   create(block, context) {
+    if (context.platforms.discord?.enabled && block.channel_id)
+      return [chatThreadFor('discord', block.channel_id, block, context)];
     const { retryCount, timeoutMs } = deliveryLimits(block, context);
-    if (context.platforms.discord?.enabled && block.channel_id) {
-      return [
-        new ChatThreadConnector({
-          integration: 'discord',
-          platform: 'discord',
-          place: { workspace: 'default', conversation: block.channel_id },
-          notifyOn: block.notify_on,
-          surface: context.chat,
-          retryCount,
-          timeoutMs,
-        }),
-      ];
-    }
     return [new DiscordConnector(block, context.http, retryCount, timeoutMs)];
   },
 });

@@ -1,4 +1,4 @@
-import { defineConnector, requiredKey } from '../definition.js';
+import { defineConnector, missingKeys } from '../definition.js';
 import { GitHubProjectsIntegration } from './schema.js';
 
 /** Validated today, not delivered yet: ticketing arrives in step 3. */
@@ -6,15 +6,9 @@ export const githubProjectsConnector = defineConnector({
   name: 'github_projects',
   schema: GitHubProjectsIntegration,
   environment: { token: 'GITHUB_TOKEN' },
-  requires(block) {
-    return block.token
-      ? []
-      : [
-          requiredKey(
-            'token',
-            "set GITHUB_TOKEN; the Integrations Guide's secrets table lists no variable for GitHub Projects",
-          ),
-        ];
-  },
+  requires: (block) =>
+    missingKeys(block, {
+      token: "set GITHUB_TOKEN; the Integrations Guide's secrets table lists no variable for GitHub Projects",
+    }),
   arrives: 'ticketing, step 3',
 });

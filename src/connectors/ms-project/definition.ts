@@ -1,4 +1,4 @@
-import { defineConnector, requiredKey } from '../definition.js';
+import { defineConnector, missingKeys } from '../definition.js';
 import { MsProjectIntegration } from './schema.js';
 
 /** Validated today, not delivered yet: ticketing arrives in step 3. */
@@ -6,8 +6,6 @@ export const msProjectConnector = defineConnector({
   name: 'ms_project',
   schema: MsProjectIntegration,
   environment: {},
-  requires(block) {
-    return block.client_secret ? [] : [requiredKey('client_secret', 'set the app client secret')];
-  },
+  requires: (block) => missingKeys(block, { client_secret: 'set the app client secret' }),
   arrives: 'ticketing, step 3',
 });

@@ -1,4 +1,4 @@
-import { ChatThreadConnector } from '../chat-thread/chat-thread.connector.js';
+import { chatThreadFor } from '../chat-thread/for-integration.js';
 import { defineConnector, deliveryLimits, requiredKey } from '../definition.js';
 import { SlackIntegration } from './schema.js';
 import { SlackConnector } from './slack.connector.js';
@@ -18,22 +18,10 @@ export const slackConnector = defineConnector({
     ];
   },
   create(block, context) {
-    const { retryCount, timeoutMs } = deliveryLimits(block, context);
     const platform = context.platforms.slack;
-    if (platform?.enabled && platform.bot_token && block.channel) {
-      return [
-        new ChatThreadConnector({
-          integration: 'slack',
-          platform: 'slack',
-          place: { workspace: 'default', conversation: block.channel },
-          notifyOn: block.notify_on,
-          mentions: block.mention_on_failure,
-          surface: context.chat,
-          retryCount,
-          timeoutMs,
-        }),
-      ];
-    }
+    if (platform?.enabled && platform.bot_token && block.channel)
+      return [chatThreadFor('slack', block.channel, block, context, block.mention_on_failure)];
+    const { retryCount, timeoutMs } = deliveryLimits(block, context);
     return [new SlackConnector(block, platform, context.http, retryCount, timeoutMs)];
   },
 });

@@ -1,4 +1,4 @@
-import { ChatThreadConnector } from '../chat-thread/chat-thread.connector.js';
+import { chatThreadFor } from '../chat-thread/for-integration.js';
 import { defineConnector, deliveryLimits, requiredKey } from '../definition.js';
 import { TeamsIntegration } from './schema.js';
 import { TeamsConnector } from './teams.connector.js';
@@ -17,20 +17,9 @@ export const teamsConnector = defineConnector({
     ];
   },
   create(block, context) {
+    if (context.platforms.teams?.enabled && block.conversation_id)
+      return [chatThreadFor('teams', block.conversation_id, block, context)];
     const { retryCount, timeoutMs } = deliveryLimits(block, context);
-    if (context.platforms.teams?.enabled && block.conversation_id) {
-      return [
-        new ChatThreadConnector({
-          integration: 'teams',
-          platform: 'teams',
-          place: { workspace: 'default', conversation: block.conversation_id },
-          notifyOn: block.notify_on,
-          surface: context.chat,
-          retryCount,
-          timeoutMs,
-        }),
-      ];
-    }
     return [new TeamsConnector(block, context.http, retryCount, timeoutMs)];
   },
 });
