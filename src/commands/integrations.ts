@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { resultCard } from '../cards/result.js';
-import { NOT_YET_DELIVERED } from '../connectors/registry.js';
+import { CONNECTORS } from '../connectors/catalogue.js';
+import { isDelivered } from '../connectors/definition.js';
 import { defineCommand } from './define.js';
 
 export const integrations = defineCommand({
@@ -15,16 +16,16 @@ export const integrations = defineCommand({
     const connectors = services.connectors.all();
     const checks = await Promise.all(connectors.map(async (c) => ({ key: c.key, health: await c.check() })));
     const unhealthy = checks.filter((c) => !c.health.ok).length;
-    const waiting = (NOT_YET_DELIVERED as readonly string[]).filter((name) =>
-      services.enabledIntegrations.includes(name),
-    );
+    const waiting = CONNECTORS.filter(
+      (definition) => !isDelivered(definition) && services.enabledIntegrations.includes(definition.name),
+    ).map((definition) => `${definition.name} (${definition.arrives ?? 'a later version'})`);
     return {
       card: resultCard(
         connectors.length === 0
           ? 'No integrations are enabled'
           : `${connectors.length} integration(s), ${unhealthy} unhealthy`,
         waiting.length > 0
-          ? `Enabled but not yet delivered by this version: ${waiting.join(', ')} (ticketing arrives in step 3, paging and observability in step 4).`
+          ? `Enabled but not yet delivered by this version: ${waiting.join(', ')}.`
           : undefined,
         unhealthy > 0 ? 'warning' : 'success',
         checks.map((c) => ({ label: c.key, value: `${c.health.ok ? '✅' : '❌'} ${c.health.detail}` })),

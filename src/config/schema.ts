@@ -1,255 +1,17 @@
 import { z } from 'zod';
-import { EVENT_NAMES } from '../core/events.js';
+import { CONNECTORS } from '../connectors/catalogue.js';
+import { flag, httpUrl, int, secret } from '../core/schema-primitives.js';
+import { buildIntegrationsSchema } from './integrations.js';
 
 /*
  * The configuration file (`specs.config.yaml`). The Integrations Guide's format is the base;
  * every block is a strict object so a misspelt key is reported instead of silently ignored.
- * Values arrive after `${VAR}` interpolation, so booleans and numbers may be strings.
+ * Values arrive after `${VAR}` interpolation, so booleans and numbers may be strings. The
+ * `integrations:` blocks are the connectors' own schemas (src/connectors/<name>/schema.ts).
  */
 
-const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')], {
-  error: 'must be true or false',
-});
-
-function int(min: number, max: number) {
-  return z.preprocess(
-    (v) => (typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : v),
-    z.number().int().min(min).max(max),
-  );
-}
-
-const httpUrl = z
-  .string()
-  .trim()
-  .refine((u) => {
-    try {
-      const parsed = new URL(u);
-      return parsed.protocol === 'http:' || parsed.protocol === 'https:';
-    } catch {
-      return false;
-    }
-  }, 'must be an http(s) URL');
-
-/** A secret: any non-empty string. Messages about it never echo the value. */
-const secret = z.string().min(1, 'must not be empty');
-
-const eventName = z.enum(EVENT_NAMES);
-const eventList = z.array(eventName);
-
-/** Settings every delivering integration shares. */
-const deliveryCommon = {
-  enabled: flag.default(false),
-  retry_count: int(0, 20).optional(),
-  timeout_ms: int(100, 120_000).optional(),
-};
-
-const SlackIntegration = z.strictObject({
-  ...deliveryCommon,
-  channel: z.string().min(1).optional(),
-  notify_on: eventList.default([]),
-  mention_on_failure: z.array(z.string().min(1)).default([]),
-  webhook_url: httpUrl.optional(),
-});
-
-const TeamsIntegration = z.strictObject({
-  ...deliveryCommon,
-  notify_on: eventList.default([]),
-  use_adaptive_cards: flag.default(true),
-  webhook_url: httpUrl.optional(),
-  /** With platforms.teams enabled: post through the bot into this conversation, one thread per spec. */
-  conversation_id: z.string().min(1).optional(),
-});
-
-const DiscordIntegration = z.strictObject({
-  ...deliveryCommon,
-  notify_on: eventList.default([]),
-  username: z.string().min(1).max(80).optional(),
-  avatar_url: httpUrl.optional(),
-  webhook_url: httpUrl.optional(),
-  /** With platforms.discord enabled: post through the bot into this channel, one thread per spec. */
-  channel_id: z.string().regex(/^\d+$/, 'must be a numeric Discord channel id').optional(),
-});
-
-const EmailIntegration = z.strictObject({
-  ...deliveryCommon,
-  smtp: z.strictObject({
-    host: z.string().min(1),
-    port: int(1, 65535).default(587),
-    secure: flag.default(false),
-    user: z.string().min(1).optional(),
-    password: secret.optional(),
-  }),
-  from: z.string().min(3),
-  recipients: z.partialRecord(eventName, z.array(z.string().email()).min(1)).default({}),
-});
-
-const JiraIntegration = z.strictObject({
-  ...deliveryCommon,
-  base_url: httpUrl.optional(),
-  email: z.string().min(1).optional(),
-  api_token: secret.optional(),
-  project_key: z.string().regex(/^[A-Z][A-Z0-9_]+$/, 'must be a Jira project key like "PROJ"'),
-  issue_type: z.string().min(1).default('Story'),
-  transition_on_approve: z
-    .union([z.string(), z.number()])
-    .transform(String)
-    .pipe(z.string().regex(/^\d+$/, 'must be a numeric transition id like "21", not a status name'))
-    .optional(),
-  transition_on_implement: z
-    .union([z.string(), z.number()])
-    .transform(String)
-    .pipe(z.string().regex(/^\d+$/, 'must be a numeric transition id like "31", not a status name'))
-    .optional(),
-  field_mappings: z
-    .strictObject({
-      spec_id: z
-        .string()
-        .regex(/^customfield_\d+$/, 'must be a custom field id like "customfield_10001"')
-        .optional(),
-      acceptance_criteria: z
-        .string()
-        .regex(/^customfield_\d+$/, 'must be a custom field id like "customfield_10002"')
-        .optional(),
-    })
-    .default({}),
-  create_subtasks: flag.default(false),
-});
-
-const stateMappings = z.record(z.string(), z.string().min(1));
-
-const LinearIntegration = z.strictObject({
-  ...deliveryCommon,
-  api_url: httpUrl.default('https://api.linear.app/graphql'),
-  api_key: secret.optional(),
-  team_id: z.string().min(1),
-  labels: z.array(z.string().min(1)).default([]),
-  state_mappings: stateMappings.default({}),
-});
-
-const AzureDevOpsIntegration = z.strictObject({
-  ...deliveryCommon,
-  base_url: httpUrl.default('https://dev.azure.com'),
-  organization: z.string().min(1),
-  project: z.string().min(1),
-  pat: secret.optional(),
-  work_item_type: z.string().min(1).default('User Story'),
-  area_path: z.string().min(1).optional(),
-  iteration_path: z.string().min(1).optional(),
-  state_mappings: stateMappings.default({}),
-});
-
-const GitHubProjectsIntegration = z.strictObject({
-  ...deliveryCommon,
-  api_url: httpUrl.default('https://api.github.com'),
-  token: secret.optional(),
-  owner: z.string().min(1).optional(),
-  repository: z.string().min(1).optional(),
-  project_number: int(1, 1_000_000),
-  status_field: z.string().min(1).default('Status'),
-  status_mappings: stateMappings.default({}),
-});
-
-const MsProjectIntegration = z.strictObject({
-  ...deliveryCommon,
-  api_url: httpUrl.default('https://graph.microsoft.com/v1.0'),
-  tenant_id: z.string().min(1),
-  client_id: z.string().min(1),
-  client_secret: secret.optional(),
-  plan_id: z.string().min(1),
-  bucket_id: z.string().min(1).optional(),
-});
-
-const PagerDutyIntegration = z.strictObject({
-  ...deliveryCommon,
-  events_url: httpUrl.default('https://events.pagerduty.com/v2/enqueue'),
-  api_url: httpUrl.default('https://api.pagerduty.com'),
-  routing_key: secret.optional(),
-  api_token: secret.optional(),
-  alert_on: eventList.default([]),
-  severity: z.enum(['critical', 'error', 'warning', 'info']).default('warning'),
-});
-
-const OpsgenieIntegration = z.strictObject({
-  ...deliveryCommon,
-  api_url: httpUrl.default('https://api.opsgenie.com'),
-  api_key: secret.optional(),
-  alert_on: eventList.default([]),
-  priority: z.enum(['P1', 'P2', 'P3', 'P4', 'P5']).default('P3'),
-  tags: z.array(z.string().min(1)).default([]),
-});
-
-const DatadogIntegration = z.strictObject({
-  ...deliveryCommon,
-  site: z.string().min(1).default('datadoghq.com'),
-  api_url: httpUrl.optional(),
-  api_key: secret.optional(),
-  app_key: secret.optional(),
-  send_metrics: flag.default(true),
-  metric_prefix: z
-    .string()
-    .regex(/^[a-zA-Z][\w.]*$/, 'must start with a letter and use letters, digits, _ and .')
-    .default('spec_ingestion'),
-  send_events: flag.default(true),
-  event_tags: z.array(z.string().min(1)).default([]),
-  events: eventList.optional(),
-});
-
-const NewRelicIntegration = z.strictObject({
-  ...deliveryCommon,
-  api_url: httpUrl.optional(),
-  api_key: secret.optional(),
-  account_id: z
-    .union([z.string(), z.number()])
-    .transform(String)
-    .pipe(z.string().regex(/^\d+$/, 'must be numeric')),
-  event_type: z
-    .string()
-    .regex(/^[A-Za-z_][\w:]*$/, 'must be a valid New Relic event type')
-    .default('SpecIngestion'),
-  events: eventList.optional(),
-});
-
-const SentryIntegration = z.strictObject({
-  ...deliveryCommon,
-  dsn: secret.optional(),
-  environment: z.string().min(1).default('production'),
-  report_on: eventList.default([]),
-});
-
-const WebhookEndpoint = z.strictObject({
-  name: z.string().regex(/^[a-zA-Z0-9][\w-]{0,62}$/, 'must be 1-63 letters, digits, _ or -'),
-  url: httpUrl,
-  events: eventList.min(1, 'list at least one event'),
-  headers: z
-    .record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'is not a valid header name'), z.string())
-    .default({}),
-  secret: secret.optional(),
-  retry_count: int(0, 20).optional(),
-  timeout_ms: int(100, 120_000).optional(),
-});
-
-const WebhooksIntegration = z.strictObject({
-  enabled: flag.default(false),
-  endpoints: z.array(WebhookEndpoint).default([]),
-});
-
-export const IntegrationsConfig = z.strictObject({
-  slack: SlackIntegration.optional(),
-  teams: TeamsIntegration.optional(),
-  discord: DiscordIntegration.optional(),
-  email: EmailIntegration.optional(),
-  jira: JiraIntegration.optional(),
-  linear: LinearIntegration.optional(),
-  azure_devops: AzureDevOpsIntegration.optional(),
-  github_projects: GitHubProjectsIntegration.optional(),
-  ms_project: MsProjectIntegration.optional(),
-  pagerduty: PagerDutyIntegration.optional(),
-  opsgenie: OpsgenieIntegration.optional(),
-  datadog: DatadogIntegration.optional(),
-  new_relic: NewRelicIntegration.optional(),
-  sentry: SentryIntegration.optional(),
-  webhooks: WebhooksIntegration.optional(),
-});
+/** One optional block per connector definition in the catalogue, keys as the guide writes them. */
+export const IntegrationsConfig = buildIntegrationsSchema(CONNECTORS);
 
 const PlatformsConfig = z.strictObject({
   /** The slash command's name: `/ops` in Slack and Discord, `ops …` typed to the Teams bot. */
@@ -298,13 +60,18 @@ const PlatformsConfig = z.strictObject({
 const secretList = z.union([secret, z.array(secret).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]));
 
 const InboundConfig = z.strictObject({
+  /**
+   * POST /hooks/events. Unless `enabled` is written, the route is on exactly when a secret is
+   * set, so a config from the Integrations Guide (which has no inbound block) validates as is.
+   */
   events: z
     .strictObject({
-      enabled: flag.default(true),
+      enabled: flag.optional(),
       /** One secret, or several while a secret is being rotated: any of them verifies. */
       secret: secretList.optional(),
     })
-    .default({ enabled: true }),
+    .transform(({ enabled, secret }) => ({ enabled: enabled ?? secret !== undefined, secret }))
+    .default({ enabled: false, secret: undefined }),
 });
 
 const ServerConfig = z.strictObject({
@@ -408,10 +175,4 @@ export const ThreadlineConfigSchema = z.strictObject({
 
 export type ThreadlineConfig = z.infer<typeof ThreadlineConfigSchema>;
 export type IntegrationsConfig = z.infer<typeof IntegrationsConfig>;
-export type IntegrationName = keyof IntegrationsConfig;
-export type SlackIntegrationConfig = z.infer<typeof SlackIntegration>;
-export type TeamsIntegrationConfig = z.infer<typeof TeamsIntegration>;
-export type DiscordIntegrationConfig = z.infer<typeof DiscordIntegration>;
-export type EmailIntegrationConfig = z.infer<typeof EmailIntegration>;
-export type WebhookEndpointConfig = z.infer<typeof WebhookEndpoint>;
 export type QueueSettings = z.infer<typeof QueueConfig>;

@@ -1,4 +1,3 @@
-import type { IntegrationName } from '../config/schema.js';
 import type { EventName } from '../core/events.js';
 import type { StoredEvent } from '../events/payload.js';
 
@@ -27,7 +26,8 @@ export interface HealthResult {
  */
 export interface Connector {
   readonly key: string;
-  readonly integration: IntegrationName;
+  /** The `integrations.<name>` block it was built from. */
+  readonly integration: string;
   /** Attempts after the first before the delivery becomes a dead letter. */
   readonly retryCount: number;
   readonly timeoutMs: number;

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { NOT_YET_DELIVERED } from '../../connectors/registry.js';
+import { describeEnabledIntegrations } from '../../config/integrations.js';
+import type { ThreadlineConfig } from '../../config/schema.js';
+import { CONNECTORS } from '../../connectors/catalogue.js';
 import { type CliContext, loadOrExit } from '../context.js';
 
 export function registerValidate(program: Command, context: CliContext): void {
@@ -11,20 +13,19 @@ export function registerValidate(program: Command, context: CliContext): void {
     .requiredOption('-c, --config <file>', 'config file (specs.config.yaml)')
     .action((options: { config: string }) => {
       const { config } = loadOrExit(options.config, context);
-      const enabled: string[] = [];
-      for (const [name, block] of Object.entries(config.integrations)) {
-        if (!block?.enabled) continue;
-        if (name === 'webhooks' && 'endpoints' in block)
-          enabled.push(`webhooks(${block.endpoints.map((e) => e.name).join(',')})`);
-        else
-          enabled.push(
-            (NOT_YET_DELIVERED as readonly string[]).includes(name)
-              ? `${name}(not delivered by this version)`
-              : name,
-          );
-      }
+      const enabled = describeEnabledIntegrations(config.integrations, CONNECTORS);
       context.out(
         `${options.config}: valid; enabled integrations: ${enabled.length ? enabled.join(', ') : 'none'}`,
       );
+      const route = eventsRouteNote(config.inbound.events);
+      if (route) context.out(route);
     });
+}
+
+/** Says when POST /hooks/events is off, and how to turn it on. */
+function eventsRouteNote(events: ThreadlineConfig['inbound']['events']): string | undefined {
+  if (events.enabled) return undefined;
+  return events.secret
+    ? 'POST /hooks/events is off (inbound.events.enabled: false)'
+    : 'POST /hooks/events is off: no inbound.events.secret is set (set a shared HMAC secret there to turn it on)';
 }

@@ -1,7 +1,6 @@
 import type { PlatformRegistry } from '../../chat/platform.js';
 import type { SubjectThreads } from '../../chat/threads.js';
 import type { ConversationRef, PlatformName } from '../../chat/types.js';
-import type { IntegrationName } from '../../config/schema.js';
 import type { Card } from '../../core/card.js';
 import type { EventName } from '../../core/events.js';
 import { eventDefinition } from '../../core/events.js';
@@ -15,6 +14,19 @@ export interface ChatSurface {
   threads: SubjectThreads;
 }
 
+export interface ChatThreadConnectorOptions {
+  /** The `integrations.<name>` key, which is also the connector key. */
+  integration: string;
+  platform: PlatformName;
+  place: Omit<ConversationRef, 'platform'>;
+  notifyOn: readonly EventName[];
+  /** Who is mentioned when a failure is posted. */
+  mentions?: readonly string[];
+  surface: () => ChatSurface | undefined;
+  retryCount: number;
+  timeoutMs: number;
+}
+
 /**
  * Event notifications through a chat platform's bot (Slack chat.postMessage with a bot token, a
  * Discord channel, a Teams conversation) instead of an incoming webhook: every event about one
@@ -22,19 +34,24 @@ export interface ChatSurface {
  */
 export class ChatThreadConnector implements Connector {
   readonly humanFacing = true;
+  readonly integration: string;
+  readonly retryCount: number;
+  readonly timeoutMs: number;
+  private readonly platform: PlatformName;
+  private readonly place: Omit<ConversationRef, 'platform'>;
   private readonly events: ReadonlySet<EventName>;
+  private readonly mentions: readonly string[];
+  private readonly surface: () => ChatSurface | undefined;
 
-  constructor(
-    readonly integration: IntegrationName,
-    private readonly platform: PlatformName,
-    private readonly place: Omit<ConversationRef, 'platform'>,
-    notifyOn: readonly EventName[],
-    private readonly mentions: readonly string[],
-    private readonly surface: () => ChatSurface | undefined,
-    readonly retryCount: number,
-    readonly timeoutMs: number,
-  ) {
-    this.events = new Set(notifyOn);
+  constructor(options: ChatThreadConnectorOptions) {
+    this.integration = options.integration;
+    this.platform = options.platform;
+    this.place = options.place;
+    this.events = new Set(options.notifyOn);
+    this.mentions = options.mentions ?? [];
+    this.surface = options.surface;
+    this.retryCount = options.retryCount;
+    this.timeoutMs = options.timeoutMs;
   }
 
   get key(): string {

@@ -1,4 +1,3 @@
-import type { DiscordIntegrationConfig } from '../../config/schema.js';
 import type { Card } from '../../core/card.js';
 import { RateLimitedError, ValidationError } from '../../core/errors.js';
 import type { EventName } from '../../core/events.js';
@@ -8,6 +7,7 @@ import { scrubError, urlSecrets } from '../../security/escape.js';
 import type { Connector, DeliveryContext, DeliveryReceipt, HealthResult } from '../connector.js';
 import { digestCard, eventHeadline, eventSubject, notificationCard } from '../notification-card.js';
 import { renderDiscord } from './render.js';
+import type { DiscordIntegrationConfig } from './schema.js';
 
 const USER_AGENT = 'Threadline-Discord/1';
 /** Used only when a 429 carries neither retry_after nor Retry-After. */

@@ -2,7 +2,6 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
-import type { EmailIntegrationConfig } from '../../config/schema.js';
 import { AuthError, ThreadlineError, TransientError, ValidationError } from '../../core/errors.js';
 import type { EventName } from '../../core/events.js';
 import type { StoredEvent } from '../../events/payload.js';
@@ -11,6 +10,7 @@ import { Redactor } from '../../observability/redact.js';
 import type { Connector, DeliveryContext, DeliveryReceipt, HealthResult } from '../connector.js';
 import { digestCard, eventHeadline, eventSubject, notificationCard } from '../notification-card.js';
 import { type EmailContent, emailSubject, renderEmail } from './render.js';
+import type { EmailIntegrationConfig } from './schema.js';
 
 type PoolTransport = Transporter<SMTPPool.SentMessageInfo, SMTPPool.Options>;
 

@@ -1,4 +1,3 @@
-import type { SlackIntegrationConfig, ThreadlineConfig } from '../../config/schema.js';
 import type { Card } from '../../core/card.js';
 import { ValidationError } from '../../core/errors.js';
 import type { EventName } from '../../core/events.js';
@@ -7,10 +6,12 @@ import { type HttpClient, type HttpResponse, raiseForStatus } from '../../net/ht
 import { slackApiResult } from '../../platforms/slack/api.js';
 import { scrubError, urlSecrets } from '../../security/escape.js';
 import type { Connector, DeliveryContext, DeliveryReceipt, HealthResult } from '../connector.js';
+import type { ChatPlatformSettings } from '../definition.js';
 import { digestCard, isFailure, notificationCard } from '../notification-card.js';
 import { renderSlack } from './render.js';
+import type { SlackIntegrationConfig } from './schema.js';
 
-type SlackPlatformConfig = NonNullable<ThreadlineConfig['platforms']['slack']>;
+type SlackPlatformConfig = NonNullable<ChatPlatformSettings['slack']>;
 
 const USER_AGENT = 'Threadline-Slack/1';
 

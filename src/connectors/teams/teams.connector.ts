@@ -1,4 +1,3 @@
-import type { TeamsIntegrationConfig } from '../../config/schema.js';
 import type { Card } from '../../core/card.js';
 import { RateLimitedError, ValidationError } from '../../core/errors.js';
 import type { EventName } from '../../core/events.js';
@@ -8,6 +7,7 @@ import { scrubError, urlSecrets } from '../../security/escape.js';
 import type { Connector, DeliveryContext, DeliveryReceipt, HealthResult } from '../connector.js';
 import { digestCard, notificationCard } from '../notification-card.js';
 import { renderAdaptiveCard, renderTeamsText } from './render.js';
+import type { TeamsIntegrationConfig } from './schema.js';
 
 const USER_AGENT = 'Threadline-Teams/1';
 /** Teams' throttling answer carries no Retry-After; its documented window is a few seconds. */

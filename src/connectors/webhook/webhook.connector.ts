@@ -1,8 +1,8 @@
-import type { WebhookEndpointConfig } from '../../config/schema.js';
 import type { EventName } from '../../core/events.js';
 import type { StoredEvent } from '../../events/payload.js';
 import { type HttpClient, raiseForStatus } from '../../net/http-client.js';
 import type { Connector, DeliveryContext, DeliveryReceipt, HealthResult } from '../connector.js';
+import type { WebhookEndpointConfig } from './schema.js';
 import { signatureHeader, standardWebhookSignature } from './signing.js';
 
 const USER_AGENT = 'Threadline-Webhook/1';

@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { deliveryCommon, httpUrl, secret, stateMappings } from '../../core/schema-primitives.js';
+
+export const AzureDevOpsIntegration = z.strictObject({
+  ...deliveryCommon,
+  base_url: httpUrl.default('https://dev.azure.com'),
+  organization: z.string().min(1),
+  project: z.string().min(1),
+  pat: secret.optional(),
+  work_item_type: z.string().min(1).default('User Story'),
+  area_path: z.string().min(1).optional(),
+  iteration_path: z.string().min(1).optional(),
+  state_mappings: stateMappings.default({}),
+});
+
+export type AzureDevOpsIntegrationConfig = z.infer<typeof AzureDevOpsIntegration>;

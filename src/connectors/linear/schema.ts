@@ -1,0 +1,13 @@
+import { z } from 'zod';
+import { deliveryCommon, httpUrl, secret, stateMappings } from '../../core/schema-primitives.js';
+
+export const LinearIntegration = z.strictObject({
+  ...deliveryCommon,
+  api_url: httpUrl.default('https://api.linear.app/graphql'),
+  api_key: secret.optional(),
+  team_id: z.string().min(1),
+  labels: z.array(z.string().min(1)).default([]),
+  state_mappings: stateMappings.default({}),
+});
+
+export type LinearIntegrationConfig = z.infer<typeof LinearIntegration>;

@@ -1,0 +1,154 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import {
+  buildIntegrationsSchema,
+  describeEnabledIntegrations,
+  integrationRequirements,
+} from '../../src/config/integrations.js';
+import { applyEnvironmentDefaults } from '../../src/config/requirements.js';
+import { CONNECTORS } from '../../src/connectors/catalogue.js';
+import type { Connector, DeliveryReceipt, HealthResult } from '../../src/connectors/connector.js';
+import { defineConnector, deliveryLimits, requiredKey } from '../../src/connectors/definition.js';
+import { ConnectorRegistry } from '../../src/connectors/registry.js';
+import type { EventName } from '../../src/core/events.js';
+import { deliveryCommon, eventList, httpUrl } from '../../src/core/schema-primitives.js';
+import { HttpClient } from '../../src/net/http-client.js';
+import { testConfig } from '../support/config.js';
+
+/** A destination that only records what it was built with; enough to see the registry create it. */
+class BeaconConnector implements Connector {
+  readonly key = 'beacon';
+  readonly integration = 'beacon';
+  readonly humanFacing = false;
+
+  constructor(
+    readonly url: string,
+    private readonly events: readonly EventName[],
+    readonly retryCount: number,
+    readonly timeoutMs: number,
+  ) {}
+
+  accepts(event: EventName): boolean {
+    return this.events.includes(event);
+  }
+
+  async deliver(): Promise<DeliveryReceipt> {
+    return { summary: `beacon to ${this.url}` };
+  }
+
+  async check(): Promise<HealthResult> {
+    return { ok: true, detail: this.url };
+  }
+}
+
+/** A connector that exists only in this test: one folder's worth of definition. */
+const beaconConnector = defineConnector({
+  name: 'beacon',
+  schema: z.strictObject({ ...deliveryCommon, url: httpUrl.optional(), events: eventList.default([]) }),
+  environment: { url: 'BEACON_URL' },
+  requires(block) {
+    return block.url ? [] : [requiredKey('url', 'set BEACON_URL')];
+  },
+  create(block, context) {
+    const { retryCount, timeoutMs } = deliveryLimits(block, context);
+    return [new BeaconConnector(block.url ?? '', block.events, retryCount, timeoutMs)];
+  },
+});
+
+/** The same, for a later step: validated, not delivered. */
+const lanternConnector = defineConnector({
+  name: 'lantern',
+  schema: z.strictObject({ ...deliveryCommon }),
+  environment: {},
+  arrives: 'a test, step 9',
+});
+
+const WITH_EXTRAS = [...CONNECTORS, beaconConnector, lanternConnector];
+const http = new HttpClient({ allowPrivateNetworks: true });
+afterAll(() => http.close());
+
+describe('connectors registered by one list', () => {
+  it('builds the integrations schema from the definitions, one block per name', () => {
+    const block = { beacon: { enabled: 'true', url: 'https://beacon.example/in', retry_count: '2' } };
+    expect(buildIntegrationsSchema(WITH_EXTRAS).parse(block)).toEqual({
+      beacon: { enabled: true, url: 'https://beacon.example/in', retry_count: 2, events: [] },
+    });
+    const withoutIt = buildIntegrationsSchema(CONNECTORS).safeParse(block);
+    expect(withoutIt.error?.issues).toMatchObject([{ code: 'unrecognized_keys', keys: ['beacon'] }]);
+  });
+
+  it("fills a block's keys from the environment variables its definition names", () => {
+    const tree = { integrations: { beacon: { enabled: true } } };
+    expect(applyEnvironmentDefaults(tree, { BEACON_URL: 'https://beacon.example/env' }, WITH_EXTRAS)).toEqual(
+      {
+        integrations: { beacon: { enabled: true, url: 'https://beacon.example/env' } },
+      },
+    );
+    expect(applyEnvironmentDefaults(tree, { BEACON_URL: 'https://beacon.example/env' })).toEqual(tree);
+  });
+
+  it("asks each enabled block's definition what it requires, with full key paths", () => {
+    const platforms = {};
+    const enabled = { beacon: { enabled: true, events: [] }, lantern: { enabled: true } };
+    expect(integrationRequirements(enabled, { platforms }, WITH_EXTRAS)).toEqual([
+      {
+        path: 'integrations.beacon.url',
+        message: 'is required when the integration is enabled',
+        hint: 'set BEACON_URL',
+      },
+    ]);
+    const disabled = { beacon: { enabled: false, events: [] } };
+    expect(integrationRequirements(disabled, { platforms }, WITH_EXTRAS)).toEqual([]);
+  });
+
+  it('creates the connectors of enabled blocks, and none for a definition without a factory', () => {
+    const { config } = testConfig('unused', '');
+    const settings = {
+      ...config,
+      integrations: {
+        beacon: { enabled: true, url: 'https://beacon.example/in', events: ['spec_created'] },
+        lantern: { enabled: true },
+      },
+    };
+    const registry = ConnectorRegistry.fromConfig(settings, { http }, WITH_EXTRAS);
+    expect(registry.keys()).toEqual(['beacon']);
+    expect(registry.get('beacon')).toMatchObject({
+      url: 'https://beacon.example/in',
+      retryCount: config.queue.retry_count,
+      timeoutMs: config.queue.request_timeout_ms,
+    });
+    expect(registry.route('spec_created').map((c) => c.key)).toEqual(['beacon']);
+    expect(ConnectorRegistry.fromConfig(settings, { http }).keys()).toEqual([]);
+  });
+
+  it('lists enabled blocks for validate, marking those this version does not deliver', () => {
+    const integrations = { slack: { enabled: true }, beacon: { enabled: true }, lantern: { enabled: true } };
+    expect(describeEnabledIntegrations(integrations, WITH_EXTRAS)).toEqual([
+      'slack',
+      'beacon',
+      'lantern (not delivered by this version)',
+    ]);
+  });
+
+  it('gives every integration of the guide a definition, and a factory to exactly the delivered ones', () => {
+    expect(CONNECTORS.map((d) => [d.name, d.create !== undefined])).toEqual([
+      ['slack', true],
+      ['teams', true],
+      ['discord', true],
+      ['email', true],
+      ['jira', false],
+      ['linear', false],
+      ['azure_devops', false],
+      ['github_projects', false],
+      ['ms_project', false],
+      ['pagerduty', false],
+      ['opsgenie', false],
+      ['datadog', false],
+      ['new_relic', false],
+      ['sentry', false],
+      ['webhooks', true],
+    ]);
+    for (const definition of CONNECTORS.filter((d) => !d.create))
+      expect(definition.arrives).toMatch(/step \d/);
+  });
+});
