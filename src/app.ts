@@ -5,6 +5,7 @@ import type { LoadedConfig } from './config/load.js';
 import { ConnectorRegistry } from './connectors/registry.js';
 import { logAcceptedEvents } from './events/acceptance-log.js';
 import { EventIngestor } from './events/ingest.js';
+import { registerDisabledPlatformRoutes } from './http/disabled-platforms.js';
 import { registerEventsRoute } from './http/events-route.js';
 import { createHttpServer } from './http/server.js';
 import { HttpClient } from './net/http-client.js';
@@ -116,6 +117,8 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
       logger,
     });
   }
+
+  if (role !== 'worker') registerDisabledPlatformRoutes(server, config.platforms);
 
   const platformDeps = { config, logger, http, redis: producer, prefix, metrics };
   const modules = createPlatformModules(platformDeps);

@@ -1,5 +1,8 @@
-import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { Argument, Command, CommanderError } from 'commander';
+import { z } from 'zod';
 import { UserFacingError } from '../core/errors.js';
+import { EVENT_NAMES } from '../core/events.js';
 import { registerChat } from './commands/chat.js';
 import { registerDlq } from './commands/dlq.js';
 import { registerManifests } from './commands/manifests.js';
@@ -7,12 +10,20 @@ import { registerNotify } from './commands/notify.js';
 import { registerCommandsRegistration } from './commands/register.js';
 import { registerServe } from './commands/serve.js';
 import { registerValidate } from './commands/validate.js';
+import { COMPLETION_SHELLS, type CompletionShell, completionScript } from './completion.js';
+import { defaultConfigOptions } from './config-file.js';
 import { type CliContext, EXIT_CONFIG, EXIT_FAILED, ExitError } from './context.js';
+
+/** The installed package's version: package.json sits two folders up from src/cli and dist/cli. */
+function packageVersion(): string {
+  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  return z.object({ version: z.string() }).parse(JSON.parse(text)).version;
+}
 
 export function buildProgram(context: CliContext): Command {
   const program = new Command('threadline')
     .description('ChatOps for Slack, Teams and Discord: events in, notifications and actions out')
-    .version('0.1.0')
+    .version(packageVersion())
     .exitOverride()
     .configureOutput({
       writeOut: (s) => context.out(s.trimEnd()),
@@ -25,6 +36,14 @@ export function buildProgram(context: CliContext): Command {
   registerChat(program, context);
   registerManifests(program, context);
   registerCommandsRegistration(program, context);
+  program
+    .command('completion')
+    .description('print a shell completion script (see docs/cli.md to install it)')
+    .addArgument(new Argument('<shell>', 'bash or zsh').choices(COMPLETION_SHELLS))
+    .action((shell: CompletionShell) => {
+      context.out(completionScript(program, shell, { '--event': EVENT_NAMES }));
+    });
+  defaultConfigOptions(program, context);
   return program;
 }
 

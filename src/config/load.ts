@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
-import type { z } from 'zod';
+import { LineCounter, parseDocument, type YAMLError } from 'yaml';
+import { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../core/errors.js';
 import { EVENT_NAMES } from '../core/events.js';
+import { readableIssue } from '../core/issues.js';
+import { didYouMean, unknownEventHint } from '../core/suggest.js';
 import { type Env, formatPath, interpolate } from './interpolate.js';
 import { applyEnvironmentDefaults, requiredWhenEnabled } from './requirements.js';
 import { type ThreadlineConfig, ThreadlineConfigSchema } from './schema.js';
 import { collectSecrets } from './secrets.js';
-import { closest } from './suggest.js';
 
 export interface LoadedConfig {
   config: Readonly<ThreadlineConfig>;
@@ -29,19 +30,18 @@ export function loadConfigFile(file: string, env: Env): LoadedConfig {
 }
 
 export function parseConfigText(text: string, env: Env, source = '<inline>'): LoadedConfig {
-  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
   if (document.errors.length > 0) {
-    throw new ConfigError(
-      document.errors.map((e) => ({
-        path: '',
-        message: `YAML syntax error at line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`,
-      })),
-    );
+    throw new ConfigError(yamlProblems(document.errors, text, lineCounter));
   }
   const raw = document.toJS() ?? {};
   const { value, problems, fileSecrets } = interpolate(raw, env);
   const withDefaults = applyEnvironmentDefaults(value, env);
-  const parsed = ThreadlineConfigSchema.safeParse(withDefaults, { reportInput: true });
+  const parsed = ThreadlineConfigSchema.safeParse(withDefaults, {
+    reportInput: true,
+    error: readableIssue,
+  });
   if (!parsed.success) problems.push(...parsed.error.issues.flatMap(toProblems));
   else problems.push(...requiredWhenEnabled(parsed.data));
   if (problems.length > 0 || !parsed.success) throw new ConfigError(dedupe(problems));
@@ -52,81 +52,93 @@ export function parseConfigText(text: string, env: Env, source = '<inline>'): Lo
   };
 }
 
+/**
+ * One problem per line with a YAML error: the position, the parser's message, and the lines
+ * it is about with a caret under the column. Later errors on the same line are the first one's
+ * echoes.
+ */
+function yamlProblems(errors: readonly YAMLError[], text: string, lineCounter: LineCounter): ConfigProblem[] {
+  const lines = text.split(/\r?\n/);
+  const seen = new Set<number>();
+  const problems: ConfigProblem[] = [];
+  for (const error of errors) {
+    const { line, col } = lineCounter.linePos(error.pos[0]);
+    if (seen.has(line)) continue;
+    seen.add(line);
+    const number = (n: number) => String(n).padStart(String(line).length);
+    const excerpt = (n: number) => `${number(n)} | ${lines[n - 1] ?? ''}`.trimEnd();
+    const errorLine = lines[line - 1] ?? '';
+    // Tabs stay tabs so the caret lines up however the terminal shows them.
+    const padding = errorLine.slice(0, col - 1).replace(/[^\t]/g, ' ');
+    problems.push({
+      path: '',
+      message: [
+        `YAML syntax error at line ${line}, column ${col}: ${error.message}`,
+        ...(line > 1 ? [excerpt(line - 1)] : []),
+        excerpt(line),
+        `${' '.repeat(String(line).length)} | ${padding}^`,
+      ].join('\n    '),
+    });
+  }
+  return problems;
+}
+
 type Issue = z.core.$ZodIssue;
 
 function toProblems(issue: Issue): ConfigProblem[] {
   const path = formatPath(issue.path);
   if (issue.code === 'unrecognized_keys') {
     const known = knownKeysAt(issue.path);
-    return issue.keys.map((key) => {
-      const suggestion = closest(key, known);
-      return {
-        path: path === '' ? key : `${path}.${key}`,
-        message: 'unknown key',
-        hint: suggestion
-          ? `did you mean "${suggestion}"?`
-          : known.length
-            ? `known keys: ${known.join(', ')}`
-            : undefined,
-      };
-    });
+    return issue.keys.map((key) => ({
+      path: path === '' ? key : `${path}.${key}`,
+      message: 'unknown key',
+      hint: didYouMean(key, known) ?? (known.length ? `known keys: ${known.join(', ')}` : undefined),
+    }));
   }
   if (
     issue.code === 'invalid_value' &&
     issue.values.length === EVENT_NAMES.length &&
     typeof issue.input === 'string'
   ) {
-    const suggestion = closest(issue.input, EVENT_NAMES);
-    return [
-      {
-        path,
-        message: `unknown event "${issue.input}"`,
-        hint: suggestion ? `did you mean "${suggestion}"?` : 'see docs/events.md for the event catalogue',
-      },
-    ];
+    return [{ path, message: `unknown event "${issue.input}"`, hint: unknownEventHint(issue.input) }];
   }
-  if (issue.code === 'invalid_type' && issue.input === undefined) {
-    return [{ path, message: 'is required' }];
-  }
-  // Zod's own messages never echo the input, so they are safe for secret fields too.
+  // readableIssue and the schema's own messages never echo the input, so secrets stay out.
   return [{ path, message: issue.message }];
 }
 
-type Node = { _zod: { def: Record<string, unknown> & { type: string } } };
-
-/** The keys a strict object at `path` accepts, found by walking the schema. */
-function knownKeysAt(path: readonly PropertyKey[]): string[] {
-  let node: Node | undefined = unwrap(ThreadlineConfigSchema as unknown as Node);
-  for (const part of path) {
-    if (!node) return [];
-    const def = node._zod.def;
-    if (def.type === 'object') node = unwrap((def.shape as Record<string, Node>)[String(part)]);
-    else if (def.type === 'array') node = unwrap(def.element as Node);
-    else if (def.type === 'record') node = unwrap(def.valueType as Node);
-    else return [];
-  }
-  if (node?._zod.def.type !== 'object') return [];
-  return Object.keys(node._zod.def.shape as Record<string, Node>);
+/** A node of the config's JSON Schema, as far as finding the keys an object accepts needs. */
+interface SchemaNode {
+  type?: string;
+  properties?: Record<string, SchemaNode>;
+  items?: SchemaNode;
+  additionalProperties?: SchemaNode | boolean;
+  anyOf?: SchemaNode[];
 }
 
-function unwrap(node: Node | undefined): Node | undefined {
-  let current = node;
-  while (current) {
-    const def = current._zod.def;
-    if (
-      def.type === 'optional' ||
-      def.type === 'default' ||
-      def.type === 'nullable' ||
-      def.type === 'prefault'
-    ) {
-      current = def.innerType as Node;
-    } else if (def.type === 'pipe') {
-      current = def.in as Node;
-    } else {
-      return current;
-    }
+let configJsonSchema: SchemaNode | undefined;
+
+/** The keys an object at `path` accepts, read from the schema's JSON Schema (input side). */
+function knownKeysAt(path: readonly PropertyKey[]): string[] {
+  configJsonSchema ??= z.toJSONSchema(ThreadlineConfigSchema, {
+    io: 'input',
+    unrepresentable: 'any',
+  }) as SchemaNode;
+  let node: SchemaNode | undefined = configJsonSchema;
+  for (const part of path) {
+    node = withoutNull(node);
+    if (node?.properties) node = node.properties[String(part)];
+    else if (node?.items) node = node.items;
+    else if (typeof node?.additionalProperties === 'object') node = node.additionalProperties;
+    else return [];
   }
-  return undefined;
+  return Object.keys(withoutNull(node)?.properties ?? {});
+}
+
+/** `X | null` is X for finding keys; any other union has no single set of keys. */
+function withoutNull(node: SchemaNode | undefined): SchemaNode | undefined {
+  if (!node?.anyOf) return node;
+  const branches = node.anyOf.filter((branch) => branch.type !== 'null');
+  return branches.length === 1 ? branches[0] : undefined;
 }
 
 function dedupe(problems: ConfigProblem[]): ConfigProblem[] {

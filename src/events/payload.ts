@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EVENT_NAMES } from '../core/events.js';
+import { unknownEventHint } from '../core/suggest.js';
 
 /**
  * The Integrations Guide's webhook payload. Unknown top-level keys are kept (producers add
@@ -46,7 +47,7 @@ export const EventPayload = z.looseObject({
     error: (issue) =>
       issue.input === undefined
         ? 'is required'
-        : `unknown event ${JSON.stringify(issue.input)}; see docs/events.md for the catalogue`,
+        : `unknown event ${JSON.stringify(issue.input)} (${unknownEventHint(String(issue.input))})`,
   }),
   timestamp: z.iso.datetime({ offset: true }).optional(),
   spec: SpecRef.optional(),

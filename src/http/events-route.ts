@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { formatPath } from '../config/interpolate.js';
 import { verifySignatureHeader } from '../connectors/webhook/signing.js';
 import { QueueUnavailableError } from '../core/errors.js';
+import { kindOf, readableIssue } from '../core/issues.js';
 import type { EventIngestor } from '../events/ingest.js';
 import { EventPayload } from '../events/payload.js';
 import type { Logger } from '../observability/logger.js';
@@ -46,12 +47,20 @@ export function registerEventsRoute(app: FastifyInstance, options: EventsRouteOp
       options.metrics.eventsRejected.inc({ reason: 'body' });
       return sendError(reply, 400, 'bad_json', `the body is not valid JSON: ${(error as Error).message}`);
     }
-    const parsed = EventPayload.safeParse(json);
+    if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+      options.metrics.eventsRejected.inc({ reason: 'body' });
+      const message = `must be a JSON object, got ${kindOf(json)}`;
+      return sendError(reply, 400, 'bad_body', `(body): ${message}`, {
+        field: '(body)',
+        problems: [{ field: '(body)', message }],
+      });
+    }
+    const parsed = EventPayload.safeParse(json, { error: readableIssue });
     if (!parsed.success) {
       options.metrics.eventsRejected.inc({ reason: 'body' });
       const problems = parsed.error.issues.map((issue) => ({
-        field: formatPath(issue.path) || '(body)',
-        message: issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message,
+        field: formatPath(issue.path),
+        message: issue.message,
       }));
       const first = problems[0]!;
       return sendError(reply, 400, 'bad_body', `${first.field}: ${first.message}`, {

@@ -4,7 +4,7 @@ import type { AnyCommand } from '../commands/define.js';
 import type { ThreadlineConfig } from '../config/schema.js';
 import { discordCommandManifest } from '../platforms/discord/commands-manifest.js';
 import { slackManifest } from './slack.js';
-import { teamsManifest, teamsPackage } from './teams.js';
+import { PLACEHOLDER_APP_ID, teamsManifest, teamsPackage } from './teams.js';
 
 const DEFAULT_PUBLIC_URL = 'https://threadline.example.com';
 
@@ -34,6 +34,23 @@ export function generateManifests(
   files.set('teams/threadline-teams-app.zip', teamsPackage(teams));
   files.set('discord/commands.json', json(discordCommandManifest(commands, commandName)));
   return files;
+}
+
+/**
+ * One line per placeholder the manifests would carry because a key is unset: a manifest that
+ * points at threadline.example.com or an all-zero Teams app id installs, then never works.
+ */
+export function manifestWarnings(config: ThreadlineConfig): string[] {
+  const warnings: string[] = [];
+  if (!config.server.public_url)
+    warnings.push(
+      `server.public_url is not set: the manifests point at ${DEFAULT_PUBLIC_URL}; set it to the https address Slack and Teams reach this server at`,
+    );
+  if (!config.platforms.teams?.app_id)
+    warnings.push(
+      `platforms.teams.app_id is not set: the Teams manifest carries the placeholder app id ${PLACEHOLDER_APP_ID}; set it to the bot's Microsoft app id`,
+    );
+  return warnings;
 }
 
 export function writeManifests(outDir: string, files: Map<string, string | Uint8Array>): string[] {

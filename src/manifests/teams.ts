@@ -2,7 +2,8 @@ import { strToU8, zipSync } from 'fflate';
 import type { AnyCommand } from '../commands/define.js';
 import { threadlineIcon } from './png.js';
 
-const PLACEHOLDER_APP_ID = '00000000-0000-0000-0000-000000000000';
+/** Stands in for the bot's Microsoft app id until platforms.teams.app_id is set. */
+export const PLACEHOLDER_APP_ID = '00000000-0000-0000-0000-000000000000';
 
 /**
  * The Teams app manifest (schema 1.17) with the bot's command list. Teams shows at most ten

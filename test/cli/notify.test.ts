@@ -164,4 +164,38 @@ describe('threadline notify', () => {
     expect(missing.code).toBe(1);
     expect(missing.err).toContain('cannot read spec file /nonexistent.yaml');
   });
+
+  it('suggests the closest event name for a misspelt --event, as validate does for the config', async () => {
+    const file = configFile(uniquePrefix('notify'), 'http://127.0.0.1:9');
+    const result = await cli([
+      'notify',
+      '--config',
+      file,
+      '--event',
+      'implementaton_failed',
+      '--spec',
+      'test/fixtures/FEAT-0001.yaml',
+    ]);
+    expect(result).toMatchObject({
+      code: 2,
+      err: '--event: unknown event "implementaton_failed" (did you mean "implementation_failed"?)',
+    });
+  });
+
+  it('says which payload field has the wrong type', async () => {
+    const file = configFile(uniquePrefix('notify'), 'http://127.0.0.1:9');
+    const payload = writeConfigFile('{}').replace(/specs\.config\.yaml$/, 'payload.json');
+    writeFileSync(payload, JSON.stringify({ spec: { id: 42 } }));
+    const result = await cli([
+      'notify',
+      '--config',
+      file,
+      '--event',
+      'spec_created',
+      '--payload',
+      payload,
+      '--direct',
+    ]);
+    expect(result).toMatchObject({ code: 2, err: 'payload spec.id: must be a string, got number' });
+  });
 });

@@ -231,9 +231,7 @@ integrations:
     expect(result.err).toContain(`${file}: 3 problem(s):`);
     expect(result.err).toContain('integrations.pagerduty.severity:');
     expect(result.err).toContain('integrations.webhooks.endpoints[0].url: must be an http(s) URL');
-    expect(result.err).toContain(
-      'integrations.webhooks.endpoints[0].secret: Invalid input: expected string, received number',
-    );
+    expect(result.err).toContain('integrations.webhooks.endpoints[0].secret: must be a string, got number');
     expect(result.err).not.toContain('super-secret-routing-key');
     expect(result.err).not.toContain('events-secret-value');
     expect(result.err).not.toContain('12345');
@@ -247,6 +245,35 @@ integrations:
     const result = await cli(['validate', '--config', broken]);
     expect(result.code).toBe(2);
     expect(result.err).toMatch(/YAML syntax error at line \d+/);
+  });
+
+  it('shows a YAML syntax error with its line, column and the offending lines under a caret', async () => {
+    const broken = tempFile('broken.yaml', 'server:\n  port: 3000\nkey: value: other\n');
+    const result = await cli(['validate', '--config', broken]);
+    expect(result.code).toBe(2);
+    expect(result.err.split('\n')).toEqual([
+      `${broken}: 1 problem(s):`,
+      '  (root): YAML syntax error at line 3, column 6: Nested mappings are not allowed in compact mappings',
+      '    2 |   port: 3000',
+      '    3 | key: value: other',
+      '      |      ^',
+    ]);
+  });
+
+  it('points at the end of the file when a YAML construct is never closed', () => {
+    expect(problemsOf('integrations:\n  slack: [\n')).toEqual([
+      '(root): YAML syntax error at line 3, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]',
+      '    2 |   slack: [',
+      '    3 |',
+      '      | ^',
+    ]);
+  });
+
+  it('says which type a key must have when its value has another', () => {
+    expect(problemsOf('inbound: { events: { enabled: false } }\nredis: { prefix: 5 }\nrbac: []')).toEqual([
+      'redis.prefix: must be a string, got number',
+      'rbac: must be an object, got array',
+    ]);
   });
 
   it('ships an example config that validates with no environment at all', async () => {

@@ -91,6 +91,40 @@ integrations:
     expect(notJson.json).toMatchObject({ error: { code: 'bad_json' } });
   });
 
+  it('says a field of the wrong type must be of the right one, not that it is required', async () => {
+    const response = await t.post({ event: 'spec_created', spec: { id: 123 } });
+    expect(response.status).toBe(400);
+    expect(response.json).toMatchObject({
+      error: { code: 'bad_body', field: 'spec.id', message: 'spec.id: must be a string, got number' },
+    });
+    const missing = await t.post({ event: 'spec_created', spec: { title: 'No id' } });
+    expect(missing.json).toMatchObject({ error: { message: 'spec.id: is required' } });
+  });
+
+  it('says the body must be a JSON object when it is a list or a bare value', async () => {
+    for (const [raw, kind] of [
+      ['[]', 'array'],
+      ['"spec_created"', 'string'],
+      ['null', 'null'],
+    ] as const) {
+      const response = await t.post(undefined, { raw });
+      expect(response.status).toBe(400);
+      expect(response.json).toMatchObject({
+        error: { code: 'bad_body', field: '(body)', message: `(body): must be a JSON object, got ${kind}` },
+      });
+    }
+  });
+
+  it('suggests the closest event name for a misspelt event', async () => {
+    const response = await t.post({ event: 'implementaton_failed', spec: { id: 'FEAT-1' } });
+    expect(response.json).toMatchObject({
+      error: {
+        field: 'event',
+        message: 'event: unknown event "implementaton_failed" (did you mean "implementation_failed"?)',
+      },
+    });
+  });
+
   it('answers 413 to a body over 1 MiB', async () => {
     const big = JSON.stringify({
       event: 'spec_created',

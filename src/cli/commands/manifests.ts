@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { COMMANDS } from '../../commands/index.js';
-import { generateManifests, writeManifests } from '../../manifests/index.js';
+import { generateManifests, manifestWarnings, writeManifests } from '../../manifests/index.js';
 import { type CliContext, loadOrExit } from '../context.js';
 
 export function registerManifests(program: Command, context: CliContext): void {
@@ -15,5 +15,6 @@ export function registerManifests(program: Command, context: CliContext): void {
       const { config } = loadOrExit(options.config, context);
       for (const file of writeManifests(options.out, generateManifests(config, COMMANDS)))
         context.out(`wrote ${file}`);
+      for (const warning of manifestWarnings(config)) context.err(`warning: ${warning}`);
     });
 }

@@ -5,6 +5,8 @@ import { formatPath } from '../../config/interpolate.js';
 import { ConnectorRegistry } from '../../connectors/registry.js';
 import { QueueUnavailableError, UserFacingError } from '../../core/errors.js';
 import { isEventName } from '../../core/events.js';
+import { readableIssue } from '../../core/issues.js';
+import { unknownEventHint } from '../../core/suggest.js';
 import { deliverDirect } from '../../events/direct-delivery.js';
 import { EventIngestor } from '../../events/ingest.js';
 import { EventPayload } from '../../events/payload.js';
@@ -86,7 +88,7 @@ export function registerNotify(program: Command, context: CliContext): void {
     .option('--direct', 'deliver now from this process without Redis (fallback when the queue is down)')
     .action(async (options: NotifyOptions) => {
       if (!isEventName(options.event)) {
-        context.err(`--event: unknown event "${options.event}" (see docs/events.md)`);
+        context.err(`--event: unknown event "${options.event}" (${unknownEventHint(options.event)})`);
         throw new ExitError(EXIT_CONFIG);
       }
       if (Boolean(options.spec) === Boolean(options.payload)) {
@@ -95,7 +97,9 @@ export function registerNotify(program: Command, context: CliContext): void {
       }
       const loaded = loadOrExit(options.config, context);
       const { config } = loaded;
-      const parsed = EventPayload.safeParse(payloadFromOptions(options, context.env));
+      const parsed = EventPayload.safeParse(payloadFromOptions(options, context.env), {
+        error: readableIssue,
+      });
       if (!parsed.success) {
         for (const issue of parsed.error.issues)
           context.err(`payload ${formatPath(issue.path)}: ${issue.message}`);

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { AnyCommand } from '../../commands/define.js';
 import { COMMANDS } from '../../commands/index.js';
 import type { ThreadlineConfig } from '../../config/schema.js';
@@ -137,26 +137,16 @@ interface Inspected {
   description?: string;
 }
 
-/** What the zod schema of one argument says about it: optional, default, enum values, lengths. */
+/** What the zod schema of one argument says about it, read from its JSON Schema (input side). */
 function inspect(schema: z.ZodType): Inspected {
-  const result: Inspected = { optional: schema.isOptional(), description: schema.description };
-  let inner = schema as unknown as { def: { type: string; innerType?: unknown; defaultValue?: unknown } };
-  while (inner.def.type === 'optional' || inner.def.type === 'default' || inner.def.type === 'nullable') {
-    if (inner.def.type === 'default') result.defaultValue = inner.def.defaultValue;
-    inner = inner.def.innerType as typeof inner;
-  }
-  const node = inner as unknown as {
-    def: { type: string };
-    options?: unknown[];
-    minLength?: number | null;
-    maxLength?: number | null;
-    description?: string;
-  };
-  result.description ??= node.description;
-  if (node.def.type === 'enum' && Array.isArray(node.options)) result.choices = node.options.map(String);
-  if (node.def.type === 'string') {
-    if (typeof node.minLength === 'number') result.minLength = node.minLength;
-    if (typeof node.maxLength === 'number') result.maxLength = node.maxLength;
+  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+  const result: Inspected = { optional: schema.isOptional() };
+  if (json.default !== undefined) result.defaultValue = json.default;
+  if (typeof json.description === 'string') result.description = json.description;
+  if (Array.isArray(json.enum)) result.choices = json.enum.map(String);
+  if (json.type === 'string' && !result.choices) {
+    if (typeof json.minLength === 'number') result.minLength = json.minLength;
+    if (typeof json.maxLength === 'number') result.maxLength = json.maxLength;
   }
   return result;
 }

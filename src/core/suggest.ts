@@ -1,4 +1,6 @@
-/** Levenshtein distance, small inputs only (config keys and event names). */
+import { EVENT_NAMES } from './events.js';
+
+/** Levenshtein distance, small inputs only (config keys, event names, runbook names). */
 function distance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
@@ -26,4 +28,15 @@ export function closest(input: string, candidates: readonly string[]): string | 
   }
   const tolerance = Math.max(2, Math.floor(input.length / 3));
   return best !== undefined && bestScore <= tolerance ? best : undefined;
+}
+
+/** `did you mean "x"?` when a candidate is close enough, for any "unknown name" message. */
+export function didYouMean(input: string, candidates: readonly string[]): string | undefined {
+  const suggestion = closest(input, candidates);
+  return suggestion === undefined ? undefined : `did you mean "${suggestion}"?`;
+}
+
+/** What to say after `unknown event "x"`: the closest event name, else where the catalogue is. */
+export function unknownEventHint(input: string): string {
+  return didYouMean(input, EVENT_NAMES) ?? 'see docs/events.md for the event catalogue';
 }
