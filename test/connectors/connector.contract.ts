@@ -131,6 +131,20 @@ export function runConnectorContract(subject: ConnectorContractSubject): void {
       const eventId = `contract-${process.pid}-${++eventCounter}`;
       const deliveryId = `${eventId}.${subject.key}`;
       const deadLetters = new DeadLetters(app.app.queues);
+      const queue = app.app.queues.delivery(subject.key);
+      const finished = async (): Promise<{ state: 'completed' | 'failed'; job: Job }> => {
+        // The state first: a job read before it finished would show the attempts of that moment.
+        const state = await waitFor(
+          async () => {
+            const now = await queue.getJobState(deliveryId);
+            return now === 'completed' || now === 'failed' ? now : undefined;
+          },
+          { what: `delivery ${deliveryId} to finish` },
+        );
+        const job = await queue.getJob(deliveryId);
+        if (!job) throw new Error(`no delivery job ${deliveryId}`);
+        return { state, job };
+      };
       return {
         fake,
         t: app,
@@ -140,24 +154,24 @@ export function runConnectorContract(subject: ConnectorContractSubject): void {
           expect(answer.status).toBe(202);
         },
         job: async (): Promise<Job> => {
-          const job = await app.app.queues.delivery(subject.key).getJob(deliveryId);
-          if (!job) throw new Error(`no delivery job ${deliveryId}`);
-          return job;
-        },
-        completed: async (): Promise<Job> => {
-          const queue = app.app.queues.delivery(subject.key);
-          // The state first: a job read before it finished would show the attempts of that moment.
-          await waitFor(async () => (await queue.getJobState(deliveryId)) === 'completed', {
-            what: `delivery ${deliveryId} completed`,
-          });
           const job = await queue.getJob(deliveryId);
           if (!job) throw new Error(`no delivery job ${deliveryId}`);
           return job;
         },
-        deadLetter: async (): Promise<DeadLetter> =>
-          waitFor(async () => (await deadLetters.list()).find((letter) => letter.id === deliveryId), {
-            what: `a dead letter for ${deliveryId}`,
-          }),
+        /** The job once it has completed; a job that failed instead fails the case at once, with its reason. */
+        completed: async (): Promise<Job> => {
+          const { state, job } = await finished();
+          expect(state, `delivery ${deliveryId} failed: ${job.failedReason}`).toBe('completed');
+          return job;
+        },
+        /** The dead letter of the delivery, once it has failed; one that completed instead fails the case. */
+        deadLetter: async (): Promise<DeadLetter> => {
+          const { state } = await finished();
+          expect(state, `delivery ${deliveryId} was not dead-lettered`).toBe('failed');
+          const letter = (await deadLetters.list()).find((l) => l.id === deliveryId);
+          if (!letter) throw new Error(`no dead letter ${deliveryId} in the list`);
+          return letter;
+        },
       };
     }
 
