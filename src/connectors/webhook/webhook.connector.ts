@@ -25,9 +25,12 @@ export class WebhookConnector implements Connector {
   ) {
     this.key = `webhooks.${endpoint.name}`;
     this.events = new Set(endpoint.events);
+    // Header values count as secrets the way the config's redaction counts them: whole, and the
+    // token of "Bearer <token>" alone, leaving out short words that would blank ordinary text.
+    const headerValues = Object.values(endpoint.headers).flatMap((v) => [v, ...v.split(/\s+/)]);
     this.secrets = [
       ...urlSecrets(endpoint.url),
-      ...Object.values(endpoint.headers),
+      ...headerValues.filter((v) => v.trim().length >= 8),
       ...(endpoint.secret ? [endpoint.secret] : []),
     ];
   }
