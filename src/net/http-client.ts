@@ -110,9 +110,10 @@ export function retryAfterMs(value: string | string[] | undefined, now = Date.no
 
 /**
  * Maps a provider's HTTP status to our error kinds. 408/409/425/429 and 5xx are worth another
- * try; other 4xx are permanent. `what` names the destination in words, never its URL.
+ * try; other 4xx are permanent. `what` names the destination in words, never its URL;
+ * `credentials` names the config key(s) an operator must check when 401/403 refuses them.
  */
-export function raiseForStatus(response: HttpResponse, what: string): void {
+export function raiseForStatus(response: HttpResponse, what: string, credentials?: string): void {
   const { status } = response;
   if (status >= 200 && status < 300) return;
   const detail = describeBody(response.body);
@@ -129,7 +130,9 @@ export function raiseForStatus(response: HttpResponse, what: string): void {
     throw new TransientError(`${what} answered ${status}${detail}`);
   }
   if (status === 401 || status === 403)
-    throw new AuthError(`${what} refused our credentials (${status})${detail}`);
+    throw new AuthError(
+      `${what} refused our credentials (${status})${detail}${credentials ? `; check ${credentials}` : ''}`,
+    );
   if (status === 404 || status === 410) throw new NotFoundError(`${what} answered ${status}${detail}`);
   throw new ValidationError(`${what} rejected the request (${status})${detail}`);
 }

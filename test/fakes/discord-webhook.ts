@@ -14,6 +14,8 @@ export interface RecordedRequest {
   headers: IncomingHttpHeaders;
   raw: string;
   json: unknown;
+  /** Arrival, in ms since the epoch. */
+  at: number;
 }
 
 export interface ScriptedReply {
@@ -21,6 +23,8 @@ export interface ScriptedReply {
   headers?: Record<string, string>;
   /** A string is sent as is; anything else as JSON. */
   body?: unknown;
+  /** Never answer: the caller waits until its own timeout (or the fake closes). */
+  hang?: boolean;
 }
 
 export interface DiscordEmbedJson {
@@ -102,6 +106,7 @@ export class FakeDiscordWebhook {
     raw: string,
     res: ServerResponse,
   ): void {
+    const at = Date.now();
     const parsed = new URL(url, this.baseUrl);
     let json: unknown;
     try {
@@ -109,8 +114,9 @@ export class FakeDiscordWebhook {
     } catch {
       json = undefined;
     }
-    this.requests.push({ method, path: parsed.pathname, query: parsed.searchParams, headers, raw, json });
+    this.requests.push({ method, path: parsed.pathname, query: parsed.searchParams, headers, raw, json, at });
     const reply = this.scripted.shift() ?? this.normalReply(method, parsed, json);
+    if (reply.hang) return;
     const body =
       typeof reply.body === 'string'
         ? reply.body

@@ -26,6 +26,8 @@ export interface ScriptedReply {
   headers?: Record<string, string>;
   /** A string is sent as is; anything else as JSON. */
   body?: unknown;
+  /** Never answer: the caller waits until its own timeout (or the fake closes). */
+  hang?: boolean;
 }
 
 export interface SlackElementJson {
@@ -504,6 +506,7 @@ function buttonProblem(button: SlackButtonJson, actionIds: Set<string>): string 
 }
 
 function send(res: ServerResponse, reply: ScriptedReply): void {
+  if (reply.hang) return;
   const body =
     typeof reply.body === 'string' ? reply.body : reply.body === undefined ? '' : JSON.stringify(reply.body);
   const type =

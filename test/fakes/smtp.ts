@@ -3,9 +3,9 @@ import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 
 /**
  * A loopback SMTP server (smtp-server) that records what it receives, optionally demands
- * credentials, and can refuse the next messages with a chosen reply code at MAIL, RCPT or
- * DATA. Messages are decoded just enough for tests: headers, subject and the text and HTML
- * parts (quoted-printable and base64).
+ * credentials, and can refuse the next messages with a chosen reply code at AUTH, MAIL, RCPT
+ * or DATA, or leave a message unanswered. Messages are decoded just enough for tests: headers,
+ * subject and the text and HTML parts (quoted-printable and base64).
  */
 
 export interface ReceivedMail {
@@ -18,18 +18,25 @@ export interface ReceivedMail {
   html: string;
 }
 
-export type FailureStage = 'mail' | 'rcpt' | 'data';
+export type FailureStage = 'auth' | 'mail' | 'rcpt' | 'data';
 
-interface Failure {
-  stage: FailureStage;
-  code: number;
-  message: string;
+/** One try at delivering that reached the server: a message handed over (DATA) or a refused login. */
+export interface SmtpAttempt {
+  at: number;
+  /** The message's headers; empty for a refused login. */
+  headers: Map<string, string>;
 }
+
+/** A refusal, or at DATA a message accepted (`accept`) or never answered (`hang`) in its turn. */
+type Turn =
+  | { stage: FailureStage; kind: 'reply'; code: number; message: string }
+  | { stage: 'data'; kind: 'accept' | 'hang' };
 
 export class FakeSmtp {
   readonly messages: ReceivedMail[] = [];
   readonly authAttempts: Array<{ user: string; ok: boolean }> = [];
-  private readonly failures: Failure[] = [];
+  readonly attempts: SmtpAttempt[] = [];
+  private readonly turns: Turn[] = [];
 
   private constructor(
     private readonly server: SMTPServer,
@@ -49,10 +56,12 @@ export class FakeSmtp {
       authOptional: !requireAuth,
       allowInsecureAuth: true,
       onAuth(auth, _session, callback) {
-        const ok = auth.username === options.user && auth.password === options.password;
+        const scripted = fake?.takeFailure('auth');
+        const ok = !scripted && auth.username === options.user && auth.password === options.password;
         fake?.authAttempts.push({ user: auth.username ?? '', ok });
         if (ok) return callback(null, { user: auth.username });
-        return callback(replyError(535, '5.7.8 Authentication credentials invalid'));
+        fake?.attempts.push({ at: Date.now(), headers: new Map() });
+        return callback(scripted ?? replyError(535, '5.7.8 Authentication credentials invalid'));
       },
       onMailFrom(_address, _session, callback) {
         callback(fake?.takeFailure('mail') ?? null);
@@ -64,9 +73,11 @@ export class FakeSmtp {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', () => {
-          const failure = fake?.takeFailure('data');
-          if (failure) return callback(failure);
           const raw = Buffer.concat(chunks).toString('utf8');
+          fake?.attempts.push({ at: Date.now(), headers: parseMail(raw).headers });
+          const planned = fake?.takeTurn('data');
+          if (planned === 'hang') return;
+          if (planned instanceof Error) return callback(planned);
           const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
           fake?.messages.push({
             ...parseMail(raw),
@@ -88,7 +99,17 @@ export class FakeSmtp {
   /** The next `times` transactions are refused at `stage` with `code`. */
   failNext(code: number, message: string, options: { stage?: FailureStage; times?: number } = {}): void {
     for (let i = 0; i < (options.times ?? 1); i++)
-      this.failures.push({ stage: options.stage ?? 'data', code, message });
+      this.turns.push({ kind: 'reply', stage: options.stage ?? 'data', code, message });
+  }
+
+  /** The next message is accepted in its turn among scripted DATA refusals. */
+  acceptNext(): void {
+    this.turns.push({ kind: 'accept', stage: 'data' });
+  }
+
+  /** The next message is read in full and never answered, until the client gives up. */
+  hangNext(): void {
+    this.turns.push({ kind: 'hang', stage: 'data' });
   }
 
   async close(): Promise<void> {
@@ -96,10 +117,16 @@ export class FakeSmtp {
   }
 
   private takeFailure(stage: FailureStage): Error | undefined {
-    const index = this.failures.findIndex((f) => f.stage === stage);
+    const turn = this.takeTurn(stage);
+    return turn instanceof Error ? turn : undefined;
+  }
+
+  private takeTurn(stage: FailureStage): Error | 'accept' | 'hang' | undefined {
+    const index = this.turns.findIndex((f) => f.stage === stage);
     if (index === -1) return undefined;
-    const [failure] = this.failures.splice(index, 1);
-    return failure ? replyError(failure.code, failure.message) : undefined;
+    const [failure] = this.turns.splice(index, 1);
+    if (!failure) return undefined;
+    return failure.kind === 'reply' ? replyError(failure.code, failure.message) : failure.kind;
   }
 }
 

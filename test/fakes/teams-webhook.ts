@@ -13,12 +13,16 @@ export interface RecordedRequest {
   headers: IncomingHttpHeaders;
   raw: string;
   json: unknown;
+  /** Arrival, in ms since the epoch. */
+  at: number;
 }
 
 export interface ScriptedReply {
   status?: number;
   headers?: Record<string, string>;
   body?: string;
+  /** Never answer: the caller waits until its own timeout (or the fake closes). */
+  hang?: boolean;
 }
 
 export type TeamsFlavour = 'workflow' | 'connector';
@@ -65,15 +69,17 @@ export class FakeTeamsWebhook {
     await closeLoopback(this.server);
   }
 
-  private handle(request: Omit<RecordedRequest, 'json'>, res: ServerResponse): void {
+  private handle(request: Omit<RecordedRequest, 'json' | 'at'>, res: ServerResponse): void {
+    const at = Date.now();
     let json: unknown;
     try {
       json = JSON.parse(request.raw);
     } catch {
       json = undefined;
     }
-    this.requests.push({ ...request, json });
+    this.requests.push({ ...request, json, at });
     const reply = this.scripted.shift() ?? this.normalReply(request.method, request.path, json);
+    if (reply.hang) return;
     res.writeHead(reply.status ?? 200, { 'content-type': 'text/plain; charset=utf-8', ...reply.headers });
     res.end(reply.body ?? '');
   }

@@ -15,6 +15,8 @@ export interface ScriptedResponse {
   body?: string;
   /** Hold the answer this long (to keep a delivery in flight). */
   delayMs?: number;
+  /** Never answer: the caller waits until its own timeout (or the receiver stops). */
+  hang?: boolean;
 }
 
 /**
@@ -45,6 +47,7 @@ export class WebhookReceiver {
           at: Date.now(),
         });
         const next = this.script.shift() ?? { status: 200, body: 'ok' };
+        if (next.hang) return;
         const answer = () => {
           res.writeHead(next.status, next.headers ?? { 'content-type': 'text/plain' });
           res.end(next.body ?? '');

@@ -77,7 +77,7 @@ export class DiscordConnector implements Connector {
       timeoutMs: this.timeoutMs,
     });
     raiseForRateLimit(response);
-    raiseForStatus(response, 'the Discord webhook');
+    raiseForStatus(response, 'the Discord webhook', 'integrations.discord.webhook_url (DISCORD_WEBHOOK_URL)');
     const id = messageId(response.body);
     return { reference: id, summary: `posted to Discord via webhook${id ? ` (message ${id})` : ''}` };
   }

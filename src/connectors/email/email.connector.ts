@@ -177,13 +177,14 @@ export class EmailConnector implements Connector {
       return new TransientError(`${what} deferred the message (${reply})${detail}`);
     if ((reply !== undefined && AUTH_REPLIES.has(reply)) || code === 'EAUTH' || code === 'ENOAUTH') {
       return new AuthError(
-        `${what} refused our credentials${reply ? ` (${reply})` : ''}; check SMTP_USER and SMTP_PASSWORD`,
+        `${what} refused our credentials${reply ? ` (${reply})` : ''}; check integrations.email.smtp.user and integrations.email.smtp.password (SMTP_USER, SMTP_PASSWORD)`,
       );
     }
     if (reply !== undefined && reply >= 500)
       return new ValidationError(`${what} rejected the message (${reply})${detail}`);
     if (reply !== undefined && reply >= 400)
       return new TransientError(`${what} deferred the message (${reply})${detail}`);
+    if (code === 'ETIMEDOUT') return new TransientError(`${what} did not answer within ${this.timeoutMs} ms`);
     if (code !== undefined && NETWORK_CODES.has(code))
       return new TransientError(`could not talk to ${what} (${code})`);
     return new TransientError(`sending through ${what} failed${code ? ` (${code})` : ''}`);

@@ -99,7 +99,11 @@ export class SlackConnector implements Connector {
     const message = renderSlack(card);
     if (route.kind === 'webhook') {
       const response = await this.send(route.url, {}, message);
-      raiseForStatus(response, 'the Slack incoming webhook');
+      raiseForStatus(
+        response,
+        'the Slack incoming webhook',
+        'integrations.slack.webhook_url (SLACK_WEBHOOK_URL)',
+      );
       return { summary: `posted to Slack via incoming webhook (${response.status})` };
     }
     const body = { channel: route.channel, ...message, unfurl_links: false, unfurl_media: false };

@@ -71,7 +71,7 @@ export class TeamsConnector implements Connector {
       userAgent: USER_AGENT,
       timeoutMs: this.timeoutMs,
     });
-    raiseForStatus(response, 'the Teams webhook');
+    raiseForStatus(response, 'the Teams webhook', 'integrations.teams.webhook_url (TEAMS_WEBHOOK_URL)');
     raiseForThrottling(response);
     return { summary: `posted to Teams via webhook (${response.status})` };
   }

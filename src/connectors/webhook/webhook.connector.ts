@@ -1,6 +1,7 @@
 import type { EventName } from '../../core/events.js';
 import type { StoredEvent } from '../../events/payload.js';
 import { type HttpClient, raiseForStatus } from '../../net/http-client.js';
+import { scrubError, urlSecrets } from '../../security/escape.js';
 import type { Connector, DeliveryContext, DeliveryReceipt, HealthResult } from '../connector.js';
 import type { WebhookEndpointConfig } from './schema.js';
 import { signatureHeader, standardWebhookSignature } from './signing.js';
@@ -13,6 +14,8 @@ export class WebhookConnector implements Connector {
   readonly humanFacing = false;
   readonly key: string;
   private readonly events: ReadonlySet<EventName>;
+  /** What a receiver might echo back: the URL's path and query tokens, header values, the HMAC secret. */
+  private readonly secrets: string[];
 
   constructor(
     private readonly endpoint: WebhookEndpointConfig,
@@ -22,6 +25,14 @@ export class WebhookConnector implements Connector {
   ) {
     this.key = `webhooks.${endpoint.name}`;
     this.events = new Set(endpoint.events);
+    // Header values count as secrets the way the config's redaction counts them: whole, and the
+    // token of "Bearer <token>" alone, leaving out short words that would blank ordinary text.
+    const headerValues = Object.values(endpoint.headers).flatMap((v) => [v, ...v.split(/\s+/)]);
+    this.secrets = [
+      ...urlSecrets(endpoint.url),
+      ...headerValues.filter((v) => v.trim().length >= 8),
+      ...(endpoint.secret ? [endpoint.secret] : []),
+    ];
   }
 
   accepts(event: EventName): boolean {
@@ -50,14 +61,22 @@ export class WebhookConnector implements Connector {
         body,
       );
     }
-    const response = await this.http.send({
-      url: this.endpoint.url,
-      headers,
-      body,
-      timeoutMs: this.timeoutMs,
-    });
-    raiseForStatus(response, `webhook endpoint "${this.endpoint.name}"`);
-    return { summary: `delivered to webhook endpoint "${this.endpoint.name}" (${response.status})` };
+    try {
+      const response = await this.http.send({
+        url: this.endpoint.url,
+        headers,
+        body,
+        timeoutMs: this.timeoutMs,
+      });
+      raiseForStatus(
+        response,
+        `webhook endpoint "${this.endpoint.name}"`,
+        `integrations.webhooks.endpoints[name=${this.endpoint.name}].headers and .secret`,
+      );
+      return { summary: `delivered to webhook endpoint "${this.endpoint.name}" (${response.status})` };
+    } catch (error) {
+      throw scrubError(error, this.secrets);
+    }
   }
 
   async check(): Promise<HealthResult> {
