@@ -8,7 +8,7 @@ import { didYouMean, unknownEventHint } from '../core/suggest.js';
 import { type Env, formatPath, interpolate } from './interpolate.js';
 import { applyEnvironmentDefaults, requiredWhenEnabled } from './requirements.js';
 import { type ThreadlineConfig, ThreadlineConfigSchema } from './schema.js';
-import { collectSecrets } from './secrets.js';
+import { collectSecrets, SECRET_KEYS } from './secrets.js';
 
 export interface LoadedConfig {
   config: Readonly<ThreadlineConfig>;
@@ -66,7 +66,7 @@ function yamlProblems(errors: readonly YAMLError[], text: string, lineCounter: L
     if (seen.has(line)) continue;
     seen.add(line);
     const number = (n: number) => String(n).padStart(String(line).length);
-    const excerpt = (n: number) => `${number(n)} | ${lines[n - 1] ?? ''}`.trimEnd();
+    const excerpt = (n: number) => `${number(n)} | ${maskSecrets(lines[n - 1] ?? '')}`.trimEnd();
     const errorLine = lines[line - 1] ?? '';
     // Tabs stay tabs so the caret lines up however the terminal shows them.
     const padding = errorLine.slice(0, col - 1).replace(/[^\t]/g, ' ');
@@ -81,6 +81,18 @@ function yamlProblems(errors: readonly YAMLError[], text: string, lineCounter: L
     });
   }
   return problems;
+}
+
+const SECRET_VALUE = new RegExp(
+  `(\\b(?:${[...SECRET_KEYS, 'authorization'].join('|')})\\s*:\\s*)("[^"]*"?|'[^']*'?|[^\\s,}\\]#]+)`,
+  'gi',
+);
+
+/** A config line as shown in an error: a literal secret's characters become `*` (placeholders stay). */
+function maskSecrets(line: string): string {
+  return line.replace(SECRET_VALUE, (match, key: string, value: string) =>
+    value.includes('${') ? match : `${key}${'*'.repeat(value.length)}`,
+  );
 }
 
 type Issue = z.core.$ZodIssue;

@@ -269,6 +269,15 @@ integrations:
     ]);
   });
 
+  it('masks a literal secret on the lines it shows for a YAML syntax error', () => {
+    const problems = problemsOf(
+      'platforms:\n  slack: { bot_token: xoxb-literal-secret-1234, signing_secret: "s3cr3t-value" key: [\n',
+    ).join('\n');
+    expect(problems).toContain('bot_token: ************************, signing_secret: **************');
+    expect(problems).not.toContain('xoxb-literal-secret-1234');
+    expect(problems).not.toContain('s3cr3t-value');
+  });
+
   it('says which type a key must have when its value has another', () => {
     expect(problemsOf('inbound: { events: { enabled: false } }\nredis: { prefix: 5 }\nrbac: []')).toEqual([
       'redis.prefix: must be a string, got number',
