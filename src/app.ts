@@ -15,6 +15,7 @@ import { Redactor } from './observability/redact.js';
 import { createPlatformModules } from './platforms/index.js';
 import { QueueSet } from './queue/queues.js';
 import { producerConnection, waitUntilReady, workerConnection } from './queue/redis.js';
+import { RedisWatch } from './queue/redis-watch.js';
 import { WorkerPool } from './queue/workers.js';
 
 export type Role = 'all' | 'ingress' | 'worker';
@@ -50,8 +51,11 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   const registry = ConnectorRegistry.fromConfig(config, { http, chat: () => chat });
   const prefix = config.redis.prefix;
 
-  const producer = producerConnection(config.redis.url, config.redis.command_timeout_ms);
-  producer.on('error', (error) => logger.warn({ err: error }, 'redis (ingress) connection error'));
+  const redisWatch = new RedisWatch({ logger, reminderIntervalMs: config.queue.redis_outage_reminder_ms });
+  const producer = redisWatch.connection(
+    producerConnection(config.redis.url, config.redis.command_timeout_ms),
+    'ingress',
+  );
   const queues = new QueueSet(producer, prefix);
   // Start even when Redis is down (readiness says so and ingress answers 503), but give it a moment.
   await waitUntilReady(producer, 5_000).catch((error: unknown) =>
@@ -62,8 +66,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
   let workerQueues: QueueSet | undefined;
   let pool: WorkerPool | undefined;
   if (role !== 'ingress') {
-    workerRedis = workerConnection(config.redis.url);
-    workerRedis.on('error', (error) => logger.warn({ err: error }, 'redis (worker) connection error'));
+    workerRedis = redisWatch.connection(workerConnection(config.redis.url), 'worker');
     workerQueues = new QueueSet(workerRedis, prefix);
     pool = WorkerPool.forConfig(config, {
       connection: workerRedis,
@@ -71,6 +74,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
       queues: workerQueues,
       metrics,
       logger,
+      redisWatch,
       redact: (text) => redactor.text(text),
     });
   }
@@ -130,15 +134,12 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
       ingestor,
       queues,
       queueConnection: workerRedis ?? producer,
+      redisWatch,
       redact: (text) => redactor.text(text),
     });
     if (role !== 'worker') await chat.startIngress(server);
     if (role !== 'ingress') {
-      chat.startWorker({
-        concurrency: config.queue.chat_concurrency,
-        lockDurationMs: config.queue.lock_duration_ms,
-        stalledIntervalMs: config.queue.stalled_interval_ms,
-      });
+      chat.startWorker({ concurrency: config.queue.chat_concurrency });
     }
   }
 
@@ -166,6 +167,7 @@ export async function startApp(loaded: LoadedConfig, options: AppOptions): Promi
       await Promise.allSettled([producer.quit(), workerRedis?.quit()]);
       await http.close();
       await registry.close();
+      redisWatch.close();
       logger.info('shutdown complete');
     })();
     return closing;

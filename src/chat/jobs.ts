@@ -18,6 +18,8 @@ export interface ActionJobData {
   idempotencyKey: string;
   /** Set once the command has run, so a retried post never runs the command a second time. */
   result?: CommandResult;
+  /** Platform 429s that pushed this job back (not attempts); capped by queue.max_rate_limit_deferrals. */
+  deferrals?: number;
 }
 
 /** BullMQ job ids cannot contain ':'. */

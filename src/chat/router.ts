@@ -1,4 +1,4 @@
-import type { Queue } from 'bullmq';
+import type { JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { AuditLog } from '../audit/audit-log.js';
 import { errorCard, pendingCard } from '../cards/result.js';
@@ -30,6 +30,8 @@ export interface ChatRouterOptions {
   rbac: Rbac;
   /** The action queue of the platform a request came from. */
   actions: (replyTo: ReplyTo) => Queue<ActionJobData>;
+  /** Attempts, backoff and retention of action jobs (queue/job-options.ts). */
+  actionJobOptions: JobsOptions;
   redis: Redis;
   prefix: string;
   audit: AuditLog;
@@ -132,16 +134,10 @@ export class ChatRouter {
         throw error;
       }
     }
-    const data: ActionJobData = { command: command.name, args, replyTo, idempotencyKey };
+    const data: ActionJobData = { command: command.name, args, replyTo, idempotencyKey, deferrals: 0 };
     const queue = this.options.actions(replyTo);
     const jobId = actionJobId(idempotencyKey);
-    await queue.add(command.name, data, {
-      jobId,
-      attempts: 4,
-      backoff: { type: 'exponential', delay: 1_000 },
-      removeOnComplete: { age: 3_600, count: 10_000 },
-      removeOnFail: { age: 30 * 86_400 },
-    });
+    await queue.add(command.name, data, { ...this.options.actionJobOptions, jobId });
     await audit.record({
       actor,
       action: `command.${command.name}`,

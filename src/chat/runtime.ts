@@ -1,4 +1,4 @@
-import { DelayedError, Queue, UnrecoverableError, Worker } from 'bullmq';
+import type { Queue, Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { AuditLog } from '../audit/audit-log.js';
@@ -6,9 +6,12 @@ import type { AnyCommand } from '../commands/define.js';
 import { COMMANDS } from '../commands/index.js';
 import type { CommandServices, QueueHealth } from '../commands/services.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
-import { isPermanent, RateLimitedError } from '../core/errors.js';
 import type { EventIngestor } from '../events/ingest.js';
+import { jobOptions } from '../queue/job-options.js';
 import type { QueueSet } from '../queue/queues.js';
+import type { RedisWatch } from '../queue/redis-watch.js';
+import { closeWorkers } from '../queue/shutdown.js';
+import { createSteeredWorker, type WorkerContext } from '../queue/worker-factory.js';
 import { IncidentStore } from '../workflows/incidents.js';
 import { WaiverStore } from '../workflows/waivers.js';
 import { type ActionWorkerDependencies, processAction, reportFailure } from './action-worker.js';
@@ -23,9 +26,11 @@ export interface ChatRuntimeOptions extends PlatformDependencies {
   modules: readonly PlatformModule[];
   connectors: ConnectorRegistry;
   ingestor: EventIngestor;
+  /** Where the action queues come from, like every other queue of the process. */
   queues: QueueSet;
-  /** Connection used by the actions queue and worker (BullMQ needs maxRetriesPerRequest: null for workers). */
+  /** Connection of the action workers (BullMQ needs maxRetriesPerRequest: null for workers). */
   queueConnection: Redis;
+  redisWatch: RedisWatch;
   redact: (text: string) => string;
   /** Set for a console session: its actions go to a queue only this process works on. */
   consoleSession?: string;
@@ -38,7 +43,6 @@ export class ChatRuntime {
   readonly threads: SubjectThreads;
   readonly services: CommandServices;
   readonly audit: AuditLog;
-  private readonly queuesByName = new Map<string, Queue<ActionJobData>>();
   private readonly workers: Worker<ActionJobData, string>[] = [];
 
   constructor(private readonly options: ChatRuntimeOptions) {
@@ -70,6 +74,7 @@ export class ChatRuntime {
       services: this.services,
       rbac: new Rbac(config.rbac.roles),
       actions: (replyTo) => this.actionsQueue(replyTo.platform),
+      actionJobOptions: jobOptions('action', config.queue),
       redis,
       prefix,
       audit: this.audit,
@@ -103,50 +108,47 @@ export class ChatRuntime {
   }
 
   actionsQueue(platform: string): Queue<ActionJobData> {
-    const name = actionsQueueName(platform, platform === 'console' ? this.options.consoleSession : undefined);
-    let queue = this.queuesByName.get(name);
-    if (!queue) {
-      queue = new Queue<ActionJobData>(name, {
-        connection: this.options.queueConnection,
-        prefix: this.options.prefix,
-      });
-      this.queuesByName.set(name, queue);
-    }
-    return queue;
+    return this.options.queues.named<ActionJobData>(this.actionsQueueName(platform));
   }
 
-  /** Worker: runs queued commands of every enabled platform and posts their results. */
-  startWorker(settings: { concurrency: number; lockDurationMs: number; stalledIntervalMs: number }): void {
+  private actionsQueueName(platform: string): string {
+    return actionsQueueName(platform, platform === 'console' ? this.options.consoleSession : undefined);
+  }
+
+  /**
+   * Worker: runs queued commands of every enabled platform and posts their results. Failures are
+   * steered like deliveries (queue/steer.ts), labelled `actions.<platform>`; after the last
+   * attempt the person who asked is told what failed.
+   */
+  startWorker(settings: { concurrency: number }): void {
     const deps = this.workerDependencies;
+    const { config, queueConnection, prefix, metrics, logger, redisWatch, redact } = this.options;
+    const context: WorkerContext = {
+      connection: queueConnection,
+      prefix,
+      settings: config.queue,
+      metrics,
+      logger,
+      redisWatch,
+      redact,
+    };
     for (const platform of this.platforms.names()) {
-      const worker = new Worker<ActionJobData, string>(
-        this.actionsQueue(platform).name,
-        (job, token) =>
-          processAction(job, deps).catch(async (error: unknown) => {
-            // Same steering as deliveries: a platform's 429 waits without spending an attempt,
-            // and a permanent error (missing access, unknown channel) is reported at once.
-            if (error instanceof RateLimitedError && token) {
-              await job.moveToDelayed(Date.now() + error.retryAfterMs, token);
-              throw new DelayedError();
-            }
-            if (isPermanent(error)) throw new UnrecoverableError(deps.redact((error as Error).message));
-            throw error;
-          }),
+      const label = actionsQueueName(platform);
+      const worker = createSteeredWorker<ActionJobData, string>(
+        context,
+        this.actionsQueueName(platform),
+        async (job) => {
+          const title = await processAction(job, deps);
+          metrics.deliveries.inc({ integration: label, outcome: 'delivered' });
+          return title;
+        },
         {
-          connection: this.options.queueConnection,
-          prefix: this.options.prefix,
           concurrency: settings.concurrency,
-          lockDuration: settings.lockDurationMs,
-          stalledInterval: settings.stalledIntervalMs,
-          maxStalledCount: 3,
+          kind: 'chat command',
+          label: () => label,
+          onDeadLetter: (job, error) => reportFailure(job, error, deps),
         },
       );
-      worker.on('error', (error) => this.options.logger.error({ err: error }, 'action worker error'));
-      worker.on('failed', (job, error) => {
-        if (job && (error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1))) {
-          void reportFailure(job, error, deps);
-        }
-      });
       this.workers.push(worker);
     }
   }
@@ -157,16 +159,8 @@ export class ChatRuntime {
 
   /** Finishes running commands, but never waits longer than `timeoutMs` for them. */
   async close(timeoutMs = 25_000): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), timeoutMs);
-    });
-    const graceful = Promise.all(this.workers.map((w) => w.close())).then(() => 'done' as const);
-    if ((await Promise.race([graceful, deadline])) === 'timeout')
-      await Promise.all(this.workers.map((w) => w.close(true)));
-    clearTimeout(timer);
+    await closeWorkers(this.workers, timeoutMs, this.options.logger);
     for (const module of this.options.modules) await module.stop?.();
-    await Promise.all([...this.queuesByName.values()].map((q) => q.close()));
   }
 }
 

@@ -118,6 +118,8 @@ const QueueConfig = z.strictObject({
   /** Give up on a provider that keeps answering 429 after this many deferrals. */
   max_rate_limit_deferrals: int(1, 1_000).default(50),
   dead_letter_retention_days: int(1, 3650).default(30),
+  /** While Redis is unreachable, the outage is logged again this often, with how long it has lasted. */
+  redis_outage_reminder_ms: int(100, 86_400_000).default(60_000),
 });
 
 const NotificationsConfig = z.strictObject({

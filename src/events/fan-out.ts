@@ -1,5 +1,6 @@
+import type { QueueSettings } from '../config/schema.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
-import { BACKOFF_TYPE } from '../queue/backoff.js';
+import { jobOptions } from '../queue/job-options.js';
 import { type DeliveryJobData, deliveryIdFor } from '../queue/jobs.js';
 import type { QueueSet } from '../queue/queues.js';
 import type { StoredEvent } from './payload.js';
@@ -13,7 +14,7 @@ export async function fanOut(
   event: StoredEvent,
   registry: ConnectorRegistry,
   queues: QueueSet,
-  deadLetterRetentionDays: number,
+  settings: QueueSettings,
 ): Promise<string[]> {
   const targets = registry.route(event.payload.event);
   await Promise.all(
@@ -21,12 +22,8 @@ export async function fanOut(
       const deliveryId = deliveryIdFor(event.id, connector.key);
       const data: DeliveryJobData = { event, connector: connector.key, deliveryId, deferrals: 0 };
       return queues.delivery(connector.key).add('deliver', data, {
+        ...jobOptions('delivery', settings, connector.retryCount),
         jobId: deliveryId,
-        attempts: connector.retryCount + 1,
-        backoff: { type: BACKOFF_TYPE },
-        // A short tail of completed deliveries stays visible for operators; failed ones are the dead letters.
-        removeOnComplete: { count: 1_000 },
-        removeOnFail: { age: deadLetterRetentionDays * 86_400 },
       });
     }),
   );

@@ -20,21 +20,21 @@ export class Metrics {
 
   readonly deliveries = new Counter({
     name: 'threadline_deliveries_total',
-    help: 'Delivery attempts by integration and outcome (delivered, held, retry, deferred, dead_letter).',
+    help: 'Job outcomes by destination (integration) or chat action queue (actions.<platform>): delivered, held, retry, deferred, dead_letter.',
     labelNames: ['integration', 'outcome'] as const,
     registers: [this.registry],
   });
 
   readonly retries = new Counter({
     name: 'threadline_delivery_retries_total',
-    help: 'Deliveries scheduled for another attempt after a failure.',
+    help: 'Deliveries, digests and chat commands scheduled for another attempt after a failure.',
     labelNames: ['integration'] as const,
     registers: [this.registry],
   });
 
   readonly deadLetters = new Counter({
     name: 'threadline_dead_letters_total',
-    help: 'Deliveries that became dead letters.',
+    help: 'Deliveries, digests and chat commands that became dead letters.',
     labelNames: ['integration'] as const,
     registers: [this.registry],
   });

@@ -23,6 +23,8 @@ export interface DeliveryJobData {
 
 export interface DigestJobData {
   connector: string;
+  /** Provider 429s that pushed this digest back; absent on digests queued before it was counted. */
+  deferrals?: number;
 }
 
 export interface DeliveryResult {

@@ -1,12 +1,11 @@
-import { type Job, Worker, type WorkerOptions } from 'bullmq';
+import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { QueueSettings, ThreadlineConfig } from '../config/schema.js';
+import type { ThreadlineConfig } from '../config/schema.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
 import { fanOut } from '../events/fan-out.js';
 import { NotificationRateLimiter } from '../events/rate-limit.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { BACKOFF_TYPE, jitteredBackoff } from './backoff.js';
 import { type ProcessorDependencies, processDelivery, processDigest } from './delivery-processor.js';
 import {
   type DeliveryJobData,
@@ -18,24 +17,17 @@ import {
   type EventJobData,
 } from './jobs.js';
 import type { QueueSet } from './queues.js';
+import type { RedisWatch } from './redis-watch.js';
+import { closeWorkers } from './shutdown.js';
+import { createSteeredWorker, createWorker, type WorkerContext } from './worker-factory.js';
 
-export interface WorkerPoolOptions {
-  connection: Redis;
-  prefix: string;
-  settings: QueueSettings;
+export interface WorkerPoolOptions extends WorkerContext {
   registry: ConnectorRegistry;
   queues: QueueSet;
   rateLimiter: NotificationRateLimiter;
-  metrics: Metrics;
-  logger: Logger;
-  redact: (text: string) => string;
 }
 
-/**
- * The worker role: an event router, one worker per destination queue, and the digest sender.
- * Lock and stalled-check intervals are short so a killed worker's jobs run again within
- * lock_duration_ms + stalled_interval_ms (about 7.5 s by default, BullMQ's own default is ~60 s).
- */
+/** The worker role: an event router, one worker per destination queue, and the digest sender. */
 export class WorkerPool {
   private readonly workers: Worker[] = [];
 
@@ -44,7 +36,15 @@ export class WorkerPool {
   /** The worker role as the config describes it: queue settings and the notification rate limit. */
   static forConfig(
     config: Pick<ThreadlineConfig, 'redis' | 'queue' | 'notifications'>,
-    deps: Omit<WorkerPoolOptions, 'prefix' | 'settings' | 'rateLimiter'>,
+    deps: {
+      connection: Redis;
+      registry: ConnectorRegistry;
+      queues: QueueSet;
+      metrics: Metrics;
+      logger: Logger;
+      redisWatch: RedisWatch;
+      redact: (text: string) => string;
+    },
   ): WorkerPool {
     const prefix = config.redis.prefix;
     const { max_per_hour: maxPerHour, max_per_day: maxPerDay } = config.notifications.rate_limit;
@@ -63,32 +63,42 @@ export class WorkerPool {
       queues,
       rateLimiter: this.options.rateLimiter,
       metrics: this.options.metrics,
-      logger,
-      maxRateLimitDeferrals: settings.max_rate_limit_deferrals,
-      redact: this.options.redact,
+      settings,
     };
 
+    // Routing only writes to Redis: its failures are Redis failures, retried by the events
+    // queue's own options, and never a destination's dead letter.
     this.workers.push(
-      this.worker<EventJobData, string[]>(
+      createWorker<EventJobData, string[]>(
+        this.options,
         EVENTS_QUEUE,
-        (job) => fanOut(job.data.event, registry, queues, settings.dead_letter_retention_days),
-        Math.max(settings.concurrency, 50),
+        (job) => fanOut(job.data.event, registry, queues, settings),
+        {
+          concurrency: Math.max(settings.concurrency, 50),
+          onFailed: (job, error, final) =>
+            logger.error(
+              { err: error.message, job: job.id, final },
+              'routing an event to its destinations failed',
+            ),
+        },
       ),
     );
     for (const connector of registry.all()) {
       this.workers.push(
-        this.worker<DeliveryJobData, DeliveryResult>(
+        createSteeredWorker<DeliveryJobData, DeliveryResult>(
+          this.options,
           deliveryQueueName(connector.key),
-          (job, token) => processDelivery(job, token, deps),
-          settings.concurrency,
+          (job) => processDelivery(job, deps),
+          { concurrency: settings.concurrency, kind: 'delivery', label: () => connector.key },
         ),
       );
     }
     this.workers.push(
-      this.worker<DigestJobData, DeliveryResult>(
+      createSteeredWorker<DigestJobData, DeliveryResult>(
+        this.options,
         DIGESTS_QUEUE,
         (job, token) => processDigest(job, token, deps),
-        4,
+        { concurrency: 4, kind: 'digest', label: (job) => job.data.connector },
       ),
     );
   }
@@ -99,56 +109,6 @@ export class WorkerPool {
 
   /** Stops taking jobs and waits for in-flight ones; after `timeoutMs` it stops regardless. */
   async close(timeoutMs: number): Promise<void> {
-    const graceful = Promise.all(this.workers.map((w) => w.close()));
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), timeoutMs);
-    });
-    const outcome = await Promise.race([graceful.then(() => 'done' as const), deadline]);
-    clearTimeout(timer);
-    if (outcome === 'timeout') {
-      this.options.logger.warn(
-        { timeoutMs },
-        'shutdown deadline passed; unfinished jobs will be picked up by another worker',
-      );
-      await Promise.all(this.workers.map((w) => w.close(true)));
-    }
-  }
-
-  private worker<D, R>(
-    name: string,
-    processor: (job: Job<D>, token?: string) => Promise<R>,
-    concurrency: number,
-  ): Worker<D, R> {
-    const { connection, prefix, settings, logger } = this.options;
-    const options: WorkerOptions = {
-      connection,
-      prefix,
-      concurrency,
-      lockDuration: settings.lock_duration_ms,
-      stalledInterval: settings.stalled_interval_ms,
-      maxStalledCount: 3,
-      settings: {
-        backoffStrategy: (attemptsMade: number, type?: string) =>
-          type === BACKOFF_TYPE
-            ? jitteredBackoff(attemptsMade, settings.backoff_base_ms, settings.backoff_max_ms)
-            : -1,
-      },
-    };
-    const worker = new Worker<D, R>(name, processor, options);
-    worker.on('error', (error) => logger.error({ err: error, queue: name }, 'worker error'));
-    worker.on('failed', (job, error) => {
-      if (!job) return;
-      const final = error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
-      if (final && name.startsWith('deliveries.')) {
-        this.options.metrics.deadLetters.inc({ integration: name.slice('deliveries.'.length) });
-      } else if (name === EVENTS_QUEUE) {
-        logger.error(
-          { err: error.message, job: job.id, final },
-          'routing an event to its destinations failed',
-        );
-      }
-    });
-    return worker;
+    await closeWorkers(this.workers, timeoutMs, this.options.logger);
   }
 }

@@ -14,6 +14,7 @@ import { Metrics } from '../../observability/metrics.js';
 import { Redactor } from '../../observability/redact.js';
 import { QueueSet } from '../../queue/queues.js';
 import { waitUntilReady, workerConnection } from '../../queue/redis.js';
+import { RedisWatch } from '../../queue/redis-watch.js';
 import { WorkerPool } from '../../queue/workers.js';
 import { createPlatformModules } from '../index.js';
 import { ConsolePlatform } from './console.platform.js';
@@ -43,10 +44,11 @@ export async function startConsoleSession(
   const http = new HttpClient({ allowPrivateNetworks: config.security.allow_private_networks });
   let chat: ChatRuntime | undefined;
   const registry = ConnectorRegistry.fromConfig(config, { http, chat: () => chat });
-  const redis = workerConnection(config.redis.url);
-  redis.on('error', (error) => logger.debug({ err: error }, 'redis connection error'));
+  const redisWatch = new RedisWatch({ logger, reminderIntervalMs: config.queue.redis_outage_reminder_ms });
+  const redis = redisWatch.connection(workerConnection(config.redis.url), 'console');
   await waitUntilReady(redis, 5_000).catch((error: unknown) => {
     redis.disconnect();
+    redisWatch.close();
     throw new UserFacingError(`${(error as Error).message}: start Redis or set REDIS_URL / redis.url`);
   });
   const prefix = config.redis.prefix;
@@ -58,6 +60,7 @@ export async function startConsoleSession(
     queues,
     metrics,
     logger,
+    redisWatch,
     redact: (t) => redactor.text(t),
   });
 
@@ -71,15 +74,12 @@ export async function startConsoleSession(
     ingestor,
     queues,
     queueConnection: redis,
+    redisWatch,
     redact: (t) => redactor.text(t),
     consoleSession: session,
   });
   pool.start();
-  chat.startWorker({
-    concurrency: 4,
-    lockDurationMs: config.queue.lock_duration_ms,
-    stalledIntervalMs: config.queue.stalled_interval_ms,
-  });
+  chat.startWorker({ concurrency: 4 });
 
   const user = options.user ?? userInfo().username;
   const replyTo: ReplyTo = {
@@ -127,6 +127,7 @@ export async function startConsoleSession(
       await registry.close();
       await http.close();
       redis.disconnect();
+      redisWatch.close();
     },
   };
 }
