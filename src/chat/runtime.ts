@@ -161,7 +161,14 @@ export class ChatRuntime {
     const deadline = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), timeoutMs);
     });
-    const graceful = Promise.all(this.workers.map((w) => w.close())).then(() => 'done' as const);
+    // BullMQ throws an unhandled "Connection is closed" when a worker that is still connecting is closed.
+    const connection = this.options.queueConnection;
+    const graceful = Promise.all(
+      this.workers.map(async (w) => {
+        if (connection.status === 'ready') await w.waitUntilReady();
+        await w.close();
+      }),
+    ).then(() => 'done' as const);
     if ((await Promise.race([graceful, deadline])) === 'timeout')
       await Promise.all(this.workers.map((w) => w.close(true)));
     clearTimeout(timer);

@@ -99,7 +99,14 @@ export class WorkerPool {
 
   /** Stops taking jobs and waits for in-flight ones; after `timeoutMs` it stops regardless. */
   async close(timeoutMs: number): Promise<void> {
-    const graceful = Promise.all(this.workers.map((w) => w.close()));
+    // BullMQ throws an unhandled "Connection is closed" when a worker that is still connecting is closed.
+    const { connection } = this.options;
+    const graceful = Promise.all(
+      this.workers.map(async (w) => {
+        if (connection.status === 'ready') await w.waitUntilReady();
+        await w.close();
+      }),
+    );
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), timeoutMs);
