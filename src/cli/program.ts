@@ -7,13 +7,14 @@ import { registerNotify } from './commands/notify.js';
 import { registerCommandsRegistration } from './commands/register.js';
 import { registerServe } from './commands/serve.js';
 import { registerValidate } from './commands/validate.js';
-import { type CliContext, EXIT_CONFIG, EXIT_FAILED, ExitError } from './context.js';
+import { type CliContext, EXIT_CODES_HELP, EXIT_CONFIG, EXIT_FAILED, ExitError } from './context.js';
 
 export function buildProgram(context: CliContext): Command {
   const program = new Command('threadline')
     .description('ChatOps for Slack, Teams and Discord: events in, notifications and actions out')
     .version('0.1.0')
     .exitOverride()
+    .addHelpText('after', EXIT_CODES_HELP)
     .configureOutput({
       writeOut: (s) => context.out(s.trimEnd()),
       writeErr: (s) => context.err(s.trimEnd()),
@@ -28,7 +29,7 @@ export function buildProgram(context: CliContext): Command {
   return program;
 }
 
-/** Runs the CLI and returns the process exit code (0 ok, 1 failed, 2 bad config or usage). */
+/** Runs the CLI and returns the process exit code (see EXIT_CODES_HELP). */
 export async function runCli(argv: readonly string[], context: CliContext): Promise<number> {
   const program = buildProgram(context);
   try {
