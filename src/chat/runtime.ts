@@ -159,7 +159,7 @@ export class ChatRuntime {
 
   /** Finishes running commands, but never waits longer than `timeoutMs` for them. */
   async close(timeoutMs = 25_000): Promise<void> {
-    await closeWorkers(this.workers, timeoutMs, this.options.logger);
+    await closeWorkers(this.workers, timeoutMs, this.options.logger, this.options.queueConnection);
     for (const module of this.options.modules) await module.stop?.();
   }
 }

@@ -1,3 +1,5 @@
+import { constants } from 'node:os';
+import { pino } from 'pino';
 import type { Env } from '../config/interpolate.js';
 import { type LoadedConfig, loadConfigFile } from '../config/load.js';
 import { ConfigError, formatConfigProblem } from '../core/errors.js';
@@ -11,8 +13,27 @@ export interface CliContext {
   err: (line: string) => void;
 }
 
+/**
+ * Exit codes of every command (the --help text and docs/operations.md list them): 0 done,
+ * 1 failed (Redis unreachable, a delivery or chat command failed), 2 invalid config or usage,
+ * 3 the HTTP port is in use, 128 + n when a second signal n ended `serve` at once.
+ */
+export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_CONFIG = 2;
+export const EXIT_PORT_IN_USE = 3;
+
+export function exitCodeForSignal(signal: NodeJS.Signals): number {
+  return 128 + constants.signals[signal];
+}
+
+export const EXIT_CODES_HELP = `
+Exit codes:
+  0    done
+  1    failed: Redis unreachable, a delivery or chat command failed, unknown dead letter
+  2    invalid config, payload or usage (also an unknown chat command in chat --command)
+  3    serve: the HTTP port is in use
+  130  serve: a second SIGINT ended the shutdown at once (143 for SIGTERM)`;
 
 /** Thrown to end a command with an exit code after its output has been written. */
 export class ExitError extends Error {
@@ -34,12 +55,19 @@ export function loadOrExit(file: string, context: CliContext): LoadedConfig {
   }
 }
 
+/** A logger to stdout (1), stderr (2) or appended to a file. */
 export function loggerFor(
   loaded: LoadedConfig,
-  destinationFd: 1 | 2,
+  destination: 1 | 2 | { file: string },
   level?: string,
 ): { logger: Logger; redactor: Redactor } {
   const redactor = new Redactor(loaded.secrets);
-  const logger = createLogger({ level: level ?? loaded.config.logging.level, redactor, destinationFd });
+  const logger = createLogger({
+    level: level ?? loaded.config.logging.level,
+    redactor,
+    ...(typeof destination === 'number'
+      ? { destinationFd: destination }
+      : { destination: pino.destination({ dest: destination.file, mkdir: true, sync: true }) }),
+  });
   return { logger, redactor };
 }

@@ -12,7 +12,7 @@ import { registerServe } from './commands/serve.js';
 import { registerValidate } from './commands/validate.js';
 import { COMPLETION_SHELLS, type CompletionShell, completionScript } from './completion.js';
 import { defaultConfigOptions } from './config-file.js';
-import { type CliContext, EXIT_CONFIG, EXIT_FAILED, ExitError } from './context.js';
+import { type CliContext, EXIT_CODES_HELP, EXIT_CONFIG, EXIT_FAILED, ExitError } from './context.js';
 
 /** The installed package's version: package.json sits two folders up from src/cli and dist/cli. */
 function packageVersion(): string {
@@ -25,6 +25,7 @@ export function buildProgram(context: CliContext): Command {
     .description('ChatOps for Slack, Teams and Discord: events in, notifications and actions out')
     .version(packageVersion())
     .exitOverride()
+    .addHelpText('after', EXIT_CODES_HELP)
     .configureOutput({
       writeOut: (s) => context.out(s.trimEnd()),
       writeErr: (s) => context.err(s.trimEnd()),
@@ -47,7 +48,7 @@ export function buildProgram(context: CliContext): Command {
   return program;
 }
 
-/** Runs the CLI and returns the process exit code (0 ok, 1 failed, 2 bad config or usage). */
+/** Runs the CLI and returns the process exit code (see EXIT_CODES_HELP). */
 export async function runCli(argv: readonly string[], context: CliContext): Promise<number> {
   const program = buildProgram(context);
   try {

@@ -57,6 +57,17 @@ export class QueueUnavailableError extends ThreadlineError {
   readonly code = 'queue_unavailable';
 }
 
+/** The HTTP port is already taken by another process. */
+export class PortInUseError extends ThreadlineError {
+  readonly code = 'port_in_use';
+  constructor(
+    readonly port: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`port ${port} is in use (set --port or PORT)`, options);
+  }
+}
+
 export interface ConfigProblem {
   /** Dotted key path, e.g. `integrations.webhooks.endpoints[0].url`. */
   path: string;

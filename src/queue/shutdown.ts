@@ -1,4 +1,5 @@
 import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.js';
 
 /** After the deadline, how long the forced close may take before it is left behind. */
@@ -14,9 +15,16 @@ export async function closeWorkers(
   workers: readonly Worker[],
   timeoutMs: number,
   logger: Logger,
+  connection?: Redis,
 ): Promise<boolean> {
   if (workers.length === 0) return true;
-  const graceful = Promise.allSettled(workers.map((worker) => worker.close()));
+  const graceful = Promise.allSettled(
+    workers.map(async (worker) => {
+      // BullMQ throws an unhandled "Connection is closed" when a worker that is still connecting is closed.
+      if (connection?.status === 'ready') await worker.waitUntilReady();
+      await worker.close();
+    }),
+  );
   if (await settlesWithin(graceful, timeoutMs)) return true;
   logger.warn({ timeoutMs }, 'shutdown deadline passed; unfinished jobs will be picked up by another worker');
   // close(true) after close() only returns the pending close; dropping the connection stops the

@@ -109,6 +109,6 @@ export class WorkerPool {
 
   /** Stops taking jobs and waits for in-flight ones; after `timeoutMs` it stops regardless. */
   async close(timeoutMs: number): Promise<void> {
-    await closeWorkers(this.workers, timeoutMs, this.options.logger);
+    await closeWorkers(this.workers, timeoutMs, this.options.logger, this.options.connection);
   }
 }

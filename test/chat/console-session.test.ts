@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { assemble } from '../../src/assemble.js';
 import { AuditLog } from '../../src/audit/audit-log.js';
-import { type ConsoleSession, startConsoleSession } from '../../src/platforms/console/session.js';
+import { type ConsoleSession, openConsoleSession } from '../../src/platforms/console/session.js';
 import { WebhookReceiver } from '../fakes/webhook-receiver.js';
 import { testConfig } from '../support/config.js';
 import { capturingLogger } from '../support/logs.js';
@@ -24,12 +25,10 @@ integrations:
 `,
     );
     const output: string[] = [];
-    const s: ConsoleSession = await startConsoleSession(loaded, {
-      logger: capturingLogger(loaded).logger,
-      user,
-      write: (t) => output.push(t),
-    });
-    cleanup.push(() => s.close());
+    const write = (t: string) => output.push(t);
+    const app = await assemble(loaded, { role: 'console', logger: capturingLogger(loaded).logger, write });
+    cleanup.push(() => app.close());
+    const s: ConsoleSession = openConsoleSession(app.chat, { user, write });
     const run = async (line: string) => {
       const before = output.length;
       await s.settle(await s.run(line));

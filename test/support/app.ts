@@ -1,5 +1,5 @@
 import { request } from 'undici';
-import { type Role, type RunningApp, startApp } from '../../src/app.js';
+import { assemble, type RunningApp, type ServeRole } from '../../src/assemble.js';
 import type { LoadedConfig } from '../../src/config/load.js';
 import { EVENTS_SECRET } from './config.js';
 import { capturingLogger } from './logs.js';
@@ -16,9 +16,9 @@ export interface TestApp {
 }
 
 /** Runs the real app in this process, on a free port, logging into memory. */
-export async function startTestApp(loaded: LoadedConfig, role: Role = 'all'): Promise<TestApp> {
+export async function startTestApp(loaded: LoadedConfig, role: ServeRole = 'all'): Promise<TestApp> {
   const { logger, text } = capturingLogger(loaded);
-  const app = await startApp(loaded, { role, logger, port: 0, host: '127.0.0.1' });
+  const app = await assemble(loaded, { role, logger, port: 0, host: '127.0.0.1' });
   return {
     app,
     logs: text,
@@ -36,7 +36,9 @@ export async function startTestApp(loaded: LoadedConfig, role: Role = 'all'): Pr
       const text = await response.body.text();
       return { status: response.statusCode, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
     },
-    close: () => app.close(),
+    close: async () => {
+      await app.close();
+    },
   };
 }
 

@@ -1,27 +1,23 @@
 import type { Command } from 'commander';
+import { assemble } from '../../assemble.js';
 import { NotFoundError } from '../../core/errors.js';
-import { DeadLetters } from '../../queue/dead-letters.js';
-import { QueueSet } from '../../queue/queues.js';
-import { workerConnection } from '../../queue/redis.js';
-import { type CliContext, EXIT_CONFIG, EXIT_FAILED, ExitError, loadOrExit } from '../context.js';
+import type { DeadLetters } from '../../queue/dead-letters.js';
+import { type CliContext, EXIT_CONFIG, EXIT_FAILED, ExitError, loadOrExit, loggerFor } from '../context.js';
 
 async function withDeadLetters<T>(
   file: string,
   context: CliContext,
   use: (dlq: DeadLetters) => Promise<T>,
 ): Promise<T> {
-  const { config } = loadOrExit(file, context);
-  const redis = workerConnection(config.redis.url);
-  redis.on('error', () => {});
-  const queues = new QueueSet(redis, config.redis.prefix);
+  const loaded = loadOrExit(file, context);
+  const { logger } = loggerFor(loaded, 2, 'warn');
+  const app = await assemble(loaded, { role: 'admin', logger });
   try {
-    return await use(new DeadLetters(queues));
+    return await use(app.deadLetters);
   } finally {
-    await queues.close().catch(() => {});
-    redis.disconnect();
+    await app.close();
   }
 }
-
 export function registerDlq(program: Command, context: CliContext): void {
   const dlq = program.command('dlq').description('dead letters: deliveries that failed for good');
 

@@ -1,19 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
+import { assemble } from '../../assemble.js';
 import type { Env } from '../../config/interpolate.js';
 import { formatPath } from '../../config/interpolate.js';
-import { ConnectorRegistry } from '../../connectors/registry.js';
 import { QueueUnavailableError, UserFacingError } from '../../core/errors.js';
 import { isEventName } from '../../core/events.js';
 import { readableIssue } from '../../core/issues.js';
 import { unknownEventHint } from '../../core/suggest.js';
 import { deliverDirect } from '../../events/direct-delivery.js';
-import { EventIngestor } from '../../events/ingest.js';
 import { EventPayload } from '../../events/payload.js';
 import { readSpecFile } from '../../events/spec-file.js';
-import { HttpClient } from '../../net/http-client.js';
-import { QueueSet } from '../../queue/queues.js';
-import { producerConnection, waitUntilReady } from '../../queue/redis.js';
 import { type CliContext, EXIT_CONFIG, EXIT_FAILED, ExitError, loadOrExit, loggerFor } from '../context.js';
 
 interface NotifyOptions {
@@ -108,10 +104,9 @@ export function registerNotify(program: Command, context: CliContext): void {
       const { logger } = loggerFor(loaded, 2, 'warn');
 
       if (options.direct) {
-        const http = new HttpClient({ allowPrivateNetworks: config.security.allow_private_networks });
-        const registry = ConnectorRegistry.fromConfig(config, { http });
+        const app = await assemble(loaded, { role: 'direct', logger });
         try {
-          const { event, outcomes } = await deliverDirect(parsed.data, registry, {
+          const { event, outcomes } = await deliverDirect(parsed.data, app.registry, {
             backoffBaseMs: config.queue.backoff_base_ms,
             backoffMaxMs: config.queue.backoff_max_ms,
           });
@@ -123,26 +118,21 @@ export function registerNotify(program: Command, context: CliContext): void {
           }
           if (outcomes.some((o) => !o.ok)) throw new ExitError(EXIT_FAILED);
         } finally {
-          await registry.close();
-          await http.close();
+          await app.close();
         }
         return;
       }
 
-      const redis = producerConnection(config.redis.url, config.redis.command_timeout_ms);
-      redis.on('error', () => {});
-      const queues = new QueueSet(redis, config.redis.prefix);
       try {
-        const ingestor = new EventIngestor(queues, config.queue.dedup_window_hours * 3_600_000);
-        await waitUntilReady(redis, Math.max(config.redis.command_timeout_ms, 2_000)).catch(
-          (error: unknown) => {
-            throw new QueueUnavailableError('Redis is unreachable', { cause: error });
-          },
-        );
-        const accepted = await ingestor.accept(parsed.data);
-        context.out(
-          `${accepted.duplicate ? 'already queued' : 'queued'} event ${accepted.id} (${parsed.data.event})`,
-        );
+        const app = await assemble(loaded, { role: 'producer', logger });
+        try {
+          const accepted = await app.ingestor.accept(parsed.data);
+          context.out(
+            `${accepted.duplicate ? 'already queued' : 'queued'} event ${accepted.id} (${parsed.data.event})`,
+          );
+        } finally {
+          await app.close();
+        }
       } catch (error) {
         if (error instanceof QueueUnavailableError) {
           logger.debug({ err: error.cause }, 'queue unavailable');
@@ -152,9 +142,6 @@ export function registerNotify(program: Command, context: CliContext): void {
           throw new ExitError(EXIT_FAILED);
         }
         throw error;
-      } finally {
-        await queues.close().catch(() => {});
-        redis.disconnect();
       }
     });
 }

@@ -1,6 +1,14 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { type Role, startApp } from '../../app.js';
-import { type CliContext, loadOrExit, loggerFor } from '../context.js';
+import { assemble, type ServeRole } from '../../assemble.js';
+import { PortInUseError } from '../../core/errors.js';
+import {
+  type CliContext,
+  EXIT_PORT_IN_USE,
+  ExitError,
+  exitCodeForSignal,
+  loadOrExit,
+  loggerFor,
+} from '../context.js';
 
 export function parsePort(value: string): number {
   const port = Number(value);
@@ -20,23 +28,38 @@ export function registerServe(program: Command, context: CliContext): void {
         .choices(['all', 'ingress', 'worker'])
         .default('all'),
     )
-    .action(async (options: { config: string; port?: number; role: Role }) => {
+    .addHelpText(
+      'after',
+      '\nSIGTERM or SIGINT shuts down within server.shutdown_timeout_ms, then exits 0; a second signal exits at once (128 + signal number).',
+    )
+    .action(async (options: { config: string; port?: number; role: ServeRole }) => {
       const loaded = loadOrExit(options.config, context);
       const { logger } = loggerFor(loaded, 1);
-      const app = await startApp(loaded, { role: options.role, logger, port: options.port });
+      const app = await assemble(loaded, { role: options.role, logger, port: options.port }).catch(
+        (error: unknown) => {
+          if (!(error instanceof PortInUseError)) throw error;
+          context.err(`threadline: ${error.message}`);
+          throw new ExitError(EXIT_PORT_IN_USE);
+        },
+      );
       context.out(`threadline ${options.role} listening on ${app.url}`);
-      await new Promise<void>((resolve) => {
-        const stop = (signal: NodeJS.Signals) => {
-          logger.info({ signal }, 'signal received');
-          process.off('SIGTERM', stop);
-          process.off('SIGINT', stop);
-          app.close().then(resolve, (error: unknown) => {
-            logger.error({ err: error }, 'shutdown failed');
-            resolve();
-          });
+      const signal = await new Promise<NodeJS.Signals>((resolve) => {
+        const first = (received: NodeJS.Signals) => {
+          process.off('SIGTERM', first);
+          process.off('SIGINT', first);
+          resolve(received);
         };
-        process.on('SIGTERM', stop);
-        process.on('SIGINT', stop);
+        process.on('SIGTERM', first);
+        process.on('SIGINT', first);
       });
+      logger.info({ signal }, 'signal received');
+      // The shutdown is bounded, but an operator who asks twice gets the process ended now.
+      const again = (second: NodeJS.Signals) => {
+        context.err(`threadline: ${second} again, exiting without waiting for the shutdown`);
+        process.exit(exitCodeForSignal(second));
+      };
+      process.on('SIGTERM', again);
+      process.on('SIGINT', again);
+      await app.close();
     });
 }

@@ -6,15 +6,19 @@ import { renderConsoleCard } from './render.js';
 /**
  * The terminal as a chat platform: the CLI twin of Slack, Teams and Discord. Messages are
  * numbered; updates reprint the card with its number, replies are indented under their thread.
+ * Numbers must be unique wherever a message can be updated from (the threadline chat session
+ * takes them from Redis); the default counter suits one process alone.
  */
 export class ConsolePlatform implements ChatPlatform {
   readonly name = 'console' as const;
-  private sequence = 0;
 
-  constructor(private readonly write: (text: string) => void) {}
+  constructor(
+    private readonly write: (text: string) => void,
+    private readonly nextNumber: () => Promise<number> = localCounter(),
+  ) {}
 
   async post(target: ConversationRef, card: Card): Promise<MessageRef> {
-    const id = String(++this.sequence);
+    const id = String(await this.nextNumber());
     this.write(this.frame(`#${id}${target.thread ? ` ↳ in thread #${target.thread}` : ''}`, card));
     return {
       platform: 'console',
@@ -36,4 +40,9 @@ export class ConsolePlatform implements ChatPlatform {
   private frame(label: string, card: Card): string {
     return `[${label}]\n${renderConsoleCard(card)}\n`;
   }
+}
+
+function localCounter(): () => Promise<number> {
+  let last = 0;
+  return async () => ++last;
 }

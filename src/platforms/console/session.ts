@@ -1,86 +1,42 @@
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { Job } from 'bullmq';
+import { errorCard } from '../../cards/result.js';
 import type { Acknowledgement } from '../../chat/router.js';
-import { ChatRuntime } from '../../chat/runtime.js';
+import type { ChatRuntime } from '../../chat/runtime.js';
 import type { ReplyTo } from '../../chat/types.js';
-import type { LoadedConfig } from '../../config/load.js';
-import { ConnectorRegistry } from '../../connectors/registry.js';
-import { UserFacingError } from '../../core/errors.js';
-import { EventIngestor } from '../../events/ingest.js';
-import { HttpClient } from '../../net/http-client.js';
-import type { Logger } from '../../observability/logger.js';
-import { Metrics } from '../../observability/metrics.js';
-import { Redactor } from '../../observability/redact.js';
-import { QueueSet } from '../../queue/queues.js';
-import { waitUntilReady, workerConnection } from '../../queue/redis.js';
-import { RedisWatch } from '../../queue/redis-watch.js';
-import { WorkerPool } from '../../queue/workers.js';
-import { createPlatformModules } from '../index.js';
-import { ConsolePlatform } from './console.platform.js';
+import { resolveCommand } from '../../commands/parse.js';
 import { renderConsoleCard } from './render.js';
+
+/**
+ * How a line ended: `done`, `failed` (refused, or the command reported an error), `usage` (no
+ * such command, or wrong arguments) or `unfinished` (still running when the wait ended).
+ */
+export type ConsoleOutcome = 'done' | 'failed' | 'usage' | 'unfinished';
+
+export interface ConsoleAnswer extends Acknowledgement {
+  /** Set when the answer already settles the line (nothing was queued). */
+  outcome?: Exclude<ConsoleOutcome, 'unfinished'>;
+}
 
 export interface ConsoleSession {
   /** Runs one line: `page payments "checkout 500s"`, or `!incident.ack INC-3` to press a button. */
-  run(line: string): Promise<Acknowledgement>;
+  run(line: string): Promise<ConsoleAnswer>;
   /** Waits until a queued command has finished and its result has been printed. */
-  settle(ack: Acknowledgement, timeoutMs?: number): Promise<void>;
-  close(): Promise<void>;
+  settle(answer: ConsoleAnswer, timeoutMs?: number): Promise<ConsoleOutcome>;
 }
 
+const ERROR_TITLE = errorCard('').title;
+
 /**
- * The CLI twin of chat: the same router, commands, RBAC and threads, with the terminal as the
- * platform. Other enabled platforms are reachable too, so an ack typed here updates the card
- * in Slack, Teams or Discord.
+ * The CLI twin of chat on an assembled console process: lines typed here go through the same
+ * router, commands, RBAC and threads as a slash command, as the RBAC member console:<user>.
  */
-export async function startConsoleSession(
-  loaded: LoadedConfig,
-  options: { logger: Logger; write: (text: string) => void; user?: string },
-): Promise<ConsoleSession> {
-  const { config } = loaded;
-  const { logger, write } = options;
-  const redactor = new Redactor(loaded.secrets);
-  const metrics = new Metrics({ defaultMetrics: false });
-  const http = new HttpClient({ allowPrivateNetworks: config.security.allow_private_networks });
-  let chat: ChatRuntime | undefined;
-  const registry = ConnectorRegistry.fromConfig(config, { http, chat: () => chat });
-  const redisWatch = new RedisWatch({ logger, reminderIntervalMs: config.queue.redis_outage_reminder_ms });
-  const redis = redisWatch.connection(workerConnection(config.redis.url), 'console');
-  await waitUntilReady(redis, 5_000).catch((error: unknown) => {
-    redis.disconnect();
-    redisWatch.close();
-    throw new UserFacingError(`${(error as Error).message}: start Redis or set REDIS_URL / redis.url`);
-  });
-  const prefix = config.redis.prefix;
-  const queues = new QueueSet(redis, prefix);
-  const ingestor = new EventIngestor(queues, config.queue.dedup_window_hours * 3_600_000, metrics);
-  const pool = WorkerPool.forConfig(config, {
-    connection: redis,
-    registry,
-    queues,
-    metrics,
-    logger,
-    redisWatch,
-    redact: (t) => redactor.text(t),
-  });
-
-  const deps = { config, logger, http, redis, prefix, metrics };
-  const consoleModule = { platform: new ConsolePlatform(write) };
-  const session = randomUUID().slice(0, 8);
-  chat = new ChatRuntime({
-    ...deps,
-    modules: [consoleModule, ...createPlatformModules(deps)],
-    connectors: registry,
-    ingestor,
-    queues,
-    queueConnection: redis,
-    redisWatch,
-    redact: (t) => redactor.text(t),
-    consoleSession: session,
-  });
-  pool.start();
-  chat.startWorker({ concurrency: 4 });
-
+export function openConsoleSession(
+  chat: ChatRuntime,
+  options: { write: (text: string) => void; user?: string },
+): ConsoleSession {
+  const { write } = options;
   const user = options.user ?? userInfo().username;
   const replyTo: ReplyTo = {
     platform: 'console',
@@ -88,11 +44,13 @@ export async function startConsoleSession(
     conversation: `terminal-${user}`,
     user: { platform: 'console', id: user, name: user },
   };
+  const slashCommand = new RegExp(`^/${escapeRegExp(chat.services.commandName)}(?:\\s+|$)`, 'i');
 
   return {
     async run(line) {
-      const trimmed = line.trim();
-      const button = /^!(\S+)\s+(\S+)$/.exec(trimmed);
+      // The same text a user types in Slack works here: `/ops help` is `help`.
+      const text = line.trim().replace(slashCommand, '');
+      const button = /^!(\S+)\s+(\S+)$/.exec(text);
       const ack = button
         ? await chat.router.handleAction({
             id: randomUUID(),
@@ -100,34 +58,30 @@ export async function startConsoleSession(
             value: button[2]!,
             replyTo,
           })
-        : await chat.router.handleCommand({ id: randomUUID(), text: trimmed, replyTo });
+        : await chat.router.handleCommand({ id: randomUUID(), text, replyTo });
       write(`${renderConsoleCard(ack.card)}\n`);
-      return ack;
+      if (!button && resolveCommand(text, chat.services.commands()).kind !== 'command')
+        return { ...ack, outcome: 'usage' };
+      if (ack.card.title === ERROR_TITLE) return { ...ack, outcome: 'failed' };
+      return ack.job ? ack : { ...ack, outcome: 'done' };
     },
-    async settle(ack, timeoutMs = 30_000) {
-      if (!ack.job) return;
+    async settle(answer, timeoutMs = 30_000) {
+      if (answer.outcome || !answer.job) return answer.outcome ?? 'done';
       const queue = chat.actionsQueue('console');
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
-        const job = await Job.fromId(queue, ack.job.id);
+        const job = await Job.fromId(queue, answer.job.id);
         const state = job ? await job.getState() : 'unknown';
-        if (
-          state === 'completed' ||
-          (state === 'failed' && job && job.attemptsMade >= (job.opts.attempts ?? 1))
-        )
-          return;
+        if (state === 'completed') return job?.returnvalue === ERROR_TITLE ? 'failed' : 'done';
+        if (state === 'failed' && job && job.attemptsMade >= (job.opts.attempts ?? 1)) return 'failed';
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
       write(`… still running after ${timeoutMs / 1000} s; the result will appear here when it is done\n`);
-    },
-    async close() {
-      await chat.close();
-      await pool.close(config.server.shutdown_timeout_ms);
-      await queues.close();
-      await registry.close();
-      await http.close();
-      redis.disconnect();
-      redisWatch.close();
+      return 'unfinished';
     },
   };
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

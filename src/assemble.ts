@@ -1,0 +1,414 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { ChatRuntime } from './chat/runtime.js';
+import type { LoadedConfig } from './config/load.js';
+import { ConnectorRegistry } from './connectors/registry.js';
+import { PortInUseError, QueueUnavailableError } from './core/errors.js';
+import { logAcceptedEvents } from './events/acceptance-log.js';
+import { EventIngestor } from './events/ingest.js';
+import { registerDisabledPlatformRoutes } from './http/disabled-platforms.js';
+import { registerEventsRoute } from './http/events-route.js';
+import { createHttpServer } from './http/server.js';
+import { HttpClient } from './net/http-client.js';
+import type { Logger } from './observability/logger.js';
+import { Metrics } from './observability/metrics.js';
+import { Redactor } from './observability/redact.js';
+import { ConsolePlatform } from './platforms/console/console.platform.js';
+import { createPlatformModules } from './platforms/index.js';
+import { DeadLetters } from './queue/dead-letters.js';
+import { QueueSet } from './queue/queues.js';
+import { producerConnection, waitUntilReady, workerConnection } from './queue/redis.js';
+import { RedisWatch } from './queue/redis-watch.js';
+import { WorkerPool } from './queue/workers.js';
+import { type ShutdownOutcome, type ShutdownStep, shutDown } from './shutdown.js';
+
+/** The parts of the pipeline a `serve` process runs. */
+export type ServeRole = 'all' | 'ingress' | 'worker';
+/**
+ * What a process is for: `serve`'s three roles, `console` (threadline chat), `producer`
+ * (notify), `admin` (dlq) and `direct` (notify --direct, no Redis).
+ */
+export type Role = ServeRole | 'console' | 'producer' | 'admin' | 'direct';
+
+interface CommonOptions {
+  logger: Logger;
+}
+export interface ServeOptions extends CommonOptions {
+  role: ServeRole;
+  /** Overrides server.port (0 picks a free port). */
+  port?: number;
+  host?: string;
+}
+export interface ConsoleOptions extends CommonOptions {
+  role: 'console';
+  /** Where the console platform prints its cards. */
+  write: (text: string) => void;
+}
+export interface CliOptions extends CommonOptions {
+  role: 'producer' | 'admin' | 'direct';
+}
+export type AssembleOptions = ServeOptions | ConsoleOptions | CliOptions;
+
+/** What every assembled process has; `close()` is bounded by server.shutdown_timeout_ms. */
+export interface Assembled {
+  readonly role: Role;
+  readonly metrics: Metrics;
+  readonly registry: ConnectorRegistry;
+  close(): Promise<ShutdownOutcome>;
+}
+export interface RunningApp extends Assembled {
+  readonly url: string;
+  readonly port: number;
+  readonly server: FastifyInstance;
+  readonly queues: QueueSet;
+  /** Present when a chat platform is enabled. */
+  readonly chat?: ChatRuntime;
+}
+export interface ConsoleApp extends Assembled {
+  readonly chat: ChatRuntime;
+}
+export interface ProducerApp extends Assembled {
+  readonly ingestor: EventIngestor;
+}
+export interface AdminApp extends Assembled {
+  readonly deadLetters: DeadLetters;
+}
+
+/** One function wires every entry point, so each runs the same parts built the same way. */
+export function assemble(loaded: LoadedConfig, options: ServeOptions): Promise<RunningApp>;
+export function assemble(loaded: LoadedConfig, options: ConsoleOptions): Promise<ConsoleApp>;
+export function assemble(
+  loaded: LoadedConfig,
+  options: CliOptions & { role: 'producer' },
+): Promise<ProducerApp>;
+export function assemble(loaded: LoadedConfig, options: CliOptions & { role: 'admin' }): Promise<AdminApp>;
+export function assemble(loaded: LoadedConfig, options: CliOptions & { role: 'direct' }): Promise<Assembled>;
+export function assemble(loaded: LoadedConfig, options: AssembleOptions): Promise<Assembled> {
+  switch (options.role) {
+    case 'console':
+      return assembleConsole(loaded, options);
+    case 'producer':
+    case 'admin':
+    case 'direct':
+      return assembleCli(loaded, options);
+    default:
+      return assembleServer(loaded, options);
+  }
+}
+
+/** Metrics, redaction, outbound HTTP and the connectors: the parts every role has. */
+function foundation(loaded: LoadedConfig, options: { defaultMetrics: boolean; logger: Logger }) {
+  const { config } = loaded;
+  const { logger } = options;
+  const metrics = new Metrics({ defaultMetrics: options.defaultMetrics });
+  const redactor = new Redactor(loaded.secrets);
+  const http = new HttpClient({ allowPrivateNetworks: config.security.allow_private_networks });
+  // Chat-thread connectors reach the chat platforms, which are built after the registry.
+  const late: { chat?: ChatRuntime } = {};
+  const registry = ConnectorRegistry.fromConfig(config, { http, chat: () => late.chat });
+  const redact = (text: string) => redactor.text(text);
+  // One watcher for every Redis connection: an outage is logged once, reminded, and its end noted.
+  const redisWatch = new RedisWatch({ logger, reminderIntervalMs: config.queue.redis_outage_reminder_ms });
+  // Accepted events are logged with where they go, so a first run shows what happened to each.
+  const acceptance = logAcceptedEvents(logger, (event) => registry.route(event).map((c) => c.key));
+  const ingestorOn = (queues: QueueSet) =>
+    new EventIngestor(queues, config.queue.dedup_window_hours * 3_600_000, metrics, acceptance);
+  const steps: ShutdownStep[] = [
+    { name: 'connectors', close: () => registry.close() },
+    { name: 'http client', close: () => http.close() },
+    { name: 'redis watch', close: async () => redisWatch.close() },
+  ];
+  return { config, metrics, http, registry, redact, late, steps, redisWatch, ingestorOn };
+}
+
+async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Promise<RunningApp> {
+  const { logger, role } = options;
+  const { config, metrics, http, registry, redact, late, steps, redisWatch, ingestorOn } = foundation(
+    loaded,
+    {
+      defaultMetrics: true,
+      logger,
+    },
+  );
+  const prefix = config.redis.prefix;
+
+  const producer = redisWatch.connection(
+    producerConnection(config.redis.url, config.redis.command_timeout_ms),
+    'ingress',
+  );
+  const queues = new QueueSet(producer, prefix);
+  // Start even when Redis is down (readiness says so and ingress answers 503), but give it a moment.
+  await waitUntilReady(producer, 5_000).catch((error: unknown) =>
+    logger.error({ err: error }, 'Redis is not reachable yet'),
+  );
+
+  let workerRedis: Redis | undefined;
+  let workerQueues: QueueSet | undefined;
+  let pool: WorkerPool | undefined;
+  if (role !== 'ingress') {
+    workerRedis = redisWatch.connection(workerConnection(config.redis.url), 'worker');
+    workerQueues = new QueueSet(workerRedis, prefix);
+    pool = WorkerPool.forConfig(config, {
+      connection: workerRedis,
+      registry,
+      queues: workerQueues,
+      metrics,
+      logger,
+      redisWatch,
+      redact,
+    });
+  }
+
+  const server = createHttpServer({
+    bodyLimit: config.server.body_limit_bytes,
+    logger,
+    metrics,
+    probes: {
+      readiness: async () => {
+        const checks: Record<string, string> = {};
+        checks.redis = await ping(producer);
+        if (pool) checks.workers = pool.running && (late.chat?.workerRunning ?? true) ? 'ok' : 'not running';
+        return { ready: Object.values(checks).every((c) => c === 'ok'), checks };
+      },
+      beforeScrape: async () => {
+        const list = [
+          queues.events,
+          ...registry.keys().map((key) => queues.delivery(key)),
+          ...(late.chat?.sharedActionQueues() ?? []),
+        ];
+        await Promise.all(
+          list.map(async (queue) => {
+            const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
+            for (const [state, count] of Object.entries(counts))
+              metrics.queueDepth.set({ queue: queue.name, state }, count);
+          }),
+        );
+      },
+    },
+  });
+
+  const ingestor = ingestorOn(queues);
+  if (role !== 'worker' && config.inbound.events.enabled) {
+    registerEventsRoute(server, {
+      ingestor,
+      secrets: () => config.inbound.events.secret ?? [],
+      metrics,
+      logger,
+    });
+  }
+  if (role !== 'worker') registerDisabledPlatformRoutes(server, config.platforms);
+
+  const platformDeps = { config, logger, http, redis: producer, prefix, metrics };
+  const modules = createPlatformModules(platformDeps);
+  const chat =
+    modules.length > 0
+      ? new ChatRuntime({
+          ...platformDeps,
+          modules,
+          connectors: registry,
+          ingestor,
+          queues,
+          queueConnection: workerRedis ?? producer,
+          redisWatch,
+          redact,
+        })
+      : undefined;
+  late.chat = chat;
+
+  let closing: Promise<ShutdownOutcome> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      logger.info('shutting down: no new requests, finishing in-flight jobs');
+      const outcome = await shutDown(
+        [
+          {
+            name: 'http server',
+            close: () => server.close(),
+            force: () => server.server.closeAllConnections(),
+          },
+          { name: 'delivery workers', close: (ms) => pool?.close(ms) ?? Promise.resolve() },
+          { name: 'chat', close: (ms) => chat?.close(ms) ?? Promise.resolve() },
+          { name: 'queues', close: () => queues.close() },
+          { name: 'worker queues', close: () => workerQueues?.close() ?? Promise.resolve() },
+          redisStep('redis (ingress)', producer),
+          ...(workerRedis ? [redisStep('redis (worker)', workerRedis)] : []),
+          ...steps,
+        ],
+        config.server.shutdown_timeout_ms,
+        logger,
+      );
+      logger.info({ outcome }, 'shutdown complete');
+      return outcome;
+    })();
+    return closing;
+  };
+
+  const host = options.host ?? config.server.host;
+  const requestedPort = options.port ?? config.server.port;
+  try {
+    if (chat && role !== 'worker') await chat.startIngress(server);
+    await server.listen({ port: requestedPort, host });
+  } catch (error) {
+    await close();
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      throw new PortInUseError(requestedPort, { cause: error });
+    throw error;
+  }
+  // Workers start once the port is ours, so a process that cannot listen never takes a job.
+  pool?.start();
+  if (chat && role !== 'ingress') {
+    chat.startWorker({ concurrency: config.queue.chat_concurrency });
+  }
+
+  const address = server.server.address();
+  const port = typeof address === 'object' && address ? address.port : requestedPort;
+  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  logger.info(
+    { role, url, destinations: registry.keys(), platforms: chat?.platforms.names() ?? [] },
+    'threadline started',
+  );
+  return { role, url, port, server, metrics, registry, queues, chat, close };
+}
+
+/**
+ * The console (threadline chat): the same router, commands, RBAC and threads with the terminal
+ * as one more platform, and a small worker for its own queue, the deliveries and every
+ * enabled platform's actions.
+ */
+async function assembleConsole(loaded: LoadedConfig, options: ConsoleOptions): Promise<ConsoleApp> {
+  const { logger } = options;
+  const { config, metrics, http, registry, redact, late, steps, redisWatch, ingestorOn } = foundation(
+    loaded,
+    {
+      defaultMetrics: false,
+      logger,
+    },
+  );
+  const prefix = config.redis.prefix;
+  const redis = redisWatch.connection(workerConnection(config.redis.url), 'console');
+  await requireRedis(redis, config, steps, logger);
+
+  const queues = new QueueSet(redis, prefix);
+  const ingestor = ingestorOn(queues);
+  const pool = WorkerPool.forConfig(config, {
+    connection: redis,
+    registry,
+    queues,
+    metrics,
+    logger,
+    redisWatch,
+    redact,
+  });
+  const deps = { config, logger, http, redis, prefix, metrics };
+  // Numbers come from Redis so that every console session and process numbers messages apart.
+  const terminal = new ConsolePlatform(options.write, () => redis.incr(`${prefix}:console:message-number`));
+  const chat = new ChatRuntime({
+    ...deps,
+    modules: [{ platform: terminal }, ...createPlatformModules(deps)],
+    connectors: registry,
+    ingestor,
+    queues,
+    queueConnection: redis,
+    redisWatch,
+    redact,
+    consoleSession: randomUUID().slice(0, 8),
+  });
+  late.chat = chat;
+  pool.start();
+  chat.startWorker({ concurrency: 4 });
+
+  const close = once(() =>
+    shutDown(
+      [
+        { name: 'chat', close: (ms) => chat.close(ms) },
+        { name: 'delivery workers', close: (ms) => pool.close(ms) },
+        { name: 'queues', close: () => queues.close() },
+        redisStep('redis', redis),
+        ...steps,
+      ],
+      config.server.shutdown_timeout_ms,
+      logger,
+    ),
+  );
+  return { role: 'console', metrics, registry, chat, close };
+}
+
+/** notify (producer), dlq (admin) and notify --direct: short-lived, and Redis must answer at once. */
+async function assembleCli(
+  loaded: LoadedConfig,
+  options: CliOptions,
+): Promise<ProducerApp | AdminApp | Assembled> {
+  const { logger, role } = options;
+  const { config, metrics, registry, steps, redisWatch, ingestorOn } = foundation(loaded, {
+    defaultMetrics: false,
+    logger,
+  });
+  const closeWith = (extra: ShutdownStep[]) =>
+    once(() => shutDown([...extra, ...steps], config.server.shutdown_timeout_ms, logger));
+  if (role === 'direct') return { role, metrics, registry, close: closeWith([]) };
+
+  // The producer connection has a command deadline, so Redis lost mid-command fails instead of hanging.
+  const redis = redisWatch.connection(
+    producerConnection(config.redis.url, config.redis.command_timeout_ms),
+    'cli',
+  );
+  await requireRedis(redis, config, steps, logger);
+  const queues = new QueueSet(redis, config.redis.prefix);
+  const close = closeWith([{ name: 'queues', close: () => queues.close() }, redisStep('redis', redis)]);
+  if (role === 'admin') return { role, metrics, registry, deadLetters: new DeadLetters(queues), close };
+  return { role, metrics, registry, ingestor: ingestorOn(queues), close };
+}
+
+/** Short-lived commands need Redis now: they fail within the deadline instead of waiting for it. */
+async function requireRedis(
+  redis: Redis,
+  config: LoadedConfig['config'],
+  built: readonly ShutdownStep[],
+  logger: Logger,
+): Promise<void> {
+  try {
+    await waitUntilReady(redis, Math.max(config.redis.command_timeout_ms, 2_000));
+  } catch (error) {
+    await shutDown([redisStep('redis', redis), ...built], config.server.shutdown_timeout_ms, logger);
+    throw new QueueUnavailableError(
+      `Redis is unreachable (${(error as Error).message}): start Redis or check REDIS_URL / redis.url`,
+      { cause: error },
+    );
+  }
+}
+
+/** Quits politely when Redis answers; otherwise, and at the deadline, drops the connection. */
+function redisStep(name: string, redis: Redis): ShutdownStep {
+  return {
+    name,
+    close: async () => {
+      try {
+        if (redis.status === 'ready') await redis.quit();
+      } finally {
+        redis.disconnect();
+      }
+    },
+    force: () => redis.disconnect(),
+  };
+}
+
+function once<T>(run: () => Promise<T>): () => Promise<T> {
+  let running: Promise<T> | undefined;
+  return () => {
+    running ??= run();
+    return running;
+  };
+}
+
+async function ping(redis: Redis): Promise<string> {
+  try {
+    const answer = await Promise.race([
+      redis.ping(),
+      new Promise<string>((_, reject) => setTimeout(() => reject(new Error('timeout')), 1_000).unref()),
+    ]);
+    return answer === 'PONG' ? 'ok' : `unexpected answer ${answer}`;
+  } catch (error) {
+    return `unreachable (${(error as Error).message})`;
+  }
+}
