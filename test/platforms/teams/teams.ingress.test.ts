@@ -113,6 +113,10 @@ describe('Teams ingress at POST /api/messages (botbuilder CloudAdapter, real JWT
       { what: 'the incident card' },
     );
     const incident = /INC-\d+/.exec(titleOf(card))![0];
+    // The result is threaded under the card a moment later: wait, so a test does not take it for its own.
+    await waitFor(() => fake.sent('send', `${CHANNEL};messageid=${card.id}`)[0], {
+      what: 'the result in the incident thread',
+    });
     return { incident, card };
   }
 
