@@ -1,5 +1,5 @@
 import type { Card } from '../core/card.js';
-import type { ConversationRef, MessageRef, PlatformName, ReplyTo } from './types.js';
+import type { ConversationRef, MessageRef, PlatformName, ReplyTo } from '../core/chat.js';
 
 /**
  * The seam between Threadline and one chat platform. Inbound verification and parsing live in

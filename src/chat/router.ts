@@ -1,17 +1,17 @@
 import type { JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { errorCard, pendingCard } from '../../cards/result.js';
+import type { AnyCommand, CommandContext } from '../../commands/define.js';
+import { BUTTON_COMMANDS } from '../../commands/index.js';
+import type { CommandServices } from '../../commands/services.js';
 import type { AuditLog } from '../audit/audit-log.js';
-import { errorCard, pendingCard } from '../cards/result.js';
-import type { AnyCommand, CommandContext } from '../commands/define.js';
-import { BUTTON_COMMANDS } from '../commands/index.js';
-import { resolveCommand, validate } from '../commands/parse.js';
-import type { CommandServices } from '../commands/services.js';
 import type { Card } from '../core/card.js';
+import { type ActionRequest, type CommandRequest, type ReplyTo, userKey } from '../core/chat.js';
 import { UserFacingError } from '../core/errors.js';
 import type { Logger } from '../observability/logger.js';
 import { type ActionJobData, actionJobId } from './jobs.js';
+import { resolveCommand, validate } from './parse.js';
 import type { Rbac } from './rbac.js';
-import { type ActionRequest, type CommandRequest, type ReplyTo, userKey } from './types.js';
 
 /** The immediate answer a platform sends back inside its 3-second window. */
 export interface Acknowledgement {

@@ -1,10 +1,10 @@
 import type { Queue, Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
+import type { AnyCommand } from '../../commands/define.js';
+import { COMMANDS } from '../../commands/index.js';
+import type { CommandServices, QueueHealth } from '../../commands/services.js';
 import { AuditLog } from '../audit/audit-log.js';
-import type { AnyCommand } from '../commands/define.js';
-import { COMMANDS } from '../commands/index.js';
-import type { CommandServices, QueueHealth } from '../commands/services.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
 import type { EventIngestor } from '../events/ingest.js';
 import { jobOptions } from '../queue/job-options.js';

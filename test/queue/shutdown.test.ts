@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LoadedConfig } from '../../src/config/load.js';
 import { ConnectorRegistry } from '../../src/connectors/registry.js';
+import type { EventPayload } from '../../src/core/payload.js';
 import { EventIngestor } from '../../src/events/ingest.js';
-import type { EventPayload } from '../../src/events/payload.js';
 import { HttpClient } from '../../src/net/http-client.js';
 import { Metrics } from '../../src/observability/metrics.js';
 import { QueueSet } from '../../src/queue/queues.js';

@@ -1,7 +1,7 @@
 import type { Card } from '../../core/card.js';
 import { RateLimitedError, ValidationError } from '../../core/errors.js';
 import type { EventName } from '../../core/events.js';
-import type { StoredEvent } from '../../events/payload.js';
+import type { StoredEvent } from '../../core/payload.js';
 import { type HttpClient, type HttpResponse, raiseForStatus, retryAfterMs } from '../../net/http-client.js';
 import { scrubError, urlSecrets } from '../../security/escape.js';
 import type { Connector, DeliveryContext, DeliveryReceipt, HealthResult } from '../connector.js';

@@ -4,7 +4,7 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import { AuthError, ThreadlineError, TransientError, ValidationError } from '../../core/errors.js';
 import type { EventName } from '../../core/events.js';
-import type { StoredEvent } from '../../events/payload.js';
+import type { StoredEvent } from '../../core/payload.js';
 import { assertPublicAddress } from '../../net/ssrf.js';
 import { Redactor } from '../../observability/redact.js';
 import type { Connector, DeliveryContext, DeliveryReceipt, HealthResult } from '../connector.js';

@@ -1,5 +1,5 @@
 import type { EventName } from '../../core/events.js';
-import type { StoredEvent } from '../../events/payload.js';
+import type { StoredEvent } from '../../core/payload.js';
 import { type HttpClient, raiseForStatus } from '../../net/http-client.js';
 import { scrubError, urlSecrets } from '../../security/escape.js';
 import type { Connector, DeliveryContext, DeliveryReceipt, HealthResult } from '../connector.js';

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { Job } from 'bullmq';
-import { errorCard } from '../../cards/result.js';
+import { errorCard } from '../../../cards/result.js';
+import { resolveCommand } from '../../chat/parse.js';
 import type { Acknowledgement } from '../../chat/router.js';
 import type { ChatRuntime } from '../../chat/runtime.js';
-import type { ReplyTo } from '../../chat/types.js';
-import { resolveCommand } from '../../commands/parse.js';
+import type { ReplyTo } from '../../core/chat.js';
 import { renderConsoleCard } from './render.js';
 
 /**

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { errorCard, resultCard } from '../../cards/result.js';
+import { errorCard, resultCard } from '../../../cards/result.js';
+import { COMMANDS } from '../../../commands/index.js';
 import type { PlatformDependencies, PlatformModule } from '../../chat/platform-module.js';
 import type { Acknowledgement, ChatRouter } from '../../chat/router.js';
-import type { MessageRef, ReplyTo } from '../../chat/types.js';
-import type { AnyCommand } from '../../commands/define.js';
-import { COMMANDS } from '../../commands/index.js';
+import type { MessageRef, ReplyTo } from '../../core/chat.js';
+import type { CommandSpec } from '../../core/command.js';
 import { sendError } from '../../http/errors.js';
 import type { Logger } from '../../observability/logger.js';
 import { DiscordPlatform } from './discord.platform.js';
@@ -77,7 +77,7 @@ export interface InteractionsRouteOptions {
   verifier: InteractionVerifier;
   logger: Logger;
   commandName: string;
-  commands: readonly AnyCommand[];
+  commands: readonly CommandSpec[];
   /** How long the router may take before the answer is deferred (Discord allows 3 s). */
   budgetMs?: number;
 }

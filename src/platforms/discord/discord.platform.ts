@@ -1,7 +1,7 @@
 import type { REST } from '@discordjs/rest';
 import type { ChatPlatform } from '../../chat/platform.js';
-import type { ConversationRef, MessageRef, ReplyTo } from '../../chat/types.js';
 import type { Card } from '../../core/card.js';
+import type { ConversationRef, MessageRef, ReplyTo } from '../../core/chat.js';
 import { NotFoundError } from '../../core/errors.js';
 import type { Logger } from '../../observability/logger.js';
 import { truncate } from '../../security/escape.js';

@@ -1,9 +1,9 @@
 import { App, type Logger as BoltLogger, LogLevel, type Receiver, SocketModeReceiver } from '@slack/bolt';
 import type { FastifyInstance } from 'fastify';
-import { errorCard, pendingCard } from '../../cards/result.js';
+import { errorCard, pendingCard } from '../../../cards/result.js';
 import type { PlatformDependencies, PlatformModule } from '../../chat/platform-module.js';
 import type { Acknowledgement, ChatRouter } from '../../chat/router.js';
-import type { CommandRequest } from '../../chat/types.js';
+import type { CommandRequest } from '../../core/chat.js';
 import type { Logger } from '../../observability/logger.js';
 import { SlackApi } from './api.js';
 import { ChannelPacer } from './pacing.js';

@@ -1,6 +1,6 @@
 import type { ChatPlatform } from '../../chat/platform.js';
-import type { ConversationRef, MessageRef, ReplyTo } from '../../chat/types.js';
 import type { Card } from '../../core/card.js';
+import type { ConversationRef, MessageRef, ReplyTo } from '../../core/chat.js';
 import { errorMessage, RateLimitedError, TransientError } from '../../core/errors.js';
 import type { Logger } from '../../observability/logger.js';
 import type { SlackApi, SlackResult } from './api.js';

@@ -7,9 +7,9 @@ import {
   type TurnContext,
 } from 'botbuilder';
 import type { FastifyInstance } from 'fastify';
-import { errorCard } from '../../cards/result.js';
+import { errorCard } from '../../../cards/result.js';
 import type { Acknowledgement, ChatRouter } from '../../chat/router.js';
-import type { ChatUser } from '../../chat/types.js';
+import type { ChatUser } from '../../core/chat.js';
 import { errorMessage } from '../../core/errors.js';
 import { sendError } from '../../http/errors.js';
 import type { Logger } from '../../observability/logger.js';

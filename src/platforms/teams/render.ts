@@ -1,4 +1,3 @@
-import type { ChatUser } from '../../chat/types.js';
 import {
   ADAPTIVE_CARD_CONTENT_TYPE,
   type AdaptiveCard,
@@ -7,6 +6,7 @@ import {
   type TextBlock,
 } from '../../connectors/teams/render.js';
 import type { Card, CardAction } from '../../core/card.js';
+import type { ChatUser } from '../../core/chat.js';
 import { escapeTeams, fitEscaped, truncate } from '../../security/escape.js';
 import type { OutboundActivity } from './connector.js';
 import { TEAMS_CHAT_LIMITS } from './limits.js';

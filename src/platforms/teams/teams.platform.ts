@@ -1,6 +1,6 @@
 import type { ChatPlatform } from '../../chat/platform.js';
-import type { ChatUser, ConversationRef, MessageRef, ReplyTo } from '../../chat/types.js';
 import type { Card } from '../../core/card.js';
+import type { ChatUser, ConversationRef, MessageRef, ReplyTo } from '../../core/chat.js';
 import { NotFoundError } from '../../core/errors.js';
 import type { BotConnectorClient, OutboundActivity } from './connector.js';
 import { isChannel, splitConversationId } from './parse.js';

@@ -1,5 +1,5 @@
 import { describe } from 'vitest';
-import type { ConversationRef } from '../../../src/chat/types.js';
+import type { ConversationRef } from '../../../src/core/chat.js';
 import { ConsolePlatform } from '../../../src/platforms/console/console.platform.js';
 import {
   type ChatPlatformHarness,

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type AnyCommand, defineCommand } from '../../../src/commands/define.js';
-import { COMMANDS } from '../../../src/commands/index.js';
-import { resolveCommand } from '../../../src/commands/parse.js';
+import { type AnyCommand, defineCommand } from '../../../commands/define.js';
+import { COMMANDS } from '../../../commands/index.js';
+import { resolveCommand } from '../../../src/chat/parse.js';
 import { ValidationError } from '../../../src/core/errors.js';
 import {
   type DiscordChatCommand,

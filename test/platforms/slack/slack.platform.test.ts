@@ -2,9 +2,9 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatPlatform } from '../../../src/chat/platform.js';
 import type { PlatformModule } from '../../../src/chat/platform-module.js';
-import type { ConversationRef, ReplyTo } from '../../../src/chat/types.js';
 import { parseConfigText } from '../../../src/config/load.js';
 import type { Card } from '../../../src/core/card.js';
+import type { ConversationRef, ReplyTo } from '../../../src/core/chat.js';
 import {
   AuthError,
   NotFoundError,

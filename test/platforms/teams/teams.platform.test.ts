@@ -1,12 +1,12 @@
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { approvalCard } from '../../../src/cards/approval.js';
-import { incidentCard } from '../../../src/cards/incident.js';
-import { errorCard, resultCard } from '../../../src/cards/result.js';
+import { approvalCard } from '../../../cards/approval.js';
+import { incidentCard } from '../../../cards/incident.js';
+import { errorCard, resultCard } from '../../../cards/result.js';
 import type { ChatPlatform } from '../../../src/chat/platform.js';
 import type { PlatformDependencies } from '../../../src/chat/platform-module.js';
-import type { ReplyTo } from '../../../src/chat/types.js';
 import type { Card } from '../../../src/core/card.js';
+import type { ReplyTo } from '../../../src/core/chat.js';
 import { AuthError, NotFoundError, RateLimitedError } from '../../../src/core/errors.js';
 import { HttpClient } from '../../../src/net/http-client.js';
 import { Metrics } from '../../../src/observability/metrics.js';

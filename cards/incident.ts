@@ -1,5 +1,5 @@
-import type { Card, CardSeverity } from '../core/card.js';
-import { type Incident, lastEntry } from '../workflows/incidents.js';
+import type { Card, CardSeverity } from '../src/core/card.js';
+import { type Incident, lastEntry } from '../src/workflows/incidents.js';
 
 const SEVERITY: Record<Incident['severity'], CardSeverity> = {
   critical: 'failure',

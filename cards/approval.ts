@@ -1,5 +1,5 @@
-import type { Card } from '../core/card.js';
-import type { Waiver } from '../workflows/waivers.js';
+import type { Card } from '../src/core/card.js';
+import type { Waiver } from '../src/workflows/waivers.js';
 
 export function approvalCard(waiver: Waiver): Card {
   const decided = waiver.status !== 'pending';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { resultCard } from '../cards/result.js';
-import { CONNECTORS } from '../connectors/catalogue.js';
-import { isDelivered } from '../connectors/definition.js';
+import { CONNECTORS } from '../src/connectors/catalogue.js';
+import { isDelivered } from '../src/connectors/definition.js';
 import { defineCommand } from './define.js';
 
 export const integrations = defineCommand({

@@ -1,16 +1,16 @@
 import type { z } from 'zod';
 import { formatPath } from '../config/interpolate.js';
+import type { CommandSpec } from '../core/command.js';
 import type { UserFacingError } from '../core/errors.js';
-import type { AnyCommand } from './define.js';
 import { splitFlags, tokenize } from './tokenize.js';
 
-export type Resolution =
-  | { kind: 'command'; command: AnyCommand; args: Record<string, unknown> }
+export type Resolution<C extends CommandSpec = CommandSpec> =
+  | { kind: 'command'; command: C; args: Record<string, unknown> }
   | { kind: 'unknown'; word: string }
-  | { kind: 'usage'; command: AnyCommand; problem: string };
+  | { kind: 'usage'; command: C; problem: string };
 
 /** Finds the command a text names (two-word names first) and validates its arguments. */
-export function resolveCommand(text: string, commands: readonly AnyCommand[]): Resolution {
+export function resolveCommand<C extends CommandSpec>(text: string, commands: readonly C[]): Resolution<C> {
   let tokens: string[];
   try {
     tokens = tokenize(text);
@@ -34,7 +34,7 @@ export function resolveCommand(text: string, commands: readonly AnyCommand[]): R
 }
 
 /** Turns words into the command's argument object, or says what is wrong with them. */
-export function buildArgs(command: AnyCommand, words: readonly string[]): Record<string, unknown> | string {
+export function buildArgs(command: CommandSpec, words: readonly string[]): Record<string, unknown> | string {
   const { positionals, flags } = splitFlags(words);
   const names = command.positionals;
   const input: Record<string, unknown> = {};

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { incidentCard } from '../cards/incident.js';
 import { resultCard } from '../cards/result.js';
-import { userKey } from '../chat/types.js';
-import type { EventName } from '../core/events.js';
-import { lastEntry } from '../workflows/incidents.js';
+import { userKey } from '../src/core/chat.js';
+import type { EventName } from '../src/core/events.js';
+import { lastEntry } from '../src/workflows/incidents.js';
 import { type CommandContext, type CommandResult, defineCommand } from './define.js';
 import { incidentEvent } from './incident-events.js';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { incidentCard } from '../cards/incident.js';
 import { resultCard } from '../cards/result.js';
-import { UserFacingError } from '../core/errors.js';
+import { UserFacingError } from '../src/core/errors.js';
 import { defineCommand } from './define.js';
 
 export const status = defineCommand({

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { resultCard } from '../cards/result.js';
-import { UserFacingError } from '../core/errors.js';
-import { closest } from '../core/suggest.js';
+import { UserFacingError } from '../src/core/errors.js';
+import { closest } from '../src/core/suggest.js';
 import { defineCommand } from './define.js';
 
 export const runbook = defineCommand({

@@ -1,7 +1,7 @@
-import type { AnyCommand } from '../commands/define.js';
-import type { Card } from '../core/card.js';
+import type { Card } from '../src/core/card.js';
+import type { CommandSpec } from '../src/core/command.js';
 
-export function helpCard(commandName: string, commands: readonly AnyCommand[], focus?: string): Card {
+export function helpCard(commandName: string, commands: readonly CommandSpec[], focus?: string): Card {
   const shown = focus ? commands.filter((c) => c.name === focus || c.name.startsWith(`${focus} `)) : commands;
   return {
     title: focus ? `/${commandName} ${focus}` : `/${commandName} commands`,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { UserFacingError } from '../core/errors.js';
+import { UserFacingError } from '../src/core/errors.js';
 import { defineCommand } from './define.js';
 
 const SYSTEMS = ['jira', 'github', 'linear', 'azure'] as const;

@@ -1,6 +1,6 @@
-import type { EventName } from '../core/events.js';
-import type { EventPayload } from '../events/payload.js';
-import type { Incident } from '../workflows/incidents.js';
+import type { EventName } from '../src/core/events.js';
+import type { EventPayload } from '../src/core/payload.js';
+import type { Incident } from '../src/workflows/incidents.js';
 
 /** The event an incident change sends through the pipeline; its id makes a retried job a no-op. */
 export function incidentEvent(event: EventName, incident: Incident, step: string): EventPayload {

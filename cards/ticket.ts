@@ -1,4 +1,4 @@
-import type { Card } from '../core/card.js';
+import type { Card } from '../src/core/card.js';
 
 export interface TicketSummary {
   system: 'jira' | 'github' | 'linear' | 'azure' | 'ms_project';

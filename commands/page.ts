@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { incidentCard } from '../cards/incident.js';
 import { resultCard } from '../cards/result.js';
-import { userKey } from '../chat/types.js';
+import { userKey } from '../src/core/chat.js';
 import { type CommandContext, type CommandResult, defineCommand } from './define.js';
 import { incidentEvent } from './incident-events.js';
 

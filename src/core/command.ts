@@ -1,18 +1,18 @@
 import type { z } from 'zod';
-import type { ChatUser, ReplyTo } from '../chat/types.js';
-import type { Card } from '../core/card.js';
-import type { CommandServices } from './services.js';
+import type { Card } from './card.js';
+import type { ChatUser, ReplyTo } from './chat.js';
 
 /** Roles a command can require; members come from `rbac.roles` in the config. */
 export const ROLES = ['viewer', 'responder', 'approver', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
-export interface CommandContext {
+export interface CommandContext<S> {
   invoker: ChatUser;
   replyTo: ReplyTo;
   /** Stable per request: a retried job passes the same key, so side effects happen once. */
   idempotencyKey: string;
-  services: CommandServices;
+  /** What the handler may use; the command list binds it (commands/services.ts). */
+  services: S;
 }
 
 export interface CommandResult {
@@ -27,7 +27,8 @@ export interface CommandResult {
   parent?: Card;
 }
 
-export interface CommandDefinition<A = Record<string, unknown>> {
+/** The declarative part of a command: what the platforms, manifests and help render from. */
+export interface CommandSpec {
   /** One or two words: `help`, `ticket create`. */
   readonly name: string;
   readonly summary: string;
@@ -36,20 +37,15 @@ export interface CommandDefinition<A = Record<string, unknown>> {
   /** Positional argument names in order; the last one takes the remaining words when `rest` is set. */
   readonly positionals: readonly string[];
   readonly rest?: boolean;
-  readonly args: z.ZodObject & z.ZodType<A>;
+  readonly args: z.ZodObject;
   readonly role: Role;
   /** `immediate` commands answer inside the platform's 3 s window; `queued` ones run in a worker. */
   readonly mode: 'immediate' | 'queued';
-  /** The ephemeral "⏳ …" acknowledgement of a queued command. */
-  readonly pending?: (args: A) => string;
-  run(args: A, context: CommandContext): Promise<CommandResult>;
 }
 
-// Definitions are stored side by side in one list, so their argument types are erased there.
-export type AnyCommand = CommandDefinition<never> & {
-  run(args: never, context: CommandContext): Promise<CommandResult>;
-};
-
-export function defineCommand<A>(definition: CommandDefinition<A>): CommandDefinition<A> {
-  return definition;
+export interface CommandDefinition<A, S> extends CommandSpec {
+  readonly args: z.ZodObject & z.ZodType<A>;
+  /** The ephemeral "⏳ …" acknowledgement of a queued command. */
+  readonly pending?: (args: A) => string;
+  run(args: A, context: CommandContext<S>): Promise<CommandResult>;
 }

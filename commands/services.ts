@@ -1,7 +1,7 @@
-import type { ConnectorRegistry } from '../connectors/registry.js';
-import type { EventPayload } from '../events/payload.js';
-import type { IncidentStore } from '../workflows/incidents.js';
-import type { WaiverStore } from '../workflows/waivers.js';
+import type { ConnectorRegistry } from '../src/connectors/registry.js';
+import type { EventPayload } from '../src/core/payload.js';
+import type { IncidentStore } from '../src/workflows/incidents.js';
+import type { WaiverStore } from '../src/workflows/waivers.js';
 import type { AnyCommand } from './define.js';
 
 export interface QueueHealth {

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { approvalCard } from '../cards/approval.js';
 import { resultCard } from '../cards/result.js';
-import { userKey } from '../chat/types.js';
-import type { Waiver } from '../workflows/waivers.js';
+import { userKey } from '../src/core/chat.js';
+import type { Waiver } from '../src/workflows/waivers.js';
 import { type CommandContext, type CommandResult, defineCommand } from './define.js';
 
 function waiverEvent(waiver: Waiver, event: 'waiver_requested' | 'waiver_approved' | 'waiver_rejected') {

@@ -1,4 +1,4 @@
-import type { Card, CardSeverity } from '../core/card.js';
+import type { Card, CardSeverity } from '../src/core/card.js';
 
 /** A short answer to a command: what happened, in one card. */
 export function resultCard(

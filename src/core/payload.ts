@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { EVENT_NAMES } from '../core/events.js';
-import { unknownEventHint } from '../core/suggest.js';
+import { EVENT_NAMES } from './events.js';
+import { unknownEventHint } from './suggest.js';
 
 /**
  * The Integrations Guide's webhook payload. Unknown top-level keys are kept (producers add
