@@ -1,3 +1,4 @@
+import { digestCard, isFailure, notificationCard } from '../../../cards/notification.js';
 import type { PlatformRegistry } from '../../chat/platform.js';
 import type { SubjectThreads } from '../../chat/threads.js';
 import type { Card } from '../../core/card.js';
@@ -6,7 +7,6 @@ import type { EventName } from '../../core/events.js';
 import { eventDefinition } from '../../core/events.js';
 import type { StoredEvent } from '../../core/payload.js';
 import type { Connector, DeliveryContext, DeliveryReceipt, HealthResult } from '../connector.js';
-import { digestCard, isFailure, notificationCard } from '../notification-card.js';
 
 /** The bot side of chat, reachable once the platforms are up (they are built after connectors). */
 export interface ChatSurface {

@@ -1,6 +1,6 @@
-import type { Card, CardField, CardLink, CardSeverity } from '../core/card.js';
-import { type EventOutcome, eventDefinition } from '../core/events.js';
-import { errorText, logsUrl, type StoredEvent } from '../core/payload.js';
+import type { Card, CardField, CardLink, CardSeverity } from '../src/core/card.js';
+import { type EventOutcome, eventDefinition } from '../src/core/events.js';
+import { errorText, logsUrl, type StoredEvent } from '../src/core/payload.js';
 
 /**
  * Events as the neutral card every human-facing connector renders, laid out like the
