@@ -14,7 +14,7 @@ import { HttpClient } from './net/http-client.js';
 import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { Redactor } from './observability/redact.js';
-import { ConsolePlatform } from './platforms/console/console.platform.js';
+import { ConsolePlatform } from './platforms/console/platform.js';
 import { createPlatformModules } from './platforms/index.js';
 import { DeadLetters } from './queue/dead-letters.js';
 import { QueueSet } from './queue/queues.js';

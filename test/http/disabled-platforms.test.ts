@@ -7,8 +7,8 @@ import {
 } from '../../src/http/disabled-platforms.js';
 import { createHttpServer } from '../../src/http/server.js';
 import { Metrics } from '../../src/observability/metrics.js';
-import { INTERACTIONS_PATH } from '../../src/platforms/discord/adapter.js';
-import { SLACK_EVENTS_PATH } from '../../src/platforms/slack/slack.module.js';
+import { INTERACTIONS_PATH } from '../../src/platforms/discord/module.js';
+import { SLACK_EVENTS_PATH } from '../../src/platforms/slack/module.js';
 import { MESSAGES_PATH } from '../../src/platforms/teams/adapter.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { testConfig } from '../support/config.js';

@@ -4,7 +4,7 @@ import { ValidationError } from '../../core/errors.js';
 import type { EventName } from '../../core/events.js';
 import type { StoredEvent } from '../../core/payload.js';
 import { type HttpClient, type HttpResponse, raiseForStatus } from '../../net/http-client.js';
-import { slackApiResult } from '../../platforms/slack/api.js';
+import { slackApiResult } from '../../platforms/slack/client.js';
 import { renderSlack } from '../../platforms/slack/render.js';
 import { scrubError, urlSecrets } from '../../security/escape.js';
 import type { Connector, DeliveryContext, DeliveryReceipt, HealthResult } from '../connector.js';

@@ -5,8 +5,8 @@ import type { CommandSpec } from '../../core/command.js';
 import { ValidationError } from '../../core/errors.js';
 import { HttpClient } from '../../net/http-client.js';
 import { truncate } from '../../security/escape.js';
+import { closeDiscordRest, createDiscordRest, mapDiscordError } from './client.js';
 import { COMMAND_LIMITS, COMMAND_NAME } from './limits.js';
-import { closeDiscordRest, createDiscordRest, mapDiscordError } from './rest.js';
 
 /*
  * The Discord side of the command definitions: one chat-input command (`/ops`) whose

@@ -25,10 +25,10 @@ import {
   splitConversationId,
   userOf,
 } from './parse.js';
+import type { TeamsPlatform } from './platform.js';
 import type { ConversationReferences } from './references.js';
 import { type AdaptiveCardInvokeResponse, invokeError, invokeMessage, toastText } from './render.js';
 import { PUBLIC_CLOUD, type TeamsSettings, tokenTenant } from './settings.js';
-import type { TeamsPlatform } from './teams.platform.js';
 
 export const MESSAGES_PATH = '/api/messages';
 

@@ -2,7 +2,7 @@ import { cardLines } from '../../../cards/notification.js';
 import type { Card, CardAction, CardSeverity } from '../../core/card.js';
 import type { ChatUser } from '../../core/chat.js';
 import { escapeTeams, fitEscaped, safeLinkUrl, truncate } from '../../security/escape.js';
-import type { OutboundActivity } from './connector.js';
+import type { OutboundActivity } from './client.js';
 import { TEAMS_CHAT_LIMITS, TEAMS_LIMITS } from './limits.js';
 
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';

@@ -14,7 +14,7 @@ import {
 } from '../../../src/core/errors.js';
 import { HttpClient } from '../../../src/net/http-client.js';
 import { Metrics } from '../../../src/observability/metrics.js';
-import { createSlackModule } from '../../../src/platforms/slack/slack.module.js';
+import { createSlackModule } from '../../../src/platforms/slack/module.js';
 import { FakeSlack, wallClock } from '../../fakes/slack-api.js';
 import { capturingLogger } from '../../support/logs.js';
 import { dropPrefix, testRedis, uniquePrefix } from '../../support/redis.js';

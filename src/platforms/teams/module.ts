@@ -6,10 +6,10 @@ import {
   TeamsAdapter,
   TeamsIngress,
 } from './adapter.js';
-import { BotConnectorClient, BotTokens } from './connector.js';
+import { BotConnectorClient, BotTokens } from './client.js';
+import { TeamsPlatform } from './platform.js';
 import { ConversationReferences } from './references.js';
 import { teamsSettings } from './settings.js';
-import { TeamsPlatform } from './teams.platform.js';
 
 /**
  * Microsoft Teams: botbuilder's CloudAdapter verifies and runs inbound activities at

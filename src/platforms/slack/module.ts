@@ -5,13 +5,13 @@ import type { PlatformDependencies, PlatformModule } from '../../chat/platform-m
 import type { Acknowledgement, ChatRouter } from '../../chat/router.js';
 import type { CommandRequest } from '../../core/chat.js';
 import type { Logger } from '../../observability/logger.js';
-import { SlackApi } from './api.js';
+import { SlackApi } from './client.js';
 import { ChannelPacer } from './pacing.js';
 import { actionRequest, commandRequest, EventCallbackBody, mentionRequest } from './parse.js';
+import { SlackPlatform } from './platform.js';
 import { FastifySlackReceiver } from './receiver.js';
 import { slashResponse } from './render.js';
 import { ResponseUrls } from './response-urls.js';
-import { SlackPlatform } from './slack.platform.js';
 
 /** Where Slack sends slash commands, interactions and events (one Request URL for all three). */
 export const SLACK_EVENTS_PATH = '/slack/events';

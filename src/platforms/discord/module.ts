@@ -7,7 +7,7 @@ import type { MessageRef, ReplyTo } from '../../core/chat.js';
 import type { CommandSpec } from '../../core/command.js';
 import { sendError } from '../../http/errors.js';
 import type { Logger } from '../../observability/logger.js';
-import { DiscordPlatform } from './discord.platform.js';
+import { closeDiscordRest, createDiscordRest } from './client.js';
 import { EPHEMERAL, INITIAL_RESPONSE_BUDGET_MS } from './limits.js';
 import {
   commandText,
@@ -19,6 +19,7 @@ import {
   replyToOf,
   splitCustomId,
 } from './parse.js';
+import { DiscordPlatform } from './platform.js';
 import {
   ASK_PREFIX,
   CANCEL_ID,
@@ -28,7 +29,6 @@ import {
   type DiscordCardMessage,
   renderDiscordCard,
 } from './render.js';
-import { closeDiscordRest, createDiscordRest } from './rest.js';
 import { InteractionVerifier } from './verify.js';
 
 export const INTERACTIONS_PATH = '/discord/interactions';

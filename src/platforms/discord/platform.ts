@@ -5,9 +5,9 @@ import type { ConversationRef, MessageRef, ReplyTo } from '../../core/chat.js';
 import { NotFoundError } from '../../core/errors.js';
 import type { Logger } from '../../observability/logger.js';
 import { truncate } from '../../security/escape.js';
+import { DISCORD_CODES, discordCode, mapDiscordError } from './client.js';
 import { EPHEMERAL } from './limits.js';
 import { renderDiscordCard } from './render.js';
-import { DISCORD_CODES, discordCode, mapDiscordError } from './rest.js';
 
 interface MessageJson {
   id: string;

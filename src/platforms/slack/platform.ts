@@ -3,7 +3,7 @@ import type { Card } from '../../core/card.js';
 import type { ConversationRef, MessageRef, ReplyTo } from '../../core/chat.js';
 import { errorMessage, RateLimitedError, TransientError } from '../../core/errors.js';
 import type { Logger } from '../../observability/logger.js';
-import type { SlackApi, SlackResult } from './api.js';
+import type { SlackApi, SlackResult } from './client.js';
 import type { ChannelPacer } from './pacing.js';
 import { renderSlackCard } from './render.js';
 import type { ResponseUrls } from './response-urls.js';
