@@ -1,3 +1,5 @@
+import type { Card } from './card.js';
+
 /**
  * Neutral chat types. Command handlers and workflows only ever see these; each platform
  * adapter turns its own payloads into them and back.
@@ -63,4 +65,21 @@ export interface ActionRequest {
 
 export function userKey(user: ChatUser): string {
   return `${user.platform}:${user.id}`;
+}
+
+/** The immediate answer a platform sends back inside its 3-second window. */
+export interface Acknowledgement {
+  card: Card;
+  /** `reply` cards may be shown to the whole conversation; `ephemeral` ones only to the user. */
+  visibility: 'ephemeral' | 'reply';
+  /** True when the request was a repeat of one already handled (nothing new was done). */
+  duplicate?: boolean;
+  /** For a queued command: the action job, so a caller (the console) can wait for it. */
+  job?: { queue: string; id: string };
+}
+
+/** Where a platform's inbound half hands what users typed and pressed (the chat router). */
+export interface ChatIngress {
+  handleCommand(request: CommandRequest): Promise<Acknowledgement>;
+  handleAction(request: ActionRequest): Promise<Acknowledgement>;
 }

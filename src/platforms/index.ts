@@ -1,4 +1,4 @@
-import type { PlatformDependencies, PlatformModule } from '../chat/platform-module.js';
+import type { PlatformDependencies, PlatformModule } from './chat-platform.js';
 import { createDiscordModule } from './discord/index.js';
 import { createSlackModule } from './slack/module.js';
 import { createTeamsModule } from './teams/module.js';

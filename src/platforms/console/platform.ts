@@ -1,6 +1,6 @@
-import type { ChatPlatform } from '../../chat/platform.js';
 import type { Card } from '../../core/card.js';
 import type { ConversationRef, MessageRef, ReplyTo } from '../../core/chat.js';
+import type { ChatPlatform } from '../chat-platform.js';
 import { renderConsoleCard } from './render.js';
 
 /**

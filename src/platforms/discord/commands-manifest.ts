@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { COMMANDS } from '../../../commands/index.js';
-import type { ThreadlineConfig } from '../../config/schema.js';
 import type { CommandSpec } from '../../core/command.js';
 import { ValidationError } from '../../core/errors.js';
 import { HttpClient } from '../../net/http-client.js';
 import { truncate } from '../../security/escape.js';
+import type { PlatformConfigView } from '../chat-platform.js';
 import { closeDiscordRest, createDiscordRest, mapDiscordError } from './client.js';
 import { COMMAND_LIMITS, COMMAND_NAME } from './limits.js';
 
@@ -303,9 +302,9 @@ export interface RegisteredCommands {
  * `guildId` registers them to one server at once instead.
  */
 export async function registerDiscordCommands(
-  config: Readonly<ThreadlineConfig>,
-  http?: HttpClient,
-  options: { guildId?: string; commands?: readonly CommandSpec[] } = {},
+  config: Readonly<PlatformConfigView>,
+  http: HttpClient | undefined,
+  options: { guildId?: string; commands: readonly CommandSpec[] },
 ): Promise<RegisteredCommands> {
   const discord = config.platforms.discord;
   if (!discord?.application_id || !discord.bot_token) {
@@ -313,7 +312,7 @@ export async function registerDiscordCommands(
       'platforms.discord.application_id and platforms.discord.bot_token are needed to register commands',
     );
   }
-  const body = discordCommandManifest(options.commands ?? COMMANDS, config.platforms.command);
+  const body = discordCommandManifest(options.commands, config.platforms.command);
   const client = http ?? new HttpClient({ allowPrivateNetworks: config.security.allow_private_networks });
   const rest = createDiscordRest({ apiUrl: discord.api_url, botToken: discord.bot_token, http: client });
   const route = options.guildId

@@ -1,12 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { errorCard, resultCard } from '../../../cards/result.js';
-import { COMMANDS } from '../../../commands/index.js';
-import type { PlatformDependencies, PlatformModule } from '../../chat/platform-module.js';
-import type { Acknowledgement, ChatRouter } from '../../chat/router.js';
-import type { MessageRef, ReplyTo } from '../../core/chat.js';
+import type { Acknowledgement, ChatIngress, MessageRef, ReplyTo } from '../../core/chat.js';
 import type { CommandSpec } from '../../core/command.js';
 import { sendError } from '../../http/errors.js';
 import type { Logger } from '../../observability/logger.js';
+import type { PlatformDependencies, PlatformModule } from '../chat-platform.js';
 import { closeDiscordRest, createDiscordRest } from './client.js';
 import { EPHEMERAL, INITIAL_RESPONSE_BUDGET_MS } from './limits.js';
 import {
@@ -62,7 +60,7 @@ export function createDiscordModule(deps: PlatformDependencies): PlatformModule 
         verifier,
         logger: deps.logger,
         commandName: deps.config.platforms.command,
-        commands: COMMANDS,
+        commands: deps.commands,
       });
     },
     async stop() {
@@ -72,7 +70,7 @@ export function createDiscordModule(deps: PlatformDependencies): PlatformModule 
 }
 
 export interface InteractionsRouteOptions {
-  router: ChatRouter;
+  router: ChatIngress;
   platform: DiscordPlatform;
   verifier: InteractionVerifier;
   logger: Logger;

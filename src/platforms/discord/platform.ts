@@ -1,10 +1,10 @@
 import type { REST } from '@discordjs/rest';
-import type { ChatPlatform } from '../../chat/platform.js';
 import type { Card } from '../../core/card.js';
 import type { ConversationRef, MessageRef, ReplyTo } from '../../core/chat.js';
 import { NotFoundError } from '../../core/errors.js';
 import type { Logger } from '../../observability/logger.js';
 import { truncate } from '../../security/escape.js';
+import type { ChatPlatform } from '../chat-platform.js';
 import { DISCORD_CODES, discordCode, mapDiscordError } from './client.js';
 import { EPHEMERAL } from './limits.js';
 import { renderDiscordCard } from './render.js';

@@ -1,10 +1,9 @@
 import { App, type Logger as BoltLogger, LogLevel, type Receiver, SocketModeReceiver } from '@slack/bolt';
 import type { FastifyInstance } from 'fastify';
 import { errorCard, pendingCard } from '../../../cards/result.js';
-import type { PlatformDependencies, PlatformModule } from '../../chat/platform-module.js';
-import type { Acknowledgement, ChatRouter } from '../../chat/router.js';
-import type { CommandRequest } from '../../core/chat.js';
+import type { Acknowledgement, ChatIngress, CommandRequest } from '../../core/chat.js';
 import type { Logger } from '../../observability/logger.js';
+import type { PlatformDependencies, PlatformModule } from '../chat-platform.js';
 import { SlackApi } from './client.js';
 import { ChannelPacer } from './pacing.js';
 import { actionRequest, commandRequest, EventCallbackBody, mentionRequest } from './parse.js';
@@ -43,7 +42,7 @@ class SlackModule implements PlatformModule {
     private readonly logger: Logger,
   ) {}
 
-  registerRoutes(server: FastifyInstance, router: ChatRouter): void {
+  registerRoutes(server: FastifyInstance, router: ChatIngress): void {
     if (this.config.socket_mode) return;
     const secret = this.config.signing_secret;
     if (!secret) throw new Error('platforms.slack.signing_secret is required without socket_mode');
@@ -58,7 +57,7 @@ class SlackModule implements PlatformModule {
     });
   }
 
-  async start(router: ChatRouter): Promise<void> {
+  async start(router: ChatIngress): Promise<void> {
     if (!this.config.socket_mode) return;
     const appToken = this.config.app_token;
     if (!appToken) throw new Error('platforms.slack.app_token is required for socket_mode');
@@ -82,7 +81,7 @@ class SlackModule implements PlatformModule {
     if (this.config.socket_mode) await this.bolt?.stop();
   }
 
-  private buildApp(receiver: Receiver, router: ChatRouter): App {
+  private buildApp(receiver: Receiver, router: ChatIngress): App {
     const botToken = this.config.bot_token!;
     const app = new App({
       receiver,

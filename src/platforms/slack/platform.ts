@@ -1,8 +1,8 @@
-import type { ChatPlatform } from '../../chat/platform.js';
 import type { Card } from '../../core/card.js';
 import type { ConversationRef, MessageRef, ReplyTo } from '../../core/chat.js';
 import { errorMessage, RateLimitedError, TransientError } from '../../core/errors.js';
 import type { Logger } from '../../observability/logger.js';
+import type { ChatPlatform } from '../chat-platform.js';
 import type { SlackApi, SlackResult } from './client.js';
 import type { ChannelPacer } from './pacing.js';
 import { renderSlackCard } from './render.js';

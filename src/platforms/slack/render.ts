@@ -1,6 +1,6 @@
 import { cardLines, linkCaption } from '../../../cards/notification.js';
-import type { Acknowledgement } from '../../chat/router.js';
 import type { Card, CardAction } from '../../core/card.js';
+import type { Acknowledgement } from '../../core/chat.js';
 import { escapeSlack, fitEscaped, plainSlack, safeLinkUrl, truncate } from '../../security/escape.js';
 import { SLACK_LIMITS } from './limits.js';
 

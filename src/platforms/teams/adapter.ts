@@ -8,8 +8,7 @@ import {
 } from 'botbuilder';
 import type { FastifyInstance } from 'fastify';
 import { errorCard } from '../../../cards/result.js';
-import type { Acknowledgement, ChatRouter } from '../../chat/router.js';
-import type { ChatUser } from '../../core/chat.js';
+import type { Acknowledgement, ChatIngress, ChatUser } from '../../core/chat.js';
 import { errorMessage } from '../../core/errors.js';
 import { sendError } from '../../http/errors.js';
 import type { Logger } from '../../observability/logger.js';
@@ -76,7 +75,7 @@ export class TeamsAdapter extends CloudAdapter {
 }
 
 export interface TeamsIngressOptions {
-  router: ChatRouter;
+  router: ChatIngress;
   platform: TeamsPlatform;
   references: ConversationReferences;
   settings: TeamsSettings;

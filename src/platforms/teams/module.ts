@@ -1,4 +1,4 @@
-import type { PlatformDependencies, PlatformModule } from '../../chat/platform-module.js';
+import type { PlatformDependencies, PlatformModule } from '../chat-platform.js';
 import {
   createBotAuthentication,
   MESSAGES_PATH,

@@ -1,7 +1,7 @@
-import type { ChatPlatform } from '../../chat/platform.js';
 import type { Card } from '../../core/card.js';
 import type { ChatUser, ConversationRef, MessageRef, ReplyTo } from '../../core/chat.js';
 import { NotFoundError } from '../../core/errors.js';
+import type { ChatPlatform } from '../chat-platform.js';
 import type { BotConnectorClient, OutboundActivity } from './client.js';
 import { isChannel, splitConversationId } from './parse.js';
 import type { ConversationReferences } from './references.js';

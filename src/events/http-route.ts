@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { formatPath } from '../config/interpolate.js';
-import { verifySignatureHeader } from '../connectors/webhook/signing.js';
 import { QueueUnavailableError } from '../core/errors.js';
 import { kindOf, readableIssue } from '../core/issues.js';
 import { EventPayload } from '../core/payload.js';
-import type { EventIngestor } from '../events/ingest.js';
+import { sendError } from '../http/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { sendError } from './errors.js';
+import { verifySignatureHeader } from '../security/signing.js';
+import type { EventIngestor } from './ingest.js';
 
 export interface EventsRouteOptions {
   ingestor: EventIngestor;

@@ -3,7 +3,7 @@ import {
   signatureHeader,
   standardWebhookSignature,
   verifySignatureHeader,
-} from '../../../src/connectors/webhook/signing.js';
+} from '../../src/security/signing.js';
 
 describe('webhook signatures', () => {
   it("matches GitHub's published X-Hub-Signature-256 test vector", () => {

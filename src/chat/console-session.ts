@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { Job } from 'bullmq';
-import { errorCard } from '../../../cards/result.js';
-import { resolveCommand } from '../../chat/parse.js';
-import type { Acknowledgement } from '../../chat/router.js';
-import type { ChatRuntime } from '../../chat/runtime.js';
-import type { ReplyTo } from '../../core/chat.js';
-import { renderConsoleCard } from './render.js';
+import { errorCard } from '../../cards/result.js';
+import type { Acknowledgement, ReplyTo } from '../core/chat.js';
+import { renderConsoleCard } from '../platforms/console/render.js';
+import { resolveCommand } from './parse.js';
+import type { ChatRuntime } from './runtime.js';
 
 /**
  * How a line ended: `done`, `failed` (refused, or the command reported an error), `usage` (no

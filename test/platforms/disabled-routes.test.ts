@@ -1,12 +1,12 @@
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
+import { createHttpServer } from '../../src/http/server.js';
+import { Metrics } from '../../src/observability/metrics.js';
 import {
   PLATFORM_INBOUND_ROUTES,
   registerDisabledPlatformRoutes,
-} from '../../src/http/disabled-platforms.js';
-import { createHttpServer } from '../../src/http/server.js';
-import { Metrics } from '../../src/observability/metrics.js';
+} from '../../src/platforms/disabled-routes.js';
 import { INTERACTIONS_PATH } from '../../src/platforms/discord/module.js';
 import { SLACK_EVENTS_PATH } from '../../src/platforms/slack/module.js';
 import { MESSAGES_PATH } from '../../src/platforms/teams/adapter.js';

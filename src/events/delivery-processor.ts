@@ -2,11 +2,11 @@ import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { QueueSettings } from '../config/schema.js';
 import type { Connector } from '../connectors/connector.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
-import type { NotificationRateLimiter } from '../events/rate-limit.js';
 import type { Metrics } from '../observability/metrics.js';
-import { jobOptions } from './job-options.js';
-import type { DeliveryJobData, DeliveryResult, DigestJobData } from './jobs.js';
-import type { QueueSet } from './queues.js';
+import { jobOptions } from '../queue/job-options.js';
+import type { DeliveryJobData, DeliveryResult, DigestJobData } from '../queue/jobs.js';
+import type { QueueSet } from '../queue/queues.js';
+import type { NotificationRateLimiter } from './rate-limit.js';
 
 export interface ProcessorDependencies {
   registry: ConnectorRegistry;

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { ThreadlineConfig } from '../config/schema.js';
-import { sendError } from './errors.js';
+import { sendError } from '../http/errors.js';
+import type { PlatformsSettings } from './schema.js';
 
 type PlatformName = 'slack' | 'discord' | 'teams';
 
@@ -13,7 +13,7 @@ interface NotServedAnswer {
 
 /**
  * Where each chat platform sends its requests. The platform modules own the real routes; a test
- * holds these paths equal to theirs (http/ sits below platforms/, so it cannot import them).
+ * holds these paths equal to theirs (importing them would load every platform's SDK).
  */
 export const PLATFORM_INBOUND_ROUTES: ReadonlyArray<{ platform: PlatformName; label: string; path: string }> =
   [
@@ -29,7 +29,7 @@ export const PLATFORM_INBOUND_ROUTES: ReadonlyArray<{ platform: PlatformName; la
  */
 export function registerDisabledPlatformRoutes(
   server: FastifyInstance,
-  platforms: Readonly<ThreadlineConfig['platforms']>,
+  platforms: Readonly<PlatformsSettings>,
 ): void {
   const answers = PLATFORM_INBOUND_ROUTES.flatMap(({ platform, label, path }): NotServedAnswer[] => {
     const block = platforms[platform];

@@ -2,11 +2,8 @@ import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ThreadlineConfig } from '../config/schema.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
-import { fanOut } from '../events/fan-out.js';
-import { NotificationRateLimiter } from '../events/rate-limit.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { type ProcessorDependencies, processDelivery, processDigest } from './delivery-processor.js';
 import {
   type DeliveryJobData,
   type DeliveryResult,
@@ -15,11 +12,14 @@ import {
   deliveryQueueName,
   EVENTS_QUEUE,
   type EventJobData,
-} from './jobs.js';
-import type { QueueSet } from './queues.js';
-import type { RedisWatch } from './redis-watch.js';
-import { closeWorkers } from './shutdown.js';
-import { createSteeredWorker, createWorker, type WorkerContext } from './worker-factory.js';
+} from '../queue/jobs.js';
+import type { QueueSet } from '../queue/queues.js';
+import type { RedisWatch } from '../queue/redis-watch.js';
+import { closeWorkers } from '../queue/shutdown.js';
+import { createSteeredWorker, createWorker, type WorkerContext } from '../queue/worker-factory.js';
+import { type ProcessorDependencies, processDelivery, processDigest } from './delivery-processor.js';
+import { fanOut } from './fan-out.js';
+import { NotificationRateLimiter } from './rate-limit.js';
 
 export interface WorkerPoolOptions extends WorkerContext {
   registry: ConnectorRegistry;
