@@ -4,13 +4,15 @@
 ARG NODE_IMAGE=node:24-bookworm-slim
 
 # Build stage: the full toolchain (TypeScript, dev dependencies), then pruned to production deps
-# so the runtime stage copies only what `node dist/cli/bin.js` needs.
+# so the runtime stage copies only what `node dist/src/cli/bin.js` needs.
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY commands ./commands
+COPY cards ./cards
 RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund
 
@@ -34,5 +36,5 @@ EXPOSE 3000
 # Liveness only (the process serves HTTP); use GET /readyz for readiness, it also checks Redis.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-ENTRYPOINT ["node", "dist/cli/bin.js"]
+ENTRYPOINT ["node", "dist/src/cli/bin.js"]
 CMD ["serve", "--config", "/etc/threadline/specs.config.yaml"]

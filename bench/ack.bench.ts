@@ -18,7 +18,7 @@
  * REDIS_URL (loopback only).
  *
  * Processes: this one (load generator), the platform's fake API (a fork of this file, one per
- * platform), the server under test (`node dist/cli/bin.js serve --role all`) or the baseline (a
+ * platform), the server under test (`node dist/src/cli/bin.js serve --role all`) or the baseline (a
  * fork of this file). One Redis sub-prefix per phase, deleted after it; every child stopped at the
  * end, on error and on Ctrl-C.
  */

@@ -25,7 +25,7 @@ cat >&2 <<MSG
   Turn integrations on with their variables, e.g. SLACK_ENABLED=true SLACK_WEBHOOK_URL=https://hooks.slack.com/...
 
 MSG
-node dist/cli/bin.js serve --config examples/specs.config.yaml --port "$port" &
+node dist/src/cli/bin.js serve --config examples/specs.config.yaml --port "$port" &
 bot=$!
 trap 'kill -TERM $bot 2>/dev/null; wait $bot; stop_private_redis' INT TERM
 wait $bot

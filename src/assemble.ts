@@ -1,26 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
+import { COMMANDS } from '../commands/index.js';
 import { ChatRuntime } from './chat/runtime.js';
 import type { LoadedConfig } from './config/load.js';
 import { ConnectorRegistry } from './connectors/registry.js';
 import { PortInUseError, QueueUnavailableError } from './core/errors.js';
 import { logAcceptedEvents } from './events/acceptance-log.js';
+import { registerEventsRoute } from './events/http-route.js';
 import { EventIngestor } from './events/ingest.js';
-import { registerDisabledPlatformRoutes } from './http/disabled-platforms.js';
-import { registerEventsRoute } from './http/events-route.js';
+import { WorkerPool } from './events/worker-pool.js';
 import { createHttpServer } from './http/server.js';
 import { HttpClient } from './net/http-client.js';
 import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { Redactor } from './observability/redact.js';
-import { ConsolePlatform } from './platforms/console/console.platform.js';
+import { ConsolePlatform } from './platforms/console/platform.js';
+import { registerDisabledPlatformRoutes } from './platforms/disabled-routes.js';
 import { createPlatformModules } from './platforms/index.js';
 import { DeadLetters } from './queue/dead-letters.js';
 import { QueueSet } from './queue/queues.js';
 import { producerConnection, waitUntilReady, workerConnection } from './queue/redis.js';
 import { RedisWatch } from './queue/redis-watch.js';
-import { WorkerPool } from './queue/workers.js';
 import { type ShutdownOutcome, type ShutdownStep, shutDown } from './shutdown.js';
 
 /** The parts of the pipeline a `serve` process runs. */
@@ -199,7 +200,7 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
   }
   if (role !== 'worker') registerDisabledPlatformRoutes(server, config.platforms);
 
-  const platformDeps = { config, logger, http, redis: producer, prefix, metrics };
+  const platformDeps = { config, logger, http, redis: producer, prefix, metrics, commands: COMMANDS };
   const modules = createPlatformModules(platformDeps);
   const chat =
     modules.length > 0
@@ -300,7 +301,7 @@ async function assembleConsole(loaded: LoadedConfig, options: ConsoleOptions): P
     redisWatch,
     redact,
   });
-  const deps = { config, logger, http, redis, prefix, metrics };
+  const deps = { config, logger, http, redis, prefix, metrics, commands: COMMANDS };
   // Numbers come from Redis so that every console session and process numbers messages apart.
   const terminal = new ConsolePlatform(options.write, () => redis.incr(`${prefix}:console:message-number`));
   const chat = new ChatRuntime({

@@ -15,13 +15,15 @@ function newestMtime(dir: string): number {
 
 /**
  * Runs `npm run build` when dist/ is missing or older than any file in src/ or the tsconfigs
- * (tsc rewrites every output, so dist/cli/bin.js dates the last build). BENCH_SKIP_BUILD=1 skips it.
+ * (tsc rewrites every output, so dist/src/cli/bin.js dates the last build). BENCH_SKIP_BUILD=1 skips it.
  */
 export function ensureBuilt(log: (line: string) => void): 'skipped' | 'fresh' | 'built' {
   if (process.env.BENCH_SKIP_BUILD === '1') return 'skipped';
-  const bin = join(ROOT, 'dist', 'cli', 'bin.js');
+  const bin = join(ROOT, 'dist', 'src', 'cli', 'bin.js');
   const sources = Math.max(
     newestMtime(join(ROOT, 'src')),
+    newestMtime(join(ROOT, 'commands')),
+    newestMtime(join(ROOT, 'cards')),
     statSync(join(ROOT, 'tsconfig.json')).mtimeMs,
     statSync(join(ROOT, 'tsconfig.build.json')).mtimeMs,
   );

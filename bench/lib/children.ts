@@ -48,7 +48,7 @@ export class Children {
     return { path, stream: createWriteStream(path) };
   }
 
-  /** `node dist/cli/bin.js serve --config FILE --port 0 --role ROLE`; resolves once it listens. */
+  /** `node dist/src/cli/bin.js serve --config FILE --port 0 --role ROLE`; resolves once it listens. */
   async startServer(label: string, configFile: string, role: Role, timeoutMs = 20_000): Promise<ServerChild> {
     const { path, stream } = this.logFile(label);
     const child = spawn(
@@ -134,9 +134,9 @@ export class Children {
   }
 }
 
-/** BENCH_SERVER_BIN: another build's bin.js to run instead of dist/cli/bin.js (A/B experiments). */
+/** BENCH_SERVER_BIN: another build's bin.js to run instead of dist/src/cli/bin.js (A/B experiments). */
 function serverBin(): string {
-  return process.env.BENCH_SERVER_BIN || join(ROOT, 'dist', 'cli', 'bin.js');
+  return process.env.BENCH_SERVER_BIN || join(ROOT, 'dist', 'src', 'cli', 'bin.js');
 }
 
 /** BENCH_SERVER_NODE_ARGS: extra node flags for the server under test, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof". */

@@ -1,11 +1,11 @@
 import type { Job } from 'bullmq';
-import { errorCard } from '../cards/result.js';
-import type { AnyCommand, CommandResult } from '../commands/define.js';
-import { validate } from '../commands/parse.js';
-import type { CommandServices } from '../commands/services.js';
+import { errorCard } from '../../cards/result.js';
+import type { AnyCommand, CommandResult } from '../../commands/define.js';
+import type { CommandServices } from '../../commands/services.js';
 import { errorMessage, UserFacingError } from '../core/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { ActionJobData } from './jobs.js';
+import { validate } from './parse.js';
 import type { PlatformRegistry } from './platform.js';
 import type { SubjectThreads } from './threads.js';
 

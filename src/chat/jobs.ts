@@ -1,5 +1,5 @@
-import type { CommandResult } from '../commands/define.js';
-import type { ReplyTo } from './types.js';
+import type { CommandResult } from '../../commands/define.js';
+import type { ReplyTo } from '../core/chat.js';
 
 /**
  * Queued commands go to one queue per platform, so a worker only takes jobs whose results it

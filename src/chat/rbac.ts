@@ -1,5 +1,5 @@
-import type { Role } from '../commands/define.js';
-import type { ChatUser } from './types.js';
+import type { ChatUser } from '../core/chat.js';
+import type { Role } from '../core/command.js';
 
 export type RoleMembers = Partial<Record<Exclude<Role, 'viewer'>, readonly string[]>>;
 

@@ -1,28 +1,23 @@
 import type { JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { errorCard, pendingCard } from '../../cards/result.js';
+import type { AnyCommand, CommandContext } from '../../commands/define.js';
+import { BUTTON_COMMANDS } from '../../commands/index.js';
+import type { CommandServices } from '../../commands/services.js';
 import type { AuditLog } from '../audit/audit-log.js';
-import { errorCard, pendingCard } from '../cards/result.js';
-import type { AnyCommand, CommandContext } from '../commands/define.js';
-import { BUTTON_COMMANDS } from '../commands/index.js';
-import { resolveCommand, validate } from '../commands/parse.js';
-import type { CommandServices } from '../commands/services.js';
-import type { Card } from '../core/card.js';
+import {
+  type Acknowledgement,
+  type ActionRequest,
+  type ChatIngress,
+  type CommandRequest,
+  type ReplyTo,
+  userKey,
+} from '../core/chat.js';
 import { UserFacingError } from '../core/errors.js';
 import type { Logger } from '../observability/logger.js';
 import { type ActionJobData, actionJobId } from './jobs.js';
+import { resolveCommand, validate } from './parse.js';
 import type { Rbac } from './rbac.js';
-import { type ActionRequest, type CommandRequest, type ReplyTo, userKey } from './types.js';
-
-/** The immediate answer a platform sends back inside its 3-second window. */
-export interface Acknowledgement {
-  card: Card;
-  /** `reply` cards may be shown to the whole conversation; `ephemeral` ones only to the user. */
-  visibility: 'ephemeral' | 'reply';
-  /** True when the request was a repeat of one already handled (nothing new was done). */
-  duplicate?: boolean;
-  /** For a queued command: the action job, so a caller (the console) can wait for it. */
-  job?: { queue: string; id: string };
-}
 
 export interface ChatRouterOptions {
   commands: readonly AnyCommand[];
@@ -42,7 +37,7 @@ export interface ChatRouterOptions {
  * Turns neutral chat requests into work: immediate commands run here, queued ones become
  * action jobs. Every request is checked for permission and deduplicated by its platform id.
  */
-export class ChatRouter {
+export class ChatRouter implements ChatIngress {
   constructor(private readonly options: ChatRouterOptions) {}
 
   async handleCommand(request: CommandRequest): Promise<Acknowledgement> {

@@ -1,12 +1,13 @@
 import type { Queue, Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
+import type { AnyCommand } from '../../commands/define.js';
+import type { CommandServices, QueueHealth } from '../../commands/services.js';
 import { AuditLog } from '../audit/audit-log.js';
-import type { AnyCommand } from '../commands/define.js';
-import { COMMANDS } from '../commands/index.js';
-import type { CommandServices, QueueHealth } from '../commands/services.js';
+import type { ThreadlineConfig } from '../config/schema.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
 import type { EventIngestor } from '../events/ingest.js';
+import type { PlatformDependencies, PlatformModule } from '../platforms/chat-platform.js';
 import { jobOptions } from '../queue/job-options.js';
 import type { QueueSet } from '../queue/queues.js';
 import type { RedisWatch } from '../queue/redis-watch.js';
@@ -17,12 +18,14 @@ import { WaiverStore } from '../workflows/waivers.js';
 import { type ActionWorkerDependencies, processAction, reportFailure } from './action-worker.js';
 import { type ActionJobData, actionsQueueName } from './jobs.js';
 import { PlatformRegistry } from './platform.js';
-import type { PlatformDependencies, PlatformModule } from './platform-module.js';
 import { Rbac } from './rbac.js';
 import { ChatRouter } from './router.js';
 import { SubjectThreads } from './threads.js';
 
 export interface ChatRuntimeOptions extends PlatformDependencies {
+  config: Readonly<ThreadlineConfig>;
+  /** The command definitions (commands/index.ts), passed in by the composition root. */
+  commands: readonly AnyCommand[];
   modules: readonly PlatformModule[];
   connectors: ConnectorRegistry;
   ingestor: EventIngestor;
@@ -50,7 +53,7 @@ export class ChatRuntime {
     for (const module of options.modules) this.platforms.register(module.platform);
     this.audit = new AuditLog(redis, prefix);
     this.threads = new SubjectThreads(redis, prefix, this.platforms);
-    const commands: readonly AnyCommand[] = COMMANDS;
+    const { commands } = options;
     this.services = {
       incidents: new IncidentStore(redis, prefix),
       waivers: new WaiverStore(redis, prefix),
@@ -84,7 +87,7 @@ export class ChatRuntime {
 
   get workerDependencies(): ActionWorkerDependencies {
     return {
-      commands: COMMANDS,
+      commands: this.options.commands,
       services: this.services,
       platforms: this.platforms,
       threads: this.threads,

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Card } from '../core/card.js';
+import type { ConversationRef, MessageRef } from '../core/chat.js';
 import type { PlatformRegistry } from './platform.js';
-import type { ConversationRef, MessageRef } from './types.js';
 
 const PENDING = 'pending';
 

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Argument, Command, CommanderError } from 'commander';
 import { z } from 'zod';
 import { UserFacingError } from '../core/errors.js';
@@ -14,10 +14,15 @@ import { COMPLETION_SHELLS, type CompletionShell, completionScript } from './com
 import { defaultConfigOptions } from './config-file.js';
 import { type CliContext, EXIT_CODES_HELP, EXIT_CONFIG, EXIT_FAILED, ExitError } from './context.js';
 
-/** The installed package's version: package.json sits two folders up from src/cli and dist/cli. */
+/** The installed package's version, from the nearest package.json above this file (src/ or dist/src/). */
 function packageVersion(): string {
-  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
-  return z.object({ version: z.string() }).parse(JSON.parse(text)).version;
+  for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
+    const candidate = new URL('package.json', dir);
+    if (existsSync(candidate)) {
+      return z.object({ version: z.string() }).parse(JSON.parse(readFileSync(candidate, 'utf8'))).version;
+    }
+    if (dir.pathname === '/') throw new Error('package.json not found above the CLI');
+  }
 }
 
 export function buildProgram(context: CliContext): Command {

@@ -1,5 +1,5 @@
 import type { EventName } from '../core/events.js';
-import type { StoredEvent } from '../events/payload.js';
+import type { StoredEvent } from '../core/payload.js';
 
 export interface DeliveryContext {
   /** Stable across every attempt and replay of one delivery; receivers dedupe on it. */

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { ConfigProblem } from '../core/errors.js';
 import type { HttpClient } from '../net/http-client.js';
-import type { ChatSurface } from './chat-thread/chat-thread.connector.js';
+import type { ChatSurface } from '../platforms/chat-platform.js';
 import type { Connector } from './connector.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { EventName } from '../core/events.js';
 import type { HttpClient } from '../net/http-client.js';
+import type { ChatSurface } from '../platforms/chat-platform.js';
 import { CONNECTORS } from './catalogue.js';
-import type { ChatSurface } from './chat-thread/chat-thread.connector.js';
 import type { Connector } from './connector.js';
 import {
   type ChatPlatformSettings,

@@ -1,9 +1,9 @@
 import type { ConnectorRegistry } from '../connectors/registry.js';
 import { errorMessage, isPermanent, RateLimitedError } from '../core/errors.js';
+import type { EventPayload, StoredEvent } from '../core/payload.js';
 import { jitteredBackoff } from '../queue/backoff.js';
 import { deliveryIdFor } from '../queue/jobs.js';
 import { eventIdFor } from './ingest.js';
-import type { EventPayload, StoredEvent } from './payload.js';
 
 export interface DirectOutcome {
   destination: string;

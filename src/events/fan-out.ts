@@ -1,9 +1,9 @@
 import type { QueueSettings } from '../config/schema.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
+import type { StoredEvent } from '../core/payload.js';
 import { jobOptions } from '../queue/job-options.js';
 import { type DeliveryJobData, deliveryIdFor } from '../queue/jobs.js';
 import type { QueueSet } from '../queue/queues.js';
-import type { StoredEvent } from './payload.js';
 
 /**
  * One delivery job per event × destination, each in its destination's own queue so a slow or

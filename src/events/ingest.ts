@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { QueueUnavailableError } from '../core/errors.js';
 import type { EventName } from '../core/events.js';
+import type { EventPayload, StoredEvent } from '../core/payload.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { QueueSet } from '../queue/queues.js';
-import type { EventPayload, StoredEvent } from './payload.js';
 
 const SAFE_ID = /^[\w.@-]{1,200}$/;
 

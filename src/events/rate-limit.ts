@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { StoredEvent } from './payload.js';
+import type { StoredEvent } from '../core/payload.js';
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { AnyCommand } from '../commands/define.js';
 import type { ThreadlineConfig } from '../config/schema.js';
+import type { CommandSpec } from '../core/command.js';
 import { discordCommandManifest } from '../platforms/discord/commands-manifest.js';
 import { slackManifest } from './slack.js';
 import { PLACEHOLDER_APP_ID, teamsManifest, teamsPackage } from './teams.js';
@@ -11,7 +11,7 @@ const DEFAULT_PUBLIC_URL = 'https://threadline.example.com';
 /** Every generated file, by path relative to the output folder. */
 export function generateManifests(
   config: ThreadlineConfig,
-  commands: readonly AnyCommand[],
+  commands: readonly CommandSpec[],
 ): Map<string, string | Uint8Array> {
   const publicUrl = config.server.public_url ?? DEFAULT_PUBLIC_URL;
   const commandName = config.platforms.command;

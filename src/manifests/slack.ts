@@ -1,4 +1,4 @@
-import type { AnyCommand } from '../commands/define.js';
+import type { CommandSpec } from '../core/command.js';
 
 /**
  * The Slack app manifest (api.slack.com/reference/manifests): one slash command, interactivity
@@ -8,7 +8,7 @@ export function slackManifest(options: {
   commandName: string;
   publicUrl: string;
   socketMode: boolean;
-  commands: readonly AnyCommand[];
+  commands: readonly CommandSpec[];
 }) {
   const requestUrl = `${options.publicUrl.replace(/\/$/, '')}/slack/events`;
   const usage = options.commands.map((c) => c.name).join(' | ');

@@ -1,5 +1,5 @@
 import { strToU8, zipSync } from 'fflate';
-import type { AnyCommand } from '../commands/define.js';
+import type { CommandSpec } from '../core/command.js';
 import { threadlineIcon } from './png.js';
 
 /** Stands in for the bot's Microsoft app id until platforms.teams.app_id is set. */
@@ -13,7 +13,7 @@ export function teamsManifest(options: {
   commandName: string;
   appId?: string;
   publicUrl: string;
-  commands: readonly AnyCommand[];
+  commands: readonly CommandSpec[];
 }) {
   const appId = options.appId ?? PLACEHOLDER_APP_ID;
   const host = new URL(options.publicUrl).hostname;

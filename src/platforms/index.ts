@@ -1,7 +1,7 @@
-import type { PlatformDependencies, PlatformModule } from '../chat/platform-module.js';
+import type { PlatformDependencies, PlatformModule } from './chat-platform.js';
 import { createDiscordModule } from './discord/index.js';
-import { createSlackModule } from './slack/slack.module.js';
-import { createTeamsModule } from './teams/teams.module.js';
+import { createSlackModule } from './slack/module.js';
+import { createTeamsModule } from './teams/module.js';
 
 /**
  * The platform modules enabled in the config. Each platform's factory builds its outbound

@@ -1,5 +1,4 @@
 import type { Job, Queue } from 'bullmq';
-import type { ActionJobData } from '../chat/jobs.js';
 import { NotFoundError } from '../core/errors.js';
 import { type DeliveryJobData, deliveryQueueName } from './jobs.js';
 import type { QueueSet } from './queues.js';
@@ -77,8 +76,9 @@ export class DeadLetters {
 
 /** What both kinds of failed job carry that a dead letter shows: a delivery's event, or a command. */
 interface FailedJobData extends Partial<Pick<DeliveryJobData, 'event' | 'deferrals' | 'replays'>> {
-  command?: ActionJobData['command'];
-  idempotencyKey?: ActionJobData['idempotencyKey'];
+  /** A queued chat command (actions.<platform>): its name and idempotency key. */
+  command?: string;
+  idempotencyKey?: string;
 }
 
 function describe(key: string, job: Job<FailedJobData>): DeadLetter {

@@ -1,4 +1,4 @@
-import type { StoredEvent } from '../events/payload.js';
+import type { StoredEvent } from '../core/payload.js';
 
 /** Queue names. BullMQ forbids ':' in names; the Redis key prefix comes from redis.prefix. */
 export const EVENTS_QUEUE = 'events';

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { approvalCard } from '../../src/cards/approval.js';
-import { helpCard } from '../../src/cards/help.js';
-import { incidentCard } from '../../src/cards/incident.js';
-import { errorCard, resultCard } from '../../src/cards/result.js';
-import { ticketCard } from '../../src/cards/ticket.js';
-import { COMMANDS } from '../../src/commands/index.js';
-import { notificationCard } from '../../src/connectors/notification-card.js';
+import { approvalCard } from '../../cards/approval.js';
+import { helpCard } from '../../cards/help.js';
+import { incidentCard } from '../../cards/incident.js';
+import { notificationCard } from '../../cards/notification.js';
+import { errorCard, resultCard } from '../../cards/result.js';
+import { ticketCard } from '../../cards/ticket.js';
+import { COMMANDS } from '../../commands/index.js';
 import type { Card } from '../../src/core/card.js';
 import { renderConsoleCard } from '../../src/platforms/console/render.js';
 import { renderDiscordCard } from '../../src/platforms/discord/render.js';

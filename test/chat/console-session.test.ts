@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { assemble } from '../../src/assemble.js';
 import { AuditLog } from '../../src/audit/audit-log.js';
-import { type ConsoleSession, openConsoleSession } from '../../src/platforms/console/session.js';
+import { type ConsoleSession, openConsoleSession } from '../../src/chat/console-session.js';
 import { WebhookReceiver } from '../fakes/webhook-receiver.js';
 import { testConfig } from '../support/config.js';
 import { capturingLogger } from '../support/logs.js';

@@ -1,7 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
 import type { Connector } from '../../src/connectors/connector.js';
-import { DISCORD_LIMITS } from '../../src/connectors/discord/render.js';
 import { ConnectorRegistry } from '../../src/connectors/registry.js';
 import {
   AuthError,
@@ -11,6 +10,7 @@ import {
   ValidationError,
 } from '../../src/core/errors.js';
 import { HttpClient } from '../../src/net/http-client.js';
+import { DISCORD_LIMITS } from '../../src/platforms/discord/limits.js';
 import {
   type DiscordMessageJson,
   embedTotal,

@@ -5,7 +5,7 @@ import {
   digestCard,
   type LineMarkup,
   notificationCard,
-} from '../../src/connectors/notification-card.js';
+} from '../../cards/notification.js';
 import { stored } from './support.js';
 
 const spec = {

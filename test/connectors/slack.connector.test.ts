@@ -2,7 +2,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
 import type { Connector } from '../../src/connectors/connector.js';
 import { ConnectorRegistry } from '../../src/connectors/registry.js';
-import { SLACK_LIMITS } from '../../src/connectors/slack/render.js';
 import {
   AuthError,
   NotFoundError,
@@ -11,6 +10,7 @@ import {
   ValidationError,
 } from '../../src/core/errors.js';
 import { HttpClient } from '../../src/net/http-client.js';
+import { SLACK_LIMITS } from '../../src/platforms/slack/limits.js';
 import { blockProblem, FakeSlack, type SlackMessageJson } from '../fakes/slack-api.js';
 import { stored } from './support.js';
 

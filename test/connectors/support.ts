@@ -1,4 +1,4 @@
-import { EventPayload, type StoredEvent } from '../../src/events/payload.js';
+import { EventPayload, type StoredEvent } from '../../src/core/payload.js';
 
 /** An accepted event built from a partial payload, with a fixed timestamp so rendering is stable. */
 export function stored(payload: Record<string, unknown>, id = 'evt-1'): StoredEvent {

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { StoredEvent } from '../../src/events/payload.js';
+import type { StoredEvent } from '../../src/core/payload.js';
 import { NotificationRateLimiter } from '../../src/events/rate-limit.js';
 import { dropPrefix, testRedis, uniquePrefix } from '../support/redis.js';
 

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { strFromU8, unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { COMMANDS } from '../../src/commands/index.js';
+import { COMMANDS } from '../../commands/index.js';
 import { loadConfigFile } from '../../src/config/load.js';
 import { generateManifests } from '../../src/manifests/index.js';
 

@@ -1,8 +1,8 @@
 import { request } from 'undici';
 import { expect, it } from 'vitest';
-import type { ChatPlatform } from '../../src/chat/platform.js';
-import type { ChatUser, ConversationRef, MessageRef, ReplyTo } from '../../src/chat/types.js';
 import type { Card, CardAction } from '../../src/core/card.js';
+import type { ChatUser, ConversationRef, MessageRef, ReplyTo } from '../../src/core/chat.js';
+import type { ChatPlatform } from '../../src/platforms/chat-platform.js';
 
 /**
  * What every ChatPlatform promises, checked the same way for console, Slack, Discord and Teams.

@@ -1,14 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LoadedConfig } from '../../src/config/load.js';
 import { ConnectorRegistry } from '../../src/connectors/registry.js';
+import type { EventPayload } from '../../src/core/payload.js';
 import { EventIngestor } from '../../src/events/ingest.js';
-import type { EventPayload } from '../../src/events/payload.js';
+import { WorkerPool } from '../../src/events/worker-pool.js';
 import { HttpClient } from '../../src/net/http-client.js';
 import { Metrics } from '../../src/observability/metrics.js';
 import { QueueSet } from '../../src/queue/queues.js';
 import { waitUntilReady, workerConnection } from '../../src/queue/redis.js';
 import { RedisWatch } from '../../src/queue/redis-watch.js';
-import { WorkerPool } from '../../src/queue/workers.js';
 import { WebhookReceiver } from '../fakes/webhook-receiver.js';
 import { specEvent } from '../support/app.js';
 import { testConfig } from '../support/config.js';

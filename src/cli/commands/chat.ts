@@ -3,11 +3,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { assemble } from '../../assemble.js';
-import {
-  type ConsoleOutcome,
-  type ConsoleSession,
-  openConsoleSession,
-} from '../../platforms/console/session.js';
+import { type ConsoleOutcome, type ConsoleSession, openConsoleSession } from '../../chat/console-session.js';
 import {
   type CliContext,
   EXIT_CONFIG,

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { COMMANDS } from '../../commands/index.js';
+import { COMMANDS } from '../../../commands/index.js';
 import { generateManifests, manifestWarnings, writeManifests } from '../../manifests/index.js';
 import { type CliContext, loadOrExit } from '../context.js';
 

@@ -6,9 +6,9 @@ import { formatPath } from '../../config/interpolate.js';
 import { QueueUnavailableError, UserFacingError } from '../../core/errors.js';
 import { isEventName } from '../../core/events.js';
 import { readableIssue } from '../../core/issues.js';
+import { EventPayload } from '../../core/payload.js';
 import { unknownEventHint } from '../../core/suggest.js';
 import { deliverDirect } from '../../events/direct-delivery.js';
-import { EventPayload } from '../../events/payload.js';
 import { readSpecFile } from '../../events/spec-file.js';
 import { type CliContext, EXIT_CONFIG, EXIT_FAILED, ExitError, loadOrExit, loggerFor } from '../context.js';
 

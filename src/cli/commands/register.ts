@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import { COMMANDS } from '../../../commands/index.js';
 import { errorMessage } from '../../core/errors.js';
 import { HttpClient } from '../../net/http-client.js';
 import { registerDiscordCommands } from '../../platforms/discord/index.js';
@@ -20,7 +21,10 @@ export function registerCommandsRegistration(program: Command, context: CliConte
       const { config } = loadOrExit(options.config, context);
       const http = new HttpClient({ allowPrivateNetworks: config.security.allow_private_networks });
       try {
-        const result = await registerDiscordCommands(config, http, { guildId: options.guild });
+        const result = await registerDiscordCommands(config, http, {
+          guildId: options.guild,
+          commands: COMMANDS,
+        });
         context.out(
           `registered ${result.commands.map((c) => `/${c.name}`).join(', ')} for application ${result.applicationId} (${result.scope})`,
         );

@@ -1,18 +1,11 @@
-import type { PlatformRegistry } from '../../chat/platform.js';
-import type { SubjectThreads } from '../../chat/threads.js';
-import type { ConversationRef, PlatformName } from '../../chat/types.js';
+import { digestCard, isFailure, notificationCard } from '../../../cards/notification.js';
 import type { Card } from '../../core/card.js';
+import type { ConversationRef, PlatformName } from '../../core/chat.js';
 import type { EventName } from '../../core/events.js';
 import { eventDefinition } from '../../core/events.js';
-import type { StoredEvent } from '../../events/payload.js';
+import type { StoredEvent } from '../../core/payload.js';
+import type { ChatSurface } from '../../platforms/chat-platform.js';
 import type { Connector, DeliveryContext, DeliveryReceipt, HealthResult } from '../connector.js';
-import { digestCard, isFailure, notificationCard } from '../notification-card.js';
-
-/** The bot side of chat, reachable once the platforms are up (they are built after connectors). */
-export interface ChatSurface {
-  platforms: PlatformRegistry;
-  threads: SubjectThreads;
-}
 
 export interface ChatThreadConnectorOptions {
   /** The `integrations.<name>` key, which is also the connector key. */

@@ -1,4 +1,4 @@
-import type { PlatformName } from '../../chat/types.js';
+import type { PlatformName } from '../../core/chat.js';
 import type { EventName } from '../../core/events.js';
 import { type ConnectorContext, deliveryLimits } from '../definition.js';
 import { ChatThreadConnector } from './chat-thread.connector.js';

@@ -1,12 +1,12 @@
+import { digestCard, eventHeadline, eventSubject, notificationCard } from '../../../cards/notification.js';
 import type { Card } from '../../core/card.js';
 import { RateLimitedError, ValidationError } from '../../core/errors.js';
 import type { EventName } from '../../core/events.js';
-import type { StoredEvent } from '../../events/payload.js';
+import type { StoredEvent } from '../../core/payload.js';
 import { type HttpClient, type HttpResponse, raiseForStatus, retryAfterMs } from '../../net/http-client.js';
+import { renderDiscord } from '../../platforms/discord/render.js';
 import { scrubError, urlSecrets } from '../../security/escape.js';
 import type { Connector, DeliveryContext, DeliveryReceipt, HealthResult } from '../connector.js';
-import { digestCard, eventHeadline, eventSubject, notificationCard } from '../notification-card.js';
-import { renderDiscord } from './render.js';
 import type { DiscordIntegrationConfig } from './schema.js';
 
 const USER_AGENT = 'Threadline-Discord/1';

@@ -2,13 +2,13 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
+import { digestCard, eventHeadline, eventSubject, notificationCard } from '../../../cards/notification.js';
 import { AuthError, ThreadlineError, TransientError, ValidationError } from '../../core/errors.js';
 import type { EventName } from '../../core/events.js';
-import type { StoredEvent } from '../../events/payload.js';
+import type { StoredEvent } from '../../core/payload.js';
 import { assertPublicAddress } from '../../net/ssrf.js';
 import { Redactor } from '../../observability/redact.js';
 import type { Connector, DeliveryContext, DeliveryReceipt, HealthResult } from '../connector.js';
-import { digestCard, eventHeadline, eventSubject, notificationCard } from '../notification-card.js';
 import { type EmailContent, emailSubject, renderEmail } from './render.js';
 import type { EmailIntegrationConfig } from './schema.js';
 

@@ -1,6 +1,6 @@
+import { cardLines, linkCaption } from '../../../cards/notification.js';
 import type { Card, CardSeverity } from '../../core/card.js';
 import { escapeHtml, headerSafe, safeLinkUrl, truncate } from '../../security/escape.js';
-import { cardLines, linkCaption } from '../notification-card.js';
 
 export const SUBJECT_PREFIX = '[Threadline]';
 const SUBJECT_MAX = 200;

@@ -1,14 +1,14 @@
+import { digestCard, isFailure, notificationCard } from '../../../cards/notification.js';
 import type { Card } from '../../core/card.js';
 import { ValidationError } from '../../core/errors.js';
 import type { EventName } from '../../core/events.js';
-import type { StoredEvent } from '../../events/payload.js';
+import type { StoredEvent } from '../../core/payload.js';
 import { type HttpClient, type HttpResponse, raiseForStatus } from '../../net/http-client.js';
-import { slackApiResult } from '../../platforms/slack/api.js';
+import { slackApiResult } from '../../platforms/slack/client.js';
+import { renderSlack } from '../../platforms/slack/render.js';
 import { scrubError, urlSecrets } from '../../security/escape.js';
 import type { Connector, DeliveryContext, DeliveryReceipt, HealthResult } from '../connector.js';
 import type { ChatPlatformSettings } from '../definition.js';
-import { digestCard, isFailure, notificationCard } from '../notification-card.js';
-import { renderSlack } from './render.js';
 import type { SlackIntegrationConfig } from './schema.js';
 
 type SlackPlatformConfig = NonNullable<ChatPlatformSettings['slack']>;

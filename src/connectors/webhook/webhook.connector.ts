@@ -1,10 +1,10 @@
 import type { EventName } from '../../core/events.js';
-import type { StoredEvent } from '../../events/payload.js';
+import type { StoredEvent } from '../../core/payload.js';
 import { type HttpClient, raiseForStatus } from '../../net/http-client.js';
 import { scrubError, urlSecrets } from '../../security/escape.js';
+import { signatureHeader, standardWebhookSignature } from '../../security/signing.js';
 import type { Connector, DeliveryContext, DeliveryReceipt, HealthResult } from '../connector.js';
 import type { WebhookEndpointConfig } from './schema.js';
-import { signatureHeader, standardWebhookSignature } from './signing.js';
 
 const USER_AGENT = 'Threadline-Webhook/1';
 

@@ -1,12 +1,11 @@
 import { z } from 'zod';
-import type { AnyCommand } from '../../commands/define.js';
-import { COMMANDS } from '../../commands/index.js';
-import type { ThreadlineConfig } from '../../config/schema.js';
+import type { CommandSpec } from '../../core/command.js';
 import { ValidationError } from '../../core/errors.js';
 import { HttpClient } from '../../net/http-client.js';
 import { truncate } from '../../security/escape.js';
+import type { PlatformConfigView } from '../chat-platform.js';
+import { closeDiscordRest, createDiscordRest, mapDiscordError } from './client.js';
 import { COMMAND_LIMITS, COMMAND_NAME } from './limits.js';
-import { closeDiscordRest, createDiscordRest, mapDiscordError } from './rest.js';
 
 /*
  * The Discord side of the command definitions: one chat-input command (`/ops`) whose
@@ -63,7 +62,7 @@ export interface OptionBinding {
  * Throws when a definition would break one of Discord's limits.
  */
 export function discordCommandManifest(
-  commands: readonly AnyCommand[],
+  commands: readonly CommandSpec[],
   commandName: string,
 ): DiscordChatCommand[] {
   const top: Array<DiscordSubcommand | DiscordSubcommandGroup> = [];
@@ -100,7 +99,7 @@ export function discordCommandManifest(
   return [manifest];
 }
 
-function subcommand(name: string, command: AnyCommand): DiscordSubcommand {
+function subcommand(name: string, command: CommandSpec): DiscordSubcommand {
   const placeholders = usagePlaceholders(command.usage);
   const options = optionBindings(command).map((binding) => stringOption(command, binding, placeholders));
   // Discord requires every required option to come before the optional ones.
@@ -109,7 +108,7 @@ function subcommand(name: string, command: AnyCommand): DiscordSubcommand {
 }
 
 /** The options of a command, in order: positionals first, then the remaining arguments as flags. */
-export function optionBindings(command: AnyCommand): OptionBinding[] {
+export function optionBindings(command: CommandSpec): OptionBinding[] {
   const keys = Object.keys(command.args.shape);
   const positionals = command.positionals.filter((p) => keys.includes(p));
   const flags = keys.filter((k) => !positionals.includes(k));
@@ -152,7 +151,7 @@ function inspect(schema: z.ZodType): Inspected {
 }
 
 function stringOption(
-  command: AnyCommand,
+  command: CommandSpec,
   binding: OptionBinding,
   placeholders: UsagePlaceholders,
 ): DiscordStringOption {
@@ -192,7 +191,7 @@ function usagePlaceholders(usage: string): UsagePlaceholders {
 }
 
 function describeOption(
-  command: AnyCommand,
+  command: CommandSpec,
   binding: OptionBinding,
   info: Inspected,
   placeholders: UsagePlaceholders,
@@ -303,9 +302,9 @@ export interface RegisteredCommands {
  * `guildId` registers them to one server at once instead.
  */
 export async function registerDiscordCommands(
-  config: Readonly<ThreadlineConfig>,
-  http?: HttpClient,
-  options: { guildId?: string; commands?: readonly AnyCommand[] } = {},
+  config: Readonly<PlatformConfigView>,
+  http: HttpClient | undefined,
+  options: { guildId?: string; commands: readonly CommandSpec[] },
 ): Promise<RegisteredCommands> {
   const discord = config.platforms.discord;
   if (!discord?.application_id || !discord.bot_token) {
@@ -313,7 +312,7 @@ export async function registerDiscordCommands(
       'platforms.discord.application_id and platforms.discord.bot_token are needed to register commands',
     );
   }
-  const body = discordCommandManifest(options.commands ?? COMMANDS, config.platforms.command);
+  const body = discordCommandManifest(options.commands, config.platforms.command);
   const client = http ?? new HttpClient({ allowPrivateNetworks: config.security.allow_private_networks });
   const rest = createDiscordRest({ apiUrl: discord.api_url, botToken: discord.bot_token, http: client });
   const route = options.guildId

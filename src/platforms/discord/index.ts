@@ -1,8 +1,8 @@
-export { createDiscordModule, INTERACTIONS_PATH } from './adapter.js';
 export {
   type DiscordChatCommand,
   discordCommandManifest,
   type RegisteredCommands,
   registerDiscordCommands,
 } from './commands-manifest.js';
-export { DiscordPlatform } from './discord.platform.js';
+export { createDiscordModule, INTERACTIONS_PATH } from './module.js';
+export { DiscordPlatform } from './platform.js';

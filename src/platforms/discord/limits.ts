@@ -1,3 +1,15 @@
+/** Discord's embed limits (discord.com/developers/docs/resources/message#embed-object-embed-limits). */
+export const DISCORD_LIMITS = {
+  content: 2000,
+  title: 256,
+  description: 4096,
+  fields: 25,
+  fieldName: 256,
+  fieldValue: 1024,
+  footer: 2048,
+  embedTotal: 6000,
+} as const;
+
 /**
  * Discord's limits for what Threadline sends and registers. Embed limits live with the shared
  * embed renderer (src/connectors/discord/render.ts); these are the interaction-side ones.

@@ -1,5 +1,5 @@
-import type { ChatUser, MessageRef, ReplyTo } from '../../chat/types.js';
-import type { AnyCommand } from '../../commands/define.js';
+import type { ChatUser, MessageRef, ReplyTo } from '../../core/chat.js';
+import type { CommandSpec } from '../../core/command.js';
 import { optionBindings } from './commands-manifest.js';
 import { EPHEMERAL } from './limits.js';
 
@@ -133,7 +133,7 @@ export function messageOf(interaction: InteractionJson, replyTo: ReplyTo): Messa
  */
 export function commandText(
   options: readonly CommandOptionJson[] | undefined,
-  commands: readonly AnyCommand[],
+  commands: readonly CommandSpec[],
 ): string {
   const first = options?.[0];
   if (!first) return '';

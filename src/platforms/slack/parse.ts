@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ActionRequest, ChatUser, CommandRequest, MessageRef, ReplyTo } from '../../chat/types.js';
+import type { ActionRequest, ChatUser, CommandRequest, MessageRef, ReplyTo } from '../../core/chat.js';
 
 /*
  * Slack's inbound payloads, checked for the fields Threadline relies on and turned into neutral

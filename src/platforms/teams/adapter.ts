@@ -7,9 +7,8 @@ import {
   type TurnContext,
 } from 'botbuilder';
 import type { FastifyInstance } from 'fastify';
-import { errorCard } from '../../cards/result.js';
-import type { Acknowledgement, ChatRouter } from '../../chat/router.js';
-import type { ChatUser } from '../../chat/types.js';
+import { errorCard } from '../../../cards/result.js';
+import type { Acknowledgement, ChatIngress, ChatUser } from '../../core/chat.js';
 import { errorMessage } from '../../core/errors.js';
 import { sendError } from '../../http/errors.js';
 import type { Logger } from '../../observability/logger.js';
@@ -25,10 +24,10 @@ import {
   splitConversationId,
   userOf,
 } from './parse.js';
+import type { TeamsPlatform } from './platform.js';
 import type { ConversationReferences } from './references.js';
 import { type AdaptiveCardInvokeResponse, invokeError, invokeMessage, toastText } from './render.js';
 import { PUBLIC_CLOUD, type TeamsSettings, tokenTenant } from './settings.js';
-import type { TeamsPlatform } from './teams.platform.js';
 
 export const MESSAGES_PATH = '/api/messages';
 
@@ -76,7 +75,7 @@ export class TeamsAdapter extends CloudAdapter {
 }
 
 export interface TeamsIngressOptions {
-  router: ChatRouter;
+  router: ChatIngress;
   platform: TeamsPlatform;
   references: ConversationReferences;
   settings: TeamsSettings;

@@ -1,4 +1,16 @@
-import { TEAMS_LIMITS } from '../../connectors/teams/render.js';
+/**
+ * Teams caps a webhook message at about 28 KB; these per-element caps keep any notification
+ * well under it while still showing what matters.
+ */
+export const TEAMS_LIMITS = {
+  title: 200,
+  factTitle: 100,
+  factValue: 1000,
+  facts: 20,
+  text: 5000,
+  actions: 6,
+  plainText: 10_000,
+} as const;
 
 /**
  * Teams chat limits on top of the notification card limits. Teams renders at most six card

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ChatUser, MessageRef, ReplyTo } from '../../chat/types.js';
+import type { ChatUser, MessageRef, ReplyTo } from '../../core/chat.js';
 import { TEAMS_CHAT_LIMITS } from './limits.js';
 import type { TeamsConversationReference } from './references.js';
 

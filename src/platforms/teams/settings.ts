@@ -1,4 +1,4 @@
-import type { ThreadlineConfig } from '../../config/schema.js';
+import type { PlatformConfigView } from '../chat-platform.js';
 
 /**
  * The Bot Framework endpoints of the public Azure cloud. `platforms.teams.openid_metadata_url`
@@ -17,7 +17,7 @@ export const PUBLIC_CLOUD = {
   defaultTenant: 'botframework.com',
 } as const;
 
-type TeamsConfig = NonNullable<ThreadlineConfig['platforms']['teams']>;
+type TeamsConfig = NonNullable<PlatformConfigView['platforms']['teams']>;
 
 /** Keys the config schema may not know yet; until it does they are simply absent. */
 type TeamsEndpointConfig = { openid_metadata_url?: string; login_url?: string };
@@ -37,7 +37,7 @@ export interface TeamsSettings {
   timeoutMs: number;
 }
 
-export function teamsSettings(config: Readonly<ThreadlineConfig>): TeamsSettings {
+export function teamsSettings(config: Readonly<PlatformConfigView>): TeamsSettings {
   const teams = (config.platforms.teams ?? { enabled: false }) as TeamsConfig & TeamsEndpointConfig;
   return {
     appId: teams.app_id,

@@ -1,6 +1,6 @@
 import { describe } from 'vitest';
-import type { ConversationRef } from '../../../src/chat/types.js';
-import { ConsolePlatform } from '../../../src/platforms/console/console.platform.js';
+import type { ConversationRef } from '../../../src/core/chat.js';
+import { ConsolePlatform } from '../../../src/platforms/console/platform.js';
 import {
   type ChatPlatformHarness,
   chatPlatformContract,

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type AnyCommand, defineCommand } from '../../../src/commands/define.js';
-import { COMMANDS } from '../../../src/commands/index.js';
-import { resolveCommand } from '../../../src/commands/parse.js';
+import { type AnyCommand, defineCommand } from '../../../commands/define.js';
+import { COMMANDS } from '../../../commands/index.js';
+import { resolveCommand } from '../../../src/chat/parse.js';
 import { ValidationError } from '../../../src/core/errors.js';
 import {
   type DiscordChatCommand,
@@ -216,7 +216,7 @@ ${extra}`,
   }
 
   it('bulk-overwrites the global commands with one PUT, and doing it again changes nothing', async () => {
-    const first = await registerDiscordCommands(config());
+    const first = await registerDiscordCommands(config(), undefined, { commands: COMMANDS });
     const puts = () => fake.find('PUT', new RegExp(`^/applications/${APPLICATION_ID}/commands$`));
     expect(puts()).toHaveLength(1);
     expect(fake.requests).toHaveLength(1);
@@ -228,7 +228,7 @@ ${extra}`,
       commands: [{ id: expect.stringMatching(/^\d+$/), name: 'ops' }],
     });
 
-    const second = await registerDiscordCommands(config());
+    const second = await registerDiscordCommands(config(), undefined, { commands: COMMANDS });
     expect(puts()).toHaveLength(2);
     expect(puts()[1]!.raw).toBe(puts()[0]!.raw);
     expect(second.commands).toEqual(first.commands);
@@ -237,7 +237,11 @@ ${extra}`,
 
   it('says what is missing when the application id or bot token is not configured', async () => {
     const loaded = testConfig(uniquePrefix('discord-commands'), 'platforms: { discord: { enabled: false } }');
-    await expect(registerDiscordCommands(loaded.config)).rejects.toThrow(ValidationError);
-    await expect(registerDiscordCommands(loaded.config)).rejects.toThrow(/application_id and .*bot_token/);
+    await expect(registerDiscordCommands(loaded.config, undefined, { commands: COMMANDS })).rejects.toThrow(
+      ValidationError,
+    );
+    await expect(registerDiscordCommands(loaded.config, undefined, { commands: COMMANDS })).rejects.toThrow(
+      /application_id and .*bot_token/,
+    );
   });
 });

@@ -1,12 +1,12 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChatPlatform } from '../../../src/chat/platform.js';
-import type { PlatformModule } from '../../../src/chat/platform-module.js';
-import type { ConversationRef, ReplyTo } from '../../../src/chat/types.js';
+import { COMMANDS } from '../../../commands/index.js';
 import type { Card, CardAction } from '../../../src/core/card.js';
+import type { ConversationRef, ReplyTo } from '../../../src/core/chat.js';
 import { AuthError, NotFoundError, RateLimitedError, ValidationError } from '../../../src/core/errors.js';
 import { HttpClient } from '../../../src/net/http-client.js';
 import { Metrics } from '../../../src/observability/metrics.js';
+import type { ChatPlatform, PlatformModule } from '../../../src/platforms/chat-platform.js';
 import { createDiscordModule } from '../../../src/platforms/discord/index.js';
 import { renderButtons, renderDiscordCard } from '../../../src/platforms/discord/render.js';
 import {
@@ -52,6 +52,7 @@ platforms:
   );
   const module = createDiscordModule({
     config: loaded.config,
+    commands: COMMANDS,
     logger: capturingLogger(loaded).logger,
     http,
     redis,

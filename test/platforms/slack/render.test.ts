@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { incidentCard } from '../../../src/cards/incident.js';
+import { incidentCard } from '../../../cards/incident.js';
 import type { Card, CardAction } from '../../../src/core/card.js';
 import { renderSlackCard, slashResponse } from '../../../src/platforms/slack/render.js';
 import type { Incident } from '../../../src/workflows/incidents.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe } from 'vitest';
-import type { ChatPlatform } from '../../../src/chat/platform.js';
-import type { ConversationRef } from '../../../src/chat/types.js';
+import type { ConversationRef } from '../../../src/core/chat.js';
+import type { ChatPlatform } from '../../../src/platforms/chat-platform.js';
 import { slackSignature } from '../../../src/platforms/slack/verify.js';
 import { FakeSlack } from '../../fakes/slack-api.js';
 import { startTestApp, type TestApp } from '../../support/app.js';

@@ -1,10 +1,9 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChatPlatform } from '../../../src/chat/platform.js';
-import type { PlatformModule } from '../../../src/chat/platform-module.js';
-import type { ConversationRef, ReplyTo } from '../../../src/chat/types.js';
+import { COMMANDS } from '../../../commands/index.js';
 import { parseConfigText } from '../../../src/config/load.js';
 import type { Card } from '../../../src/core/card.js';
+import type { ConversationRef, ReplyTo } from '../../../src/core/chat.js';
 import {
   AuthError,
   NotFoundError,
@@ -14,7 +13,8 @@ import {
 } from '../../../src/core/errors.js';
 import { HttpClient } from '../../../src/net/http-client.js';
 import { Metrics } from '../../../src/observability/metrics.js';
-import { createSlackModule } from '../../../src/platforms/slack/slack.module.js';
+import type { ChatPlatform, PlatformModule } from '../../../src/platforms/chat-platform.js';
+import { createSlackModule } from '../../../src/platforms/slack/module.js';
 import { FakeSlack, wallClock } from '../../fakes/slack-api.js';
 import { capturingLogger } from '../../support/logs.js';
 import { dropPrefix, testRedis, uniquePrefix } from '../../support/redis.js';
@@ -57,6 +57,7 @@ platforms:
   const http = new HttpClient({ allowPrivateNetworks: true });
   const module = createSlackModule({
     config: loaded.config,
+    commands: COMMANDS,
     logger: capturingLogger(loaded).logger,
     http,
     redis,

@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe } from 'vitest';
-import type { ChatPlatform } from '../../../src/chat/platform.js';
-import type { ConversationRef, MessageRef, ReplyTo } from '../../../src/chat/types.js';
+import type { ConversationRef, MessageRef, ReplyTo } from '../../../src/core/chat.js';
+import type { ChatPlatform } from '../../../src/platforms/chat-platform.js';
 import { ConversationReferences } from '../../../src/platforms/teams/references.js';
 import { FakeBotFramework } from '../../fakes/bot-framework.js';
 import { startTestApp, type TestApp } from '../../support/app.js';

@@ -1,19 +1,19 @@
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { approvalCard } from '../../../src/cards/approval.js';
-import { incidentCard } from '../../../src/cards/incident.js';
-import { errorCard, resultCard } from '../../../src/cards/result.js';
-import type { ChatPlatform } from '../../../src/chat/platform.js';
-import type { PlatformDependencies } from '../../../src/chat/platform-module.js';
-import type { ReplyTo } from '../../../src/chat/types.js';
+import { approvalCard } from '../../../cards/approval.js';
+import { incidentCard } from '../../../cards/incident.js';
+import { errorCard, resultCard } from '../../../cards/result.js';
+import { COMMANDS } from '../../../commands/index.js';
 import type { Card } from '../../../src/core/card.js';
+import type { ReplyTo } from '../../../src/core/chat.js';
 import { AuthError, NotFoundError, RateLimitedError } from '../../../src/core/errors.js';
 import { HttpClient } from '../../../src/net/http-client.js';
 import { Metrics } from '../../../src/observability/metrics.js';
+import type { ChatPlatform, PlatformDependencies } from '../../../src/platforms/chat-platform.js';
+import { createTeamsModule } from '../../../src/platforms/teams/module.js';
 import { cardActionOf, commandText, InboundActivity } from '../../../src/platforms/teams/parse.js';
 import { ConversationReferences } from '../../../src/platforms/teams/references.js';
 import { cardActivity, renderTeamsCard, toastText } from '../../../src/platforms/teams/render.js';
-import { createTeamsModule } from '../../../src/platforms/teams/teams.module.js';
 import type { Incident } from '../../../src/workflows/incidents.js';
 import { activityProblems, adaptiveCardProblems, FakeBotFramework } from '../../fakes/bot-framework.js';
 import { capturingLogger } from '../../support/logs.js';
@@ -74,6 +74,7 @@ describe('the Teams ChatPlatform against the Bot Connector API', () => {
     const loaded = teamsConfig(prefix, fake);
     deps = {
       config: loaded.config,
+      commands: COMMANDS,
       logger: capturingLogger(loaded).logger,
       http,
       redis,

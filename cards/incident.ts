@@ -1,0 +1,62 @@
+import type { Card, CardSeverity } from '../src/core/card.js';
+import { type Incident, lastEntry } from '../src/workflows/incidents.js';
+
+const SEVERITY: Record<Incident['severity'], CardSeverity> = {
+  critical: 'failure',
+  error: 'failure',
+  warning: 'warning',
+  info: 'info',
+};
+
+const STATUS_LABEL: Record<Incident['status'], string> = {
+  triggered: '🚨 Triggered',
+  acknowledged: '👀 Acknowledged',
+  resolved: '✅ Resolved',
+};
+
+/** The incident's parent card: its current state, and the buttons that still make sense. */
+export function incidentCard(incident: Incident): Card {
+  const acked = lastEntry(incident, 'acknowledged');
+  const resolved = lastEntry(incident, 'resolved');
+  const escalated = lastEntry(incident, 'escalated');
+  const fields = [
+    { label: 'Incident', value: incident.id, inline: true },
+    { label: 'Status', value: STATUS_LABEL[incident.status], inline: true },
+    { label: 'Severity', value: incident.severity, inline: true },
+    ...(incident.service ? [{ label: 'Service', value: incident.service, inline: true }] : []),
+    { label: 'Opened by', value: `${incident.createdBy} at ${incident.createdAt}`, inline: false },
+    ...(acked ? [{ label: 'Acknowledged by', value: `${acked.by} at ${acked.at}`, inline: false }] : []),
+    ...(escalated
+      ? [{ label: 'Escalated by', value: `${escalated.by} at ${escalated.at}`, inline: false }]
+      : []),
+    ...(resolved ? [{ label: 'Resolved by', value: `${resolved.by} at ${resolved.at}`, inline: false }] : []),
+  ];
+  const open = incident.status !== 'resolved';
+  return {
+    title: `${incident.status === 'resolved' ? '✅' : '🚨'} ${incident.id}: ${incident.title}`,
+    severity: incident.status === 'resolved' ? 'success' : SEVERITY[incident.severity],
+    fields,
+    links: [],
+    actions: open
+      ? [
+          ...(incident.status === 'triggered'
+            ? [{ id: 'incident.ack', label: 'Acknowledge', style: 'primary' as const, value: incident.id }]
+            : []),
+          {
+            id: 'incident.resolve',
+            label: 'Resolve',
+            style: 'default' as const,
+            value: incident.id,
+            confirm: {
+              title: `Resolve ${incident.id}?`,
+              text: 'This closes the incident for everyone.',
+              confirm: 'Resolve',
+              deny: 'Cancel',
+            },
+          },
+          { id: 'incident.escalate', label: 'Escalate', style: 'danger' as const, value: incident.id },
+        ]
+      : [],
+    footer: `Threadline · ${incident.id}`,
+  };
+}

@@ -1,0 +1,34 @@
+import type { Card } from '../src/core/card.js';
+
+export interface TicketSummary {
+  system: 'jira' | 'github' | 'linear' | 'azure' | 'ms_project';
+  key: string;
+  title: string;
+  status: string;
+  url?: string;
+  specId?: string;
+}
+
+const SYSTEM_NAME: Record<TicketSummary['system'], string> = {
+  jira: 'Jira',
+  github: 'GitHub',
+  linear: 'Linear',
+  azure: 'Azure DevOps',
+  ms_project: 'Microsoft Planner',
+};
+
+/** A ticket that was opened (or found) for a spec or an incident: key, status and link. */
+export function ticketCard(ticket: TicketSummary): Card {
+  return {
+    title: `🎫 ${ticket.key}: ${ticket.title}`,
+    severity: 'info',
+    fields: [
+      { label: 'Tracker', value: SYSTEM_NAME[ticket.system], inline: true },
+      { label: 'Status', value: ticket.status, inline: true },
+      ...(ticket.specId ? [{ label: 'Spec', value: ticket.specId, inline: true }] : []),
+    ],
+    links: ticket.url ? [{ label: `Open ${ticket.key}`, url: ticket.url }] : [],
+    actions: [],
+    footer: `Threadline · ${ticket.key}`,
+  };
+}

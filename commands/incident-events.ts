@@ -1,0 +1,20 @@
+import type { EventName } from '../src/core/events.js';
+import type { EventPayload } from '../src/core/payload.js';
+import type { Incident } from '../src/workflows/incidents.js';
+
+/** The event an incident change sends through the pipeline; its id makes a retried job a no-op. */
+export function incidentEvent(event: EventName, incident: Incident, step: string): EventPayload {
+  return {
+    id: `${incident.id}.${step}`,
+    event,
+    timestamp: new Date().toISOString(),
+    incident: {
+      id: incident.id,
+      title: incident.title,
+      service: incident.service,
+      severity: incident.severity,
+      status: incident.status,
+    },
+    spec: { id: incident.id, title: incident.title, status: incident.status, severity: incident.severity },
+  };
+}

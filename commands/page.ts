@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { incidentCard } from '../cards/incident.js';
+import { resultCard } from '../cards/result.js';
+import { userKey } from '../src/core/chat.js';
+import { type CommandContext, type CommandResult, defineCommand } from './define.js';
+import { incidentEvent } from './incident-events.js';
+
+const severity = z.enum(['critical', 'error', 'warning', 'info']);
+
+async function openIncident(
+  input: { title: string; service?: string; severity: z.infer<typeof severity> },
+  { invoker, idempotencyKey, services }: CommandContext,
+): Promise<CommandResult> {
+  const { incident } = await services.incidents.create({ ...input, by: userKey(invoker) }, idempotencyKey);
+  await services.emit(incidentEvent('incident_triggered', incident, 'triggered'));
+  const destinations = services.connectors.route('incident_triggered').map((c) => c.key);
+  return {
+    visibility: 'subject',
+    subject: incident.id,
+    parent: incidentCard(incident),
+    card: resultCard(
+      `🚨 ${incident.id} opened${incident.service ? ` for ${incident.service}` : ''}`,
+      destinations.length
+        ? `Sent to ${destinations.join(', ')}.`
+        : 'No integration is routed incident_triggered yet.',
+      'failure',
+    ),
+  };
+}
+
+export const page = defineCommand({
+  name: 'page',
+  summary: 'page the on-call for a service and open an incident',
+  usage: 'page <service> <summary> [--severity critical|error|warning|info]',
+  positionals: ['service', 'summary'],
+  rest: true,
+  args: z.object({
+    service: z.string().min(1).max(100),
+    summary: z.string().min(1).max(500),
+    severity: severity.default('critical'),
+  }),
+  role: 'responder',
+  mode: 'queued',
+  pending: ({ service }) => `Paging ${service}…`,
+  run: ({ service, summary, severity }, context) =>
+    openIncident({ title: summary, service, severity }, context),
+});
+
+export const incident = defineCommand({
+  name: 'incident',
+  summary: 'open an incident with its own thread and card',
+  usage: 'incident <title> [--severity critical|error|warning|info]',
+  positionals: ['title'],
+  rest: true,
+  args: z.object({ title: z.string().min(1).max(500), severity: severity.default('error') }),
+  role: 'responder',
+  mode: 'queued',
+  pending: () => 'Opening the incident…',
+  run: ({ title, severity }, context) => openIncident({ title, severity }, context),
+});

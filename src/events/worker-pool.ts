@@ -1,0 +1,114 @@
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { ThreadlineConfig } from '../config/schema.js';
+import type { ConnectorRegistry } from '../connectors/registry.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import {
+  type DeliveryJobData,
+  type DeliveryResult,
+  DIGESTS_QUEUE,
+  type DigestJobData,
+  deliveryQueueName,
+  EVENTS_QUEUE,
+  type EventJobData,
+} from '../queue/jobs.js';
+import type { QueueSet } from '../queue/queues.js';
+import type { RedisWatch } from '../queue/redis-watch.js';
+import { closeWorkers } from '../queue/shutdown.js';
+import { createSteeredWorker, createWorker, type WorkerContext } from '../queue/worker-factory.js';
+import { type ProcessorDependencies, processDelivery, processDigest } from './delivery-processor.js';
+import { fanOut } from './fan-out.js';
+import { NotificationRateLimiter } from './rate-limit.js';
+
+export interface WorkerPoolOptions extends WorkerContext {
+  registry: ConnectorRegistry;
+  queues: QueueSet;
+  rateLimiter: NotificationRateLimiter;
+}
+
+/** The worker role: an event router, one worker per destination queue, and the digest sender. */
+export class WorkerPool {
+  private readonly workers: Worker[] = [];
+
+  constructor(private readonly options: WorkerPoolOptions) {}
+
+  /** The worker role as the config describes it: queue settings and the notification rate limit. */
+  static forConfig(
+    config: Pick<ThreadlineConfig, 'redis' | 'queue' | 'notifications'>,
+    deps: {
+      connection: Redis;
+      registry: ConnectorRegistry;
+      queues: QueueSet;
+      metrics: Metrics;
+      logger: Logger;
+      redisWatch: RedisWatch;
+      redact: (text: string) => string;
+    },
+  ): WorkerPool {
+    const prefix = config.redis.prefix;
+    const { max_per_hour: maxPerHour, max_per_day: maxPerDay } = config.notifications.rate_limit;
+    return new WorkerPool({
+      ...deps,
+      prefix,
+      settings: config.queue,
+      rateLimiter: new NotificationRateLimiter(deps.connection, prefix, { maxPerHour, maxPerDay }),
+    });
+  }
+
+  start(): void {
+    const { settings, registry, queues, logger } = this.options;
+    const deps: ProcessorDependencies = {
+      registry,
+      queues,
+      rateLimiter: this.options.rateLimiter,
+      metrics: this.options.metrics,
+      settings,
+    };
+
+    // Routing only writes to Redis: its failures are Redis failures, retried by the events
+    // queue's own options, and never a destination's dead letter.
+    this.workers.push(
+      createWorker<EventJobData, string[]>(
+        this.options,
+        EVENTS_QUEUE,
+        (job) => fanOut(job.data.event, registry, queues, settings),
+        {
+          concurrency: Math.max(settings.concurrency, 50),
+          onFailed: (job, error, final) =>
+            logger.error(
+              { err: error.message, job: job.id, final },
+              'routing an event to its destinations failed',
+            ),
+        },
+      ),
+    );
+    for (const connector of registry.all()) {
+      this.workers.push(
+        createSteeredWorker<DeliveryJobData, DeliveryResult>(
+          this.options,
+          deliveryQueueName(connector.key),
+          (job) => processDelivery(job, deps),
+          { concurrency: settings.concurrency, kind: 'delivery', label: () => connector.key },
+        ),
+      );
+    }
+    this.workers.push(
+      createSteeredWorker<DigestJobData, DeliveryResult>(
+        this.options,
+        DIGESTS_QUEUE,
+        (job, token) => processDigest(job, token, deps),
+        { concurrency: 4, kind: 'digest', label: (job) => job.data.connector },
+      ),
+    );
+  }
+
+  get running(): boolean {
+    return this.workers.length > 0 && this.workers.every((w) => w.isRunning());
+  }
+
+  /** Stops taking jobs and waits for in-flight ones; after `timeoutMs` it stops regardless. */
+  async close(timeoutMs: number): Promise<void> {
+    await closeWorkers(this.workers, timeoutMs, this.options.logger, this.options.connection);
+  }
+}

@@ -1,0 +1,70 @@
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Card } from '../core/card.js';
+import type { ChatIngress, ConversationRef, MessageRef, PlatformName, ReplyTo } from '../core/chat.js';
+import type { CommandSpec } from '../core/command.js';
+import type { HttpClient } from '../net/http-client.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { PlatformsSettings } from './schema.js';
+
+/**
+ * The seam between Threadline and one chat platform. Inbound verification and parsing live in
+ * each platform's HTTP route; this is the outbound half that workers use.
+ */
+export interface ChatPlatform {
+  readonly name: PlatformName;
+  /** Posts a card into a conversation, or into `target.thread` when set. */
+  post(target: ConversationRef, card: Card): Promise<MessageRef>;
+  /** Replaces a posted card in place. */
+  update(message: MessageRef, card: Card): Promise<void>;
+  /**
+   * Shows a card to one user only. Platforms without ephemeral messages use a documented
+   * fallback (Teams: a direct reply in the conversation addressed to the user).
+   */
+  postEphemeral(target: ReplyTo, card: Card): Promise<void>;
+}
+
+/** What of the config a platform may read; the whole config satisfies it. */
+export interface PlatformConfigView {
+  platforms: PlatformsSettings;
+  queue: { request_timeout_ms: number };
+  security: { allow_private_networks: boolean };
+}
+
+/** What a platform factory gets from the composition root. */
+export interface PlatformDependencies {
+  /** The parts of the config a platform reads: its own block, request deadline and SSRF setting. */
+  config: Readonly<PlatformConfigView>;
+  /** The command definitions, for manifests and for parsing options into command text. */
+  commands: readonly CommandSpec[];
+  logger: Logger;
+  /** Outbound HTTP with the SSRF guard; platform API base URLs come from config. */
+  http: HttpClient;
+  /** A connection for small shared state (interaction dedup, per-channel pacing, conversation references). */
+  redis: Redis;
+  prefix: string;
+  metrics: Metrics;
+}
+
+/**
+ * One chat platform: the outbound ChatPlatform every worker uses, and the inbound half that the
+ * ingress mounts on the shared HTTP server (or starts, for Socket Mode).
+ */
+export interface PlatformModule {
+  readonly platform: ChatPlatform;
+  registerRoutes?(server: FastifyInstance, router: ChatIngress): void;
+  start?(router: ChatIngress): Promise<void>;
+  stop?(): Promise<void>;
+}
+
+/**
+ * What a connector that posts through a chat bot needs from the running chat runtime: the
+ * platforms of this process and the subject threads (src/chat implements both).
+ */
+export interface ChatSurface {
+  platforms: { get(name: PlatformName): ChatPlatform | undefined; require(name: PlatformName): ChatPlatform };
+  threads: {
+    post(conversation: ConversationRef, subject: string, reply: Card, parent?: Card): Promise<MessageRef>;
+  };
+}

@@ -1,0 +1,284 @@
+import type { FastifyInstance } from 'fastify';
+import { errorCard, resultCard } from '../../../cards/result.js';
+import type { Acknowledgement, ChatIngress, MessageRef, ReplyTo } from '../../core/chat.js';
+import type { CommandSpec } from '../../core/command.js';
+import { sendError } from '../../http/errors.js';
+import type { Logger } from '../../observability/logger.js';
+import type { PlatformDependencies, PlatformModule } from '../chat-platform.js';
+import { closeDiscordRest, createDiscordRest } from './client.js';
+import { EPHEMERAL, INITIAL_RESPONSE_BUDGET_MS } from './limits.js';
+import {
+  commandText,
+  findButton,
+  INTERACTION,
+  type InteractionJson,
+  messageOf,
+  parseInteraction,
+  replyToOf,
+  splitCustomId,
+} from './parse.js';
+import { DiscordPlatform } from './platform.js';
+import {
+  ASK_PREFIX,
+  CANCEL_ID,
+  CONFIRMED_PREFIX,
+  confirmationMessage,
+  type DiscordButton,
+  type DiscordCardMessage,
+  renderDiscordCard,
+} from './render.js';
+import { InteractionVerifier } from './verify.js';
+
+export const INTERACTIONS_PATH = '/discord/interactions';
+
+/** Interaction callback types (discord.com/developers/docs/interactions/receiving-and-responding). */
+const CALLBACK = {
+  pong: 1,
+  message: 4,
+  deferredMessage: 5,
+  deferredUpdate: 6,
+  updateMessage: 7,
+} as const;
+
+const NO_MENTIONS = { parse: [] as [] };
+
+/** Discord over HTTP interactions: the outbound platform and the POST /discord/interactions route. */
+export function createDiscordModule(deps: PlatformDependencies): PlatformModule {
+  const settings = deps.config.platforms.discord;
+  if (!settings?.application_id || !settings.public_key) {
+    throw new Error('platforms.discord needs application_id and public_key when enabled');
+  }
+  const rest = createDiscordRest({ apiUrl: settings.api_url, botToken: settings.bot_token, http: deps.http });
+  const platform = new DiscordPlatform(rest, settings.application_id, deps.logger);
+  const verifier = new InteractionVerifier(settings.public_key);
+  return {
+    platform,
+    registerRoutes(server, router) {
+      registerInteractionsRoute(server, {
+        router,
+        platform,
+        verifier,
+        logger: deps.logger,
+        commandName: deps.config.platforms.command,
+        commands: deps.commands,
+      });
+    },
+    async stop() {
+      closeDiscordRest(rest);
+    },
+  };
+}
+
+export interface InteractionsRouteOptions {
+  router: ChatIngress;
+  platform: DiscordPlatform;
+  verifier: InteractionVerifier;
+  logger: Logger;
+  commandName: string;
+  commands: readonly CommandSpec[];
+  /** How long the router may take before the answer is deferred (Discord allows 3 s). */
+  budgetMs?: number;
+}
+
+/**
+ * POST /discord/interactions: verify the Ed25519 signature over the raw bytes, answer PING,
+ * hand commands and button presses to the router, and answer inside Discord's 3 s. When the
+ * router is slower than the budget the answer is deferred and sent later with the interaction
+ * token. Nothing here waits on a connector: queued work runs in the action worker.
+ */
+export function registerInteractionsRoute(server: FastifyInstance, options: InteractionsRouteOptions): void {
+  const { verifier, logger } = options;
+  server.post(INTERACTIONS_PATH, async (request, reply) => {
+    const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const refused = verifier.check(
+      request.headers['x-signature-ed25519'],
+      request.headers['x-signature-timestamp'],
+      raw,
+    );
+    if (refused) {
+      logger.warn({ reason: refused }, 'Discord interaction refused');
+      return sendError(reply, 401, 'bad_signature', refused);
+    }
+    let interaction: InteractionJson | string;
+    try {
+      interaction = parseInteraction(JSON.parse(raw.toString('utf8')));
+    } catch (error) {
+      return sendError(reply, 400, 'bad_json', `the body is not valid JSON: ${(error as Error).message}`);
+    }
+    if (typeof interaction === 'string') return sendError(reply, 400, 'bad_body', interaction);
+    switch (interaction.type) {
+      case INTERACTION.ping:
+        return { type: CALLBACK.pong };
+      case INTERACTION.command:
+        return answerCommand(interaction, options);
+      case INTERACTION.component:
+        return answerComponent(interaction, options);
+      default:
+        return sendError(
+          reply,
+          400,
+          'unsupported',
+          `interaction type ${interaction.type} is not used by Threadline`,
+        );
+    }
+  });
+}
+
+type Outcome<T> = { kind: 'value'; value: T } | { kind: 'error'; error: unknown } | { kind: 'late' };
+
+function within<T>(work: Promise<T>, ms: number): Promise<Outcome<T>> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<Outcome<T>>((resolve) => {
+    timer = setTimeout(() => resolve({ kind: 'late' }), ms);
+  });
+  const settled = work.then(
+    (value): Outcome<T> => ({ kind: 'value', value }),
+    (error: unknown): Outcome<T> => ({ kind: 'error', error }),
+  );
+  return Promise.race([settled, late]).finally(() => clearTimeout(timer));
+}
+
+function messageData(ack: Acknowledgement): DiscordCardMessage {
+  const body = renderDiscordCard(ack.card);
+  return ack.visibility === 'ephemeral' ? { ...body, flags: EPHEMERAL } : body;
+}
+
+function unavailable(what: string, error: unknown, logger: Logger): DiscordCardMessage {
+  logger.error({ err: error }, `Discord ${what} could not be handled`);
+  return {
+    ...renderDiscordCard(
+      errorCard(
+        'Threadline could not take this request right now; nothing was started.',
+        'Try again in a minute. If it keeps failing, an operator can check /readyz.',
+      ),
+    ),
+    flags: EPHEMERAL,
+  };
+}
+
+async function answerCommand(
+  interaction: InteractionJson,
+  options: InteractionsRouteOptions,
+): Promise<object> {
+  const { router, platform, logger, commandName, commands } = options;
+  if (interaction.data?.name !== commandName) {
+    const card = errorCard(
+      `Threadline answers /${commandName}, not /${interaction.data?.name ?? '?'}.`,
+      'An admin can re-register the commands with: threadline commands register --platform discord',
+    );
+    return { type: CALLBACK.message, data: { ...renderDiscordCard(card), flags: EPHEMERAL } };
+  }
+  const replyTo = replyToOf(interaction);
+  const text = commandText(interaction.data.options, commands);
+  logger.debug({ interaction: interaction.id, user: replyTo.user.id, text }, 'Discord command');
+  const work = router.handleCommand({ id: interaction.id, text, replyTo });
+  const outcome = await within(work, options.budgetMs ?? INITIAL_RESPONSE_BUDGET_MS);
+  if (outcome.kind === 'value') return { type: CALLBACK.message, data: messageData(outcome.value) };
+  if (outcome.kind === 'error')
+    return { type: CALLBACK.message, data: unavailable('command', outcome.error, logger) };
+  // Too slow for the 3 s window: "thinking…" now, the real answer through the token later.
+  void work
+    .then(
+      (ack) => messageData(ack),
+      (error: unknown) => unavailable('command', error, logger),
+    )
+    .then((body) => platform.editOriginal(interaction.token, body))
+    .catch((error: unknown) => logger.warn({ err: error }, 'could not complete a deferred Discord answer'));
+  return { type: CALLBACK.deferredMessage, data: { flags: EPHEMERAL, allowed_mentions: NO_MENTIONS } };
+}
+
+async function answerComponent(
+  interaction: InteractionJson,
+  options: InteractionsRouteOptions,
+): Promise<object> {
+  const { router, logger } = options;
+  const id = interaction.data?.custom_id ?? '';
+  const replyTo = replyToOf(interaction);
+  logger.debug({ interaction: interaction.id, user: replyTo.user.id, customId: id }, 'Discord button');
+
+  if (id === CANCEL_ID) {
+    return {
+      type: CALLBACK.updateMessage,
+      data: { ...renderDiscordCard(resultCard('Cancelled; nothing was changed.')), components: [] },
+    };
+  }
+  if (id.startsWith(ASK_PREFIX)) return askFirst(interaction, id.slice(ASK_PREFIX.length), replyTo);
+
+  if (id.startsWith(CONFIRMED_PREFIX)) {
+    // `!<message id or ->:<action id>:<value>`: the question was ephemeral, the card is elsewhere.
+    const body = id.slice(CONFIRMED_PREFIX.length);
+    const colon = body.indexOf(':');
+    const messageId = body.slice(0, colon);
+    const { actionId, value } = splitCustomId(body.slice(colon + 1));
+    const message: MessageRef | undefined = /^\d+$/.test(messageId)
+      ? {
+          platform: 'discord',
+          workspace: replyTo.workspace,
+          conversation: replyTo.conversation,
+          id: messageId,
+          thread: replyTo.thread,
+        }
+      : undefined;
+    const work = router.handleAction({ id: interaction.id, actionId, value, replyTo, message });
+    return answerAction(work, interaction, options, (ack) => ({
+      type: CALLBACK.updateMessage,
+      data: { ...renderDiscordCard(ack.card), components: [] },
+    }));
+  }
+
+  const { actionId, value } = splitCustomId(id);
+  const work = router.handleAction({
+    id: interaction.id,
+    actionId,
+    value,
+    replyTo,
+    message: messageOf(interaction, replyTo),
+  });
+  return answerAction(work, interaction, options, (ack) =>
+    // Accepted: the card itself changes when the worker is done, so nothing else is shown.
+    !ack.duplicate && ack.card.severity === 'started'
+      ? { type: CALLBACK.deferredUpdate }
+      : { type: CALLBACK.message, data: { ...renderDiscordCard(ack.card), flags: EPHEMERAL } },
+  );
+}
+
+async function answerAction(
+  work: Promise<Acknowledgement>,
+  interaction: InteractionJson,
+  options: InteractionsRouteOptions,
+  respond: (ack: Acknowledgement) => object,
+): Promise<object> {
+  const { platform, logger } = options;
+  const outcome = await within(work, options.budgetMs ?? INITIAL_RESPONSE_BUDGET_MS);
+  if (outcome.kind === 'value') return respond(outcome.value);
+  if (outcome.kind === 'error')
+    return { type: CALLBACK.message, data: unavailable('button press', outcome.error, logger) };
+  void work
+    .then(
+      (ack) =>
+        ack.duplicate || ack.card.severity !== 'started'
+          ? { ...renderDiscordCard(ack.card), flags: EPHEMERAL }
+          : undefined,
+      (error: unknown) => unavailable('button press', error, logger),
+    )
+    .then((body) => (body ? platform.followUp(interaction.token, body) : undefined))
+    .catch((error: unknown) => logger.warn({ err: error }, 'could not complete a deferred Discord answer'));
+  return { type: CALLBACK.deferredUpdate };
+}
+
+/** Discord buttons have no confirmation dialog, so a confirmable action asks in an ephemeral message. */
+function askFirst(interaction: InteractionJson, base: string, replyTo: ReplyTo): object {
+  const { actionId, value } = splitCustomId(base);
+  const pressed = findButton(interaction.message?.components, `${ASK_PREFIX}${base}`);
+  const label = pressed?.label ?? actionId;
+  const message = messageOf(interaction, replyTo);
+  const style = (pressed?.style === 1 || pressed?.style === 4 ? pressed.style : 4) as DiscordButton['style'];
+  const confirmed = `${CONFIRMED_PREFIX}${message?.id ?? '-'}:${base}`;
+  return {
+    type: CALLBACK.message,
+    data: {
+      ...confirmationMessage(`${label} ${value}?`.replace(/\s+\?$/, '?'), label, confirmed, style),
+      flags: EPHEMERAL,
+    },
+  };
+}

@@ -1,0 +1,168 @@
+import type { REST } from '@discordjs/rest';
+import type { Card } from '../../core/card.js';
+import type { ConversationRef, MessageRef, ReplyTo } from '../../core/chat.js';
+import { NotFoundError } from '../../core/errors.js';
+import type { Logger } from '../../observability/logger.js';
+import { truncate } from '../../security/escape.js';
+import type { ChatPlatform } from '../chat-platform.js';
+import { DISCORD_CODES, discordCode, mapDiscordError } from './client.js';
+import { EPHEMERAL } from './limits.js';
+import { renderDiscordCard } from './render.js';
+
+interface MessageJson {
+  id: string;
+  channel_id: string;
+}
+
+/** How long an automatically created thread stays open without activity (minutes; 1 day). */
+const THREAD_AUTO_ARCHIVE_MINUTES = 1440;
+
+/**
+ * Discord through the bot token: channel messages, edits, and interaction follow-ups.
+ *
+ * Threads: a subject's replies go into a real Discord thread started from the parent message
+ * (POST /channels/{channel}/messages/{message}/threads), not into message replies. A thread
+ * started from a message has the same id as that message, so `thread` in a ConversationRef or
+ * MessageRef is both the thread channel's id and the parent message's id: posting into a thread
+ * is a POST to /channels/{thread}/messages, and the thread is created on first use. A message
+ * posted into a thread keeps `conversation` = the parent channel and `thread` = the thread, and
+ * is edited through the thread channel.
+ *
+ * Ephemeral messages exist only as interaction responses. With an interaction token
+ * (`replyTo.responseToken`, valid 15 minutes) the card is a follow-up with the EPHEMERAL flag;
+ * without one, or once the token has expired, it goes to the user as a direct message, which is
+ * still seen by that user only. Nothing meant for one person is ever posted to the channel.
+ */
+export class DiscordPlatform implements ChatPlatform {
+  readonly name = 'discord' as const;
+  /**
+   * Threads this process has started or posted into. For any other thread the start call comes
+   * first (160004 means it exists), instead of a post that fails with 10003: one REST call less
+   * per new subject, which matters under the bot's 50 requests/s.
+   */
+  private readonly knownThreads = new Set<string>();
+
+  constructor(
+    private readonly rest: REST,
+    private readonly applicationId: string,
+    private readonly logger: Logger,
+  ) {}
+
+  async post(target: ConversationRef, card: Card): Promise<MessageRef> {
+    const body = renderDiscordCard(card);
+    const channel = target.thread ?? target.conversation;
+    const what = target.thread
+      ? `posting to thread ${target.thread} in channel ${target.conversation}`
+      : `posting to channel ${target.conversation}`;
+    let message: MessageJson;
+    if (target.thread && !this.knownThreads.has(target.thread)) {
+      await this.startThread(target.conversation, target.thread, card.title);
+      this.rememberThread(target.thread);
+    }
+    try {
+      message = await this.createMessage(channel, body);
+    } catch (error) {
+      if (!target.thread || discordCode(error) !== DISCORD_CODES.unknownChannel)
+        throw mapDiscordError(error, what);
+      await this.startThread(target.conversation, target.thread, card.title);
+      try {
+        message = await this.createMessage(target.thread, body);
+      } catch (retryError) {
+        throw mapDiscordError(retryError, what);
+      }
+    }
+    return {
+      platform: 'discord',
+      workspace: target.workspace,
+      conversation: target.conversation,
+      id: message.id,
+      thread: target.thread,
+    };
+  }
+
+  async update(message: MessageRef, card: Card): Promise<void> {
+    const channel = message.thread ?? message.conversation;
+    try {
+      await this.rest.patch(`/channels/${channel}/messages/${message.id}`, { body: renderDiscordCard(card) });
+    } catch (error) {
+      throw mapDiscordError(error, `updating message ${message.id} in channel ${channel}`);
+    }
+  }
+
+  async postEphemeral(target: ReplyTo, card: Card): Promise<void> {
+    const body = renderDiscordCard(card);
+    if (target.responseToken) {
+      try {
+        await this.followUp(target.responseToken, { ...body, flags: EPHEMERAL });
+        return;
+      } catch (error) {
+        const mapped = mapDiscordError(error, `an ephemeral reply to ${target.user.id}`);
+        if (!(mapped instanceof NotFoundError)) throw mapped;
+        this.logger.info(
+          { user: target.user.id },
+          'Discord interaction token expired; sending the ephemeral reply as a direct message',
+        );
+      }
+    }
+    await this.directMessage(target.user.id, body);
+  }
+
+  /** An interaction follow-up message (the interaction's webhook; needs no bot token). */
+  async followUp(token: string, body: object): Promise<MessageJson> {
+    return (await this.rest.post(`/webhooks/${this.applicationId}/${token}`, {
+      body,
+      auth: false,
+    })) as MessageJson;
+  }
+
+  /** Replaces the interaction's first response (after a deferred "thinking…" answer). */
+  async editOriginal(token: string, body: object): Promise<void> {
+    try {
+      await this.rest.patch(`/webhooks/${this.applicationId}/${token}/messages/@original`, {
+        body,
+        auth: false,
+      });
+    } catch (error) {
+      throw mapDiscordError(error, 'editing the interaction response');
+    }
+  }
+
+  private rememberThread(thread: string): void {
+    if (this.knownThreads.size >= 10_000) this.knownThreads.clear();
+    this.knownThreads.add(thread);
+  }
+
+  private async createMessage(channel: string, body: object): Promise<MessageJson> {
+    return (await this.rest.post(`/channels/${channel}/messages`, { body })) as MessageJson;
+  }
+
+  private async startThread(channel: string, message: string, title: string): Promise<void> {
+    try {
+      await this.rest.post(`/channels/${channel}/messages/${message}/threads`, {
+        body: { name: threadName(title), auto_archive_duration: THREAD_AUTO_ARCHIVE_MINUTES },
+      });
+    } catch (error) {
+      // Another worker started it a moment ago: that thread is the one we want.
+      if (discordCode(error) === DISCORD_CODES.threadAlreadyCreated) return;
+      throw mapDiscordError(error, `starting a thread on message ${message} in channel ${channel}`);
+    }
+  }
+
+  private async directMessage(userId: string, body: object): Promise<void> {
+    try {
+      const dm = (await this.rest.post('/users/@me/channels', { body: { recipient_id: userId } })) as {
+        id: string;
+      };
+      await this.createMessage(dm.id, body);
+    } catch (error) {
+      throw mapDiscordError(error, `a direct message to user ${userId}`);
+    }
+  }
+}
+
+/** Thread names are plain text of 1-100 characters. */
+function threadName(title: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
+  const plain = title.replace(/[\u0000-\u001F\u007F-\u009F]/g, ' ').trim();
+  return truncate(plain || 'Threadline', 100);
+}
