@@ -130,7 +130,7 @@ describe('connectors registered by one list', () => {
     ]);
   });
 
-  it('gives every integration of the guide a definition, and a factory to exactly the delivered ones', () => {
+  it("gives every integration of the guide, and Threadline's own log, a definition, and a factory to exactly the delivered ones", () => {
     expect(CONNECTORS.map((d) => [d.name, d.create !== undefined])).toEqual([
       ['slack', true],
       ['teams', true],
@@ -147,6 +147,7 @@ describe('connectors registered by one list', () => {
       ['new_relic', false],
       ['sentry', false],
       ['webhooks', true],
+      ['log', true],
     ]);
     for (const definition of CONNECTORS.filter((d) => !d.create))
       expect(definition.arrives).toMatch(/step \d/);

@@ -212,7 +212,7 @@ describe('threadline validate', () => {
     });
     expect(result.code).toBe(0);
     expect(result.out).toBe(
-      'examples/specs.config.yaml: valid; enabled integrations: pagerduty (not delivered by this version), webhooks(internal-system,analytics)',
+      'examples/specs.config.yaml: valid; enabled integrations: pagerduty (not delivered by this version), webhooks(internal-system,analytics), log',
     );
   });
 
