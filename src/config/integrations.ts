@@ -4,6 +4,7 @@ import {
   isDelivered,
   isEnabled,
   type RequirementContext,
+  requiredKey,
 } from '../connectors/definition.js';
 import type { ConfigProblem } from '../core/errors.js';
 
@@ -34,23 +35,57 @@ export function integrationEnvironmentDefaults(
 }
 
 /**
- * The required-when-enabled problems of every enabled block, with full key paths. Integrations
- * this version delivers come first: those are the problems that stop notifications today.
+ * The required-when-enabled problems of every enabled block that this version delivers, with
+ * full key paths. These stop notifications today, so they are errors.
  */
 export function integrationRequirements(
   integrations: { readonly [name: string]: unknown },
   context: RequirementContext,
   definitions: readonly ConnectorDefinition[],
 ): ConfigProblem[] {
-  const ordered = [...definitions.filter(isDelivered), ...definitions.filter((d) => !isDelivered(d))];
-  return ordered.flatMap((definition) => {
-    const block = integrations[definition.name];
-    if (!definition.requires || !isEnabled(block)) return [];
-    return definition.requires(block, context).map((problem) => ({
-      ...problem,
-      path: `integrations.${definition.name}.${problem.path}`,
-    }));
-  });
+  return definitions
+    .filter(isDelivered)
+    .flatMap((definition) => requirementsOf(definition, integrations, context));
+}
+
+/**
+ * What enabled blocks of integrations this version does not deliver yet will require once they
+ * are delivered. Nothing is sent to them today, so a config written from the guide must not
+ * fail over them: `validate` shows these as notices, e.g. `integrations.github_projects.token
+ * will be required when github_projects is delivered (ticketing, step 3)`.
+ */
+export function deferredIntegrationRequirements(
+  integrations: { readonly [name: string]: unknown },
+  context: RequirementContext,
+  definitions: readonly ConnectorDefinition[],
+): ConfigProblem[] {
+  return definitions
+    .filter((definition) => !isDelivered(definition))
+    .flatMap((definition) => {
+      const when = `when ${definition.name} is delivered (${definition.arrives ?? 'a later version'})`;
+      return requirementsOf(definition, integrations, context).map((problem) => ({
+        ...problem,
+        message:
+          problem.message === REQUIRED_WHEN_ENABLED
+            ? `will be required ${when}`
+            : `${problem.message}, which will matter ${when}`,
+      }));
+    });
+}
+
+const REQUIRED_WHEN_ENABLED = requiredKey('', '').message;
+
+function requirementsOf(
+  definition: ConnectorDefinition,
+  integrations: { readonly [name: string]: unknown },
+  context: RequirementContext,
+): ConfigProblem[] {
+  const block = integrations[definition.name];
+  if (!definition.requires || !isEnabled(block)) return [];
+  return definition.requires(block, context).map((problem) => ({
+    ...problem,
+    path: `integrations.${definition.name}.${problem.path}`,
+  }));
 }
 
 /** How `threadline validate` lists the enabled integrations, e.g. `slack, jira (not delivered …)`. */

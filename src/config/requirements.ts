@@ -1,7 +1,11 @@
 import { CONNECTORS } from '../connectors/catalogue.js';
 import type { ConnectorDefinition } from '../connectors/definition.js';
 import type { ConfigProblem } from '../core/errors.js';
-import { integrationEnvironmentDefaults, integrationRequirements } from './integrations.js';
+import {
+  deferredIntegrationRequirements,
+  integrationEnvironmentDefaults,
+  integrationRequirements,
+} from './integrations.js';
 import type { Env } from './interpolate.js';
 import type { ThreadlineConfig } from './schema.js';
 
@@ -48,7 +52,10 @@ function setIfAbsent(root: Tree, path: string, value: string | undefined, create
   if (node[last] === undefined) node[last] = value;
 }
 
-/** Cross-field rules zod's shape cannot express: what an enabled integration cannot work without. */
+/**
+ * Cross-field rules zod's shape cannot express: what an enabled integration cannot work without.
+ * Integrations this version does not deliver are left to `requirementNotices`.
+ */
 export function requiredWhenEnabled(
   config: ThreadlineConfig,
   definitions: readonly ConnectorDefinition[] = CONNECTORS,
@@ -110,4 +117,15 @@ export function requiredWhenEnabled(
   }
   problems.push(...integrationRequirements(config.integrations, { platforms: p }, definitions));
   return problems;
+}
+
+/**
+ * What enabled integrations that this version does not deliver yet will require: notices, not
+ * errors, since nothing is sent to them. `threadline validate` prints them.
+ */
+export function requirementNotices(
+  config: Pick<ThreadlineConfig, 'integrations' | 'platforms'>,
+  definitions: readonly ConnectorDefinition[] = CONNECTORS,
+): ConfigProblem[] {
+  return deferredIntegrationRequirements(config.integrations, { platforms: config.platforms }, definitions);
 }

@@ -5,6 +5,7 @@ import { emailConnector } from './email/definition.js';
 import { githubProjectsConnector } from './github-projects/definition.js';
 import { jiraConnector } from './jira/definition.js';
 import { linearConnector } from './linear/definition.js';
+import { logConnector } from './log/definition.js';
 import { msProjectConnector } from './ms-project/definition.js';
 import { newRelicConnector } from './new-relic/definition.js';
 import { opsgenieConnector } from './opsgenie/definition.js';
@@ -35,6 +36,7 @@ export const CONNECTORS = [
   newRelicConnector,
   sentryConnector,
   webhooksConnector,
+  logConnector,
 ] as const;
 
 export type IntegrationName = (typeof CONNECTORS)[number]['name'];

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   buildIntegrationsSchema,
+  deferredIntegrationRequirements,
   describeEnabledIntegrations,
   integrationRequirements,
 } from '../../src/config/integrations.js';
@@ -63,7 +64,21 @@ const lanternConnector = defineConnector({
   arrives: 'a test, step 9',
 });
 
-const WITH_EXTRAS = [...CONNECTORS, beaconConnector, lanternConnector];
+/** A later step's integration that already says what it will need. */
+const emberConnector = defineConnector({
+  name: 'ember',
+  schema: z.strictObject({ ...deliveryCommon, key: z.string().optional(), region: z.string().optional() }),
+  environment: {},
+  requires(block) {
+    return [
+      ...(block.key ? [] : [requiredKey('key', 'set EMBER_KEY')]),
+      ...(block.region === 'moon' ? [{ path: 'region', message: 'is not served yet' }] : []),
+    ];
+  },
+  arrives: 'a test, step 8',
+});
+
+const WITH_EXTRAS = [...CONNECTORS, beaconConnector, lanternConnector, emberConnector];
 const http = new HttpClient({ allowPrivateNetworks: true });
 afterAll(() => http.close());
 
@@ -101,6 +116,31 @@ describe('connectors registered by one list', () => {
     expect(integrationRequirements(disabled, { platforms }, WITH_EXTRAS)).toEqual([]);
   });
 
+  it('turns what an undelivered block requires into notices, and leaves errors to delivered blocks', () => {
+    const platforms = {};
+    const enabled = { beacon: { enabled: true, events: [] }, ember: { enabled: true, region: 'moon' } };
+    expect(integrationRequirements(enabled, { platforms }, WITH_EXTRAS)).toEqual([
+      {
+        path: 'integrations.beacon.url',
+        message: 'is required when the integration is enabled',
+        hint: 'set BEACON_URL',
+      },
+    ]);
+    expect(deferredIntegrationRequirements(enabled, { platforms }, WITH_EXTRAS)).toEqual([
+      {
+        path: 'integrations.ember.key',
+        message: 'will be required when ember is delivered (a test, step 8)',
+        hint: 'set EMBER_KEY',
+      },
+      {
+        path: 'integrations.ember.region',
+        message: 'is not served yet, which will matter when ember is delivered (a test, step 8)',
+      },
+    ]);
+    const disabled = { ember: { enabled: false } };
+    expect(deferredIntegrationRequirements(disabled, { platforms }, WITH_EXTRAS)).toEqual([]);
+  });
+
   it('creates the connectors of enabled blocks, and none for a definition without a factory', () => {
     const { config } = testConfig('unused', '');
     const settings = {
@@ -130,7 +170,7 @@ describe('connectors registered by one list', () => {
     ]);
   });
 
-  it('gives every integration of the guide a definition, and a factory to exactly the delivered ones', () => {
+  it("gives every integration of the guide, and Threadline's own log, a definition, and a factory to exactly the delivered ones", () => {
     expect(CONNECTORS.map((d) => [d.name, d.create !== undefined])).toEqual([
       ['slack', true],
       ['teams', true],
@@ -147,6 +187,7 @@ describe('connectors registered by one list', () => {
       ['new_relic', false],
       ['sentry', false],
       ['webhooks', true],
+      ['log', true],
     ]);
     for (const definition of CONNECTORS.filter((d) => !d.create))
       expect(definition.arrives).toMatch(/step \d/);

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfigFile, parseConfigText } from '../../src/config/load.js';
-import { ConfigError } from '../../src/core/errors.js';
+import { requirementNotices } from '../../src/config/requirements.js';
+import { ConfigError, formatConfigProblem } from '../../src/core/errors.js';
 import { cli } from '../support/cli.js';
 
 function problemsOf(text: string, env: Record<string, string> = {}): string[] {
@@ -177,7 +178,19 @@ integrations:
       'inbound.events.secret: is required while POST /hooks/events is enabled (set a shared HMAC secret, or inbound.events.enabled: false)',
       'integrations.slack.webhook_url: is required when the integration is enabled (set SLACK_WEBHOOK_URL, or platforms.slack.bot_token together with integrations.slack.channel)',
       'integrations.webhooks.endpoints[1].name: "a" is used by an earlier endpoint (endpoint names must be unique: they key deliveries and dead letters)',
-      'integrations.pagerduty.routing_key: is required when the integration is enabled (set PAGERDUTY_ROUTING_KEY)',
+    ]);
+  });
+
+  it('leaves what an integration this version does not deliver will require to a notice, not an error', () => {
+    const loaded = parseConfigText(
+      'inbound: { events: { enabled: false } }\nintegrations: { pagerduty: { enabled: true }, jira: { enabled: true, project_key: PROJ, email: a@example.com } }',
+      {},
+    );
+    expect(loaded.config.integrations.pagerduty?.enabled).toBe(true);
+    expect(requirementNotices(loaded.config).map(formatConfigProblem)).toEqual([
+      'integrations.jira.base_url: will be required when jira is delivered (ticketing, step 3) (set JIRA_BASE_URL)',
+      'integrations.jira.api_token: will be required when jira is delivered (ticketing, step 3) (set JIRA_API_TOKEN)',
+      'integrations.pagerduty.routing_key: will be required when pagerduty is delivered (paging, step 4) (set PAGERDUTY_ROUTING_KEY)',
     ]);
   });
 
@@ -212,8 +225,20 @@ describe('threadline validate', () => {
     });
     expect(result.code).toBe(0);
     expect(result.out).toBe(
-      'examples/specs.config.yaml: valid; enabled integrations: pagerduty (not delivered by this version), webhooks(internal-system,analytics)',
+      'examples/specs.config.yaml: valid; enabled integrations: pagerduty (not delivered by this version), webhooks(internal-system,analytics), log',
     );
+  });
+
+  it('exits 0 with a notice for each key an undelivered integration will require', async () => {
+    const result = await cli(['validate', '--config', 'examples/specs.config.yaml'], {
+      PAGERDUTY_ENABLED: 'true',
+    });
+    expect(result.err).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.out.split('\n')).toEqual([
+      'examples/specs.config.yaml: valid; enabled integrations: pagerduty (not delivered by this version), log',
+      'notice: integrations.pagerduty.routing_key will be required when pagerduty is delivered (paging, step 4): set PAGERDUTY_ROUTING_KEY',
+    ]);
   });
 
   it('exits 2 listing every problem, and never prints a secret', async () => {

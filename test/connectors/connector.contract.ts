@@ -40,6 +40,12 @@ export type ContractOutcome =
   | { kind: 'auth_failed'; says?: string }
   | { kind: 'hang' };
 
+/**
+ * The cases about a provider's answer other than the rate limit (which `rateLimit` covers). A
+ * subject names the ones that cannot arise for its connector in `notApplicable`.
+ */
+export type ProviderCase = 'server_error' | 'rejected' | 'auth_failed' | 'timeout' | 'echoed_secret';
+
 /** One attempt as the provider saw it. */
 export interface ReceivedAttempt {
   /** Arrival, in ms since the epoch. */
@@ -78,13 +84,21 @@ export interface ConnectorContractSubject {
   /** An event the integration block is subscribed to. */
   event: EventName;
   start(): Promise<ConnectorFake>;
-  /** The config key path a refused-credentials error must tell the operator to check. */
-  authKey: string;
+  /**
+   * The config key path a refused-credentials error must tell the operator to check; required
+   * unless `notApplicable.auth_failed` says why there are no credentials.
+   */
+  authKey?: string;
   /**
    * `true` when the provider answers a rate limit with Retry-After (or its own equivalent,
    * such as Discord's retry_after); otherwise why the case does not apply.
    */
   rateLimit: true | { notApplicable: string };
+  /**
+   * Cases that cannot arise for this connector, each with the reason it is skipped with. A local
+   * destination (the log) has no provider to answer 5xx, refuse, or leave a request hanging.
+   */
+  notApplicable?: Partial<Record<ProviderCase, string>>;
   /** Whether the connector puts the delivery id on the wire, so receivers can dedupe. */
   deliveryIdOnTheWire: boolean;
   /**
@@ -179,6 +193,13 @@ export function runConnectorContract(subject: ConnectorContractSubject): void {
       };
     }
 
+    /** A case that runs unless the subject declares it not applicable, then skipped with the reason. */
+    function providerCase(name: ProviderCase, title: string, body: () => Promise<void>): void {
+      const reason = subject.notApplicable?.[name];
+      if (reason === undefined) it(title, body);
+      else it.skip(`${title}: not applicable, ${reason}`, () => {});
+    }
+
     function expectWireIds(attempts: ReceivedAttempt[], deliveryId: string): void {
       if (!subject.deliveryIdOnTheWire) return;
       expect(attempts.map((a) => a.deliveryId)).toEqual(attempts.map(() => deliveryId));
@@ -199,15 +220,19 @@ export function runConnectorContract(subject: ConnectorContractSubject): void {
       expectWireIds(s.fake.received(), s.deliveryId);
     });
 
-    it('retries a server error, every attempt with the same delivery id', async () => {
-      const s = await setUp({ retryCount: 2 });
-      s.fake.script({ kind: 'server_error' }, { kind: 'server_error' });
-      await s.send();
-      const job = await s.completed();
-      expect(job.attemptsMade).toBe(3);
-      expect(s.fake.received()).toHaveLength(3);
-      expectWireIds(s.fake.received(), s.deliveryId);
-    });
+    providerCase(
+      'server_error',
+      'retries a server error, every attempt with the same delivery id',
+      async () => {
+        const s = await setUp({ retryCount: 2 });
+        s.fake.script({ kind: 'server_error' }, { kind: 'server_error' });
+        await s.send();
+        const job = await s.completed();
+        expect(job.attemptsMade).toBe(3);
+        expect(s.fake.received()).toHaveLength(3);
+        expectWireIds(s.fake.received(), s.deliveryId);
+      },
+    );
 
     if (subject.rateLimit === true) {
       it('waits at least Retry-After on a rate limit without spending an attempt', async () => {
@@ -226,7 +251,7 @@ export function runConnectorContract(subject: ConnectorContractSubject): void {
       it.skip(`waits at least Retry-After on a rate limit: not applicable, ${subject.rateLimit.notApplicable}`, () => {});
     }
 
-    it("dead-letters a rejection at once, with the provider's reason", async () => {
+    providerCase('rejected', "dead-letters a rejection at once, with the provider's reason", async () => {
       const s = await setUp({ retryCount: 3 });
       s.fake.script({ kind: 'rejected', says: REJECTION_REASON });
       await s.send();
@@ -236,47 +261,64 @@ export function runConnectorContract(subject: ConnectorContractSubject): void {
       expect(s.fake.received()).toHaveLength(1);
     });
 
-    it('dead-letters refused credentials at once, naming the config key to check and no secret', async () => {
-      const s = await setUp({ retryCount: 3 });
-      // A provider that echoes the credentials it was sent back in its answer.
-      s.fake.script({ kind: 'auth_failed', says: `refused ${s.fake.secrets.join(' ')}` });
-      await s.send();
-      const letter = await s.deadLetter();
-      expect(letter.attempts).toBe(1);
-      expect(letter.lastError).toContain(subject.authKey);
-      expect(s.fake.received()).toHaveLength(1);
-      expectNoSecrets(s.fake, `${JSON.stringify(letter)}\n${s.t.logs()}`);
-    });
+    providerCase(
+      'auth_failed',
+      'dead-letters refused credentials at once, naming the config key to check and no secret',
+      async () => {
+        if (subject.authKey === undefined)
+          throw new Error('authKey is required unless notApplicable.auth_failed says why');
+        const s = await setUp({ retryCount: 3 });
+        // A provider that echoes the credentials it was sent back in its answer.
+        s.fake.script({ kind: 'auth_failed', says: `refused ${s.fake.secrets.join(' ')}` });
+        await s.send();
+        const letter = await s.deadLetter();
+        expect(letter.attempts).toBe(1);
+        expect(letter.lastError).toContain(subject.authKey);
+        expect(s.fake.received()).toHaveLength(1);
+        expectNoSecrets(s.fake, `${JSON.stringify(letter)}\n${s.t.logs()}`);
+      },
+    );
 
-    it('fails an attempt the provider does not answer after timeout_ms, and retries it', async () => {
-      const s = await setUp({ retryCount: 1, timeoutMs: HANG_TIMEOUT_MS });
-      s.fake.script({ kind: 'hang' }, { kind: 'hang' });
-      await s.send();
-      const letter = await s.deadLetter();
-      expect(letter.attempts).toBe(2);
-      expect(letter.lastError).toContain(`${HANG_TIMEOUT_MS} ms`);
-      const [first, second, ...more] = s.fake.received();
-      expect(more).toHaveLength(0);
-      const gap = second!.at - first!.at;
-      expect(gap).toBeGreaterThanOrEqual(HANG_TIMEOUT_MS);
-      expect(gap).toBeLessThan(DEFAULT_TIMEOUT_MS);
-      expectWireIds(s.fake.received(), s.deliveryId);
-    });
+    providerCase(
+      'timeout',
+      'fails an attempt the provider does not answer after timeout_ms, and retries it',
+      async () => {
+        const s = await setUp({ retryCount: 1, timeoutMs: HANG_TIMEOUT_MS });
+        s.fake.script({ kind: 'hang' }, { kind: 'hang' });
+        await s.send();
+        const letter = await s.deadLetter();
+        expect(letter.attempts).toBe(2);
+        expect(letter.lastError).toContain(`${HANG_TIMEOUT_MS} ms`);
+        const [first, second, ...more] = s.fake.received();
+        expect(more).toHaveLength(0);
+        const gap = second!.at - first!.at;
+        expect(gap).toBeGreaterThanOrEqual(HANG_TIMEOUT_MS);
+        expect(gap).toBeLessThan(DEFAULT_TIMEOUT_MS);
+        expectWireIds(s.fake.received(), s.deliveryId);
+      },
+    );
 
-    it('keeps secrets out of error texts and logs when the provider echoes them', async () => {
-      const s = await setUp({ retryCount: 1 });
-      const echo = `echo ${s.fake.secrets.join(' ')}`;
-      s.fake.script({ kind: 'server_error', says: echo }, { kind: 'rejected', says: echo });
-      await s.send();
-      const letter = await s.deadLetter();
-      expect(letter.attempts).toBe(2);
-      const job = await s.job();
-      const visible = [JSON.stringify(letter), job.failedReason, ...(job.stacktrace ?? []), s.t.logs()].join(
-        '\n',
-      );
-      expect(s.t.logs()).toContain(s.deliveryId);
-      expectNoSecrets(s.fake, visible);
-    });
+    providerCase(
+      'echoed_secret',
+      'keeps secrets out of error texts and logs when the provider echoes them',
+      async () => {
+        const s = await setUp({ retryCount: 1 });
+        const echo = `echo ${s.fake.secrets.join(' ')}`;
+        s.fake.script({ kind: 'server_error', says: echo }, { kind: 'rejected', says: echo });
+        await s.send();
+        const letter = await s.deadLetter();
+        expect(letter.attempts).toBe(2);
+        const job = await s.job();
+        const visible = [
+          JSON.stringify(letter),
+          job.failedReason,
+          ...(job.stacktrace ?? []),
+          s.t.logs(),
+        ].join('\n');
+        expect(s.t.logs()).toContain(s.deliveryId);
+        expectNoSecrets(s.fake, visible);
+      },
+    );
 
     /** The connectors of a config, built as the app builds them but without the app. */
     async function built(yaml: (good: string) => string = (good) => good) {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { describeEnabledIntegrations } from '../../config/integrations.js';
+import { requirementNotices } from '../../config/requirements.js';
 import type { ThreadlineConfig } from '../../config/schema.js';
 import { CONNECTORS } from '../../connectors/catalogue.js';
 import { type CliContext, loadOrExit } from '../context.js';
@@ -19,6 +20,8 @@ export function registerValidate(program: Command, context: CliContext): void {
       );
       const route = eventsRouteNote(config.inbound.events);
       if (route) context.out(route);
+      for (const notice of requirementNotices(config))
+        context.out(`notice: ${notice.path} ${notice.message}${notice.hint ? `: ${notice.hint}` : ''}`);
     });
 }
 
