@@ -5,7 +5,7 @@ import { LogIntegration } from '../../src/connectors/log/schema.js';
 import { ConnectorRegistry } from '../../src/connectors/registry.js';
 import { ConfigError, TransientError } from '../../src/core/errors.js';
 import { EVENT_NAMES } from '../../src/core/events.js';
-import type { StoredEvent } from '../../src/events/payload.js';
+import type { StoredEvent } from '../../src/core/payload.js';
 import { HttpClient } from '../../src/net/http-client.js';
 import { testConfig } from '../support/config.js';
 import { captureStderr } from './log.support.js';

@@ -1,8 +1,8 @@
+import { eventHeadline, eventSubject, notificationCard } from '../../../cards/notification.js';
 import { TransientError } from '../../core/errors.js';
 import type { EventName } from '../../core/events.js';
-import type { StoredEvent } from '../../events/payload.js';
+import type { StoredEvent } from '../../core/payload.js';
 import type { Connector, DeliveryContext, DeliveryReceipt, HealthResult } from '../connector.js';
-import { eventHeadline, eventSubject, notificationCard } from '../notification-card.js';
 import { logLine } from './render.js';
 import type { LogIntegrationConfig } from './schema.js';
 
