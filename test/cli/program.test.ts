@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { writeConfigFile } from '../support/child.js';
 import { cli } from '../support/cli.js';
 
-const VALID = 'inbound: { events: { enabled: false } }\n';
+const VALID = 'inbound: { events: { secret: "program-test-secret" } }\n';
 
 /** The real CLI in a child process started in `cwd`, so ./specs.config.yaml means that folder. */
 function threadlineIn(cwd: string, args: string[], env: Record<string, string> = {}) {
