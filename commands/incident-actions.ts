@@ -58,6 +58,7 @@ const idArgs = z.object({ id: z.string().min(1).max(40) });
 
 export const ack = defineCommand({
   name: 'ack',
+  button: { actionId: 'incident.ack', argument: 'id' },
   summary: 'acknowledge an incident',
   usage: 'ack <incident-id>',
   positionals: ['id'],
@@ -70,6 +71,7 @@ export const ack = defineCommand({
 
 export const resolve = defineCommand({
   name: 'resolve',
+  button: { actionId: 'incident.resolve', argument: 'id' },
   summary: 'resolve an incident',
   usage: 'resolve <incident-id>',
   positionals: ['id'],
@@ -82,6 +84,7 @@ export const resolve = defineCommand({
 
 export const escalate = defineCommand({
   name: 'escalate',
+  button: { actionId: 'incident.escalate', argument: 'id' },
   summary: 'escalate an incident to the next responder',
   usage: 'escalate <incident-id>',
   positionals: ['id'],

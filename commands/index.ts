@@ -26,12 +26,3 @@ export const COMMANDS = [
   runbook,
   integrations,
 ] as unknown as readonly AnyCommand[];
-
-/** Buttons on cards run the same commands, so permissions and effects are defined once. */
-export const BUTTON_COMMANDS: Readonly<Record<string, { command: string; argument: string }>> = {
-  'incident.ack': { command: 'ack', argument: 'id' },
-  'incident.resolve': { command: 'resolve', argument: 'id' },
-  'incident.escalate': { command: 'escalate', argument: 'id' },
-  'waiver.approve': { command: 'waiver approve', argument: 'id' },
-  'waiver.reject': { command: 'waiver reject', argument: 'id' },
-};

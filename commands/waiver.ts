@@ -81,6 +81,7 @@ const idArgs = z.object({ id: z.string().regex(/^WVR-\d+$/i, 'must be a waiver i
 
 export const waiverApprove = defineCommand({
   name: 'waiver approve',
+  button: { actionId: 'waiver.approve', argument: 'id' },
   summary: 'approve a waiver (approvers only; never your own)',
   usage: 'waiver approve <waiver-id>',
   positionals: ['id'],
@@ -93,6 +94,7 @@ export const waiverApprove = defineCommand({
 
 export const waiverReject = defineCommand({
   name: 'waiver reject',
+  button: { actionId: 'waiver.reject', argument: 'id' },
   summary: 'reject a waiver (approvers only; never your own)',
   usage: 'waiver reject <waiver-id>',
   positionals: ['id'],

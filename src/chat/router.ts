@@ -2,7 +2,6 @@ import type { JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { errorCard, pendingCard } from '../../cards/result.js';
 import type { AnyCommand, CommandContext } from '../../commands/define.js';
-import { BUTTON_COMMANDS } from '../../commands/index.js';
 import type { CommandServices } from '../../commands/services.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import {
@@ -38,7 +37,16 @@ export interface ChatRouterOptions {
  * action jobs. Every request is checked for permission and deduplicated by its platform id.
  */
 export class ChatRouter implements ChatIngress {
-  constructor(private readonly options: ChatRouterOptions) {}
+  /** Buttons on cards run the same commands, so permissions and effects are defined once. */
+  private readonly buttons: ReadonlyMap<string, { command: AnyCommand; argument: string }>;
+
+  constructor(private readonly options: ChatRouterOptions) {
+    this.buttons = new Map(
+      options.commands.flatMap((command) =>
+        command.button ? [[command.button.actionId, { command, argument: command.button.argument }]] : [],
+      ),
+    );
+  }
 
   async handleCommand(request: CommandRequest): Promise<Acknowledgement> {
     if (await this.seenBefore(request.replyTo, request.id)) {
@@ -75,15 +83,15 @@ export class ChatRouter implements ChatIngress {
     if (await this.seenBefore(request.replyTo, request.id)) {
       return { card: pendingCard('Already received.'), visibility: 'ephemeral', duplicate: true };
     }
-    const binding = BUTTON_COMMANDS[request.actionId];
-    const command = binding && this.options.commands.find((c) => c.name === binding.command);
-    if (!binding || !command) {
+    const binding = this.buttons.get(request.actionId);
+    if (!binding) {
       return {
         card: errorCard(`This button (${request.actionId}) is not one Threadline knows.`),
         visibility: 'ephemeral',
       };
     }
-    const args = validate(command.args, { [binding.argument]: request.value });
+    const { command, argument } = binding;
+    const args = validate(command.args, { [argument]: request.value });
     if (typeof args === 'string')
       return { card: errorCard(`This button carries an invalid value: ${args}`), visibility: 'ephemeral' };
     const replyTo: ReplyTo = {

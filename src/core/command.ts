@@ -41,6 +41,11 @@ export interface CommandSpec {
   readonly role: Role;
   /** `immediate` commands answer inside the platform's 3 s window; `queued` ones run in a worker. */
   readonly mode: 'immediate' | 'queued';
+  /**
+   * The card button this command answers: pressing `actionId` runs the command with the button's
+   * value as `argument`, with the same permission check and effects as typing it.
+   */
+  readonly button?: { readonly actionId: string; readonly argument: string };
 }
 
 export interface CommandDefinition<A, S> extends CommandSpec {

@@ -81,3 +81,14 @@ describe('golden files: every card template on every platform', () => {
     }
   }
 });
+
+describe('buttons on card templates', () => {
+  it('each runs the command that declares its action id, so a press does what typing it would', () => {
+    const declared = new Set(
+      COMMANDS.flatMap((command) => (command.button ? [command.button.actionId] : [])),
+    );
+    const pressed = Object.values(CARDS).flatMap((card) => (card.actions ?? []).map((action) => action.id));
+    expect(pressed.length).toBeGreaterThan(0);
+    expect(pressed.filter((id) => !declared.has(id))).toEqual([]);
+  });
+});

@@ -16,7 +16,7 @@ function committedFiles(dir: string): string[] {
 }
 
 describe('generated manifests', () => {
-  it('match the committed copies in manifests/ (run `threadline manifests --config examples/specs.config.yaml --out manifests` after changing commands)', () => {
+  it('match the committed copies in manifests/ (run `npm run manifests` after changing commands)', () => {
     expect(committedFiles('manifests').sort()).toEqual([...generated.keys()].sort());
     for (const [path, content] of generated) {
       const committed = readFileSync(join('manifests', path));
