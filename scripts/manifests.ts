@@ -8,4 +8,5 @@ import { loadConfigFile } from '../src/config/load.js';
 import { generateManifests, writeManifests } from '../src/manifests/index.js';
 
 const { config } = loadConfigFile('examples/specs.config.yaml', {});
-for (const file of writeManifests('manifests', generateManifests(config, COMMANDS))) console.log(`wrote ${file}`);
+for (const file of writeManifests('manifests', generateManifests(config, COMMANDS)))
+  console.log(`wrote ${file}`);

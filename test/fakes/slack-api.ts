@@ -103,6 +103,32 @@ const RESPONSE_PREFIX = '/response/';
 const SOCKET_PATH = '/link/';
 const RESPONSE_URL_USES = 5;
 
+/** Web API arguments Slack reads as JSON or as booleans when they come form-encoded. */
+const JSON_ARGUMENTS = new Set(['blocks', 'attachments', 'metadata']);
+const BOOLEAN_ARGUMENTS = new Set(['unfurl_links', 'unfurl_media', 'mrkdwn', 'reply_broadcast', 'as_user']);
+
+/** A body as Slack reads it: JSON, or a Web API call's form fields (what Slack's SDKs send). */
+function parseBody(contentType: string | undefined, raw: string): unknown {
+  if (contentType?.startsWith('application/x-www-form-urlencoded')) {
+    const fields: Record<string, unknown> = {};
+    for (const [key, value] of new URLSearchParams(raw)) {
+      if (BOOLEAN_ARGUMENTS.has(key)) fields[key] = value === 'true';
+      else if (JSON_ARGUMENTS.has(key)) fields[key] = parseJson(value) ?? value;
+      else fields[key] = value;
+    }
+    return fields;
+  }
+  return parseJson(raw);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 export function wallClock(): number {
   return performance.timeOrigin + performance.now();
 }
@@ -293,13 +319,7 @@ export class FakeSlack {
   /* ------------------------------- HTTP ---------------------------------- */
 
   private handle(request: Omit<RecordedRequest, 'json'>, res: ServerResponse): void {
-    let json: unknown;
-    try {
-      json = JSON.parse(request.raw);
-    } catch {
-      json = undefined;
-    }
-    const recorded = { ...request, json };
+    const recorded = { ...request, json: parseBody(request.headers['content-type'], request.raw) };
     if (this.options.record !== false) this.requests.push(recorded);
     this.options.onRequest?.(recorded);
     const path = request.path.split('?')[0]!;

@@ -1,3 +1,4 @@
+import type { RESTPostAPIWebhookWithTokenJSONBody } from 'discord-api-types/v10';
 import { digestCard, eventHeadline, eventSubject, notificationCard } from '../../../cards/notification.js';
 import type { Card } from '../../core/card.js';
 import { RateLimitedError, ValidationError } from '../../core/errors.js';
@@ -63,7 +64,7 @@ export class DiscordConnector implements Connector {
     const url = new URL(this.config.webhook_url);
     // wait=true makes Discord confirm the message (and return its id) instead of answering 204 blind.
     url.searchParams.set('wait', 'true');
-    const message = renderDiscord(card, {
+    const message: RESTPostAPIWebhookWithTokenJSONBody = renderDiscord(card, {
       content,
       timestamp,
       username: this.config.username,

@@ -3,8 +3,8 @@ import type { Card } from '../../core/card.js';
 import { ValidationError } from '../../core/errors.js';
 import type { EventName } from '../../core/events.js';
 import type { StoredEvent } from '../../core/payload.js';
-import { type HttpClient, type HttpResponse, raiseForStatus } from '../../net/http-client.js';
-import { slackApiResult } from '../../platforms/slack/client.js';
+import { type HttpClient, raiseForStatus } from '../../net/http-client.js';
+import { SlackApi } from '../../platforms/slack/client.js';
 import { renderSlack } from '../../platforms/slack/render.js';
 import { scrubError, urlSecrets } from '../../security/escape.js';
 import type { Connector, DeliveryContext, DeliveryReceipt, HealthResult } from '../connector.js';
@@ -17,8 +17,7 @@ const USER_AGENT = 'Threadline-Slack/1';
 
 interface BotRoute {
   kind: 'bot';
-  url: string;
-  token: string;
+  api: SlackApi;
   channel: string;
 }
 interface WebhookRoute {
@@ -47,11 +46,9 @@ export class SlackConnector implements Connector {
   ) {
     this.events = new Set(config.notify_on);
     if (platform?.bot_token && config.channel) {
-      const base = platform.api_url.endsWith('/') ? platform.api_url : `${platform.api_url}/`;
       this.route = {
         kind: 'bot',
-        url: `${base}chat.postMessage`,
-        token: platform.bot_token,
+        api: new SlackApi(http, platform.api_url, platform.bot_token, timeoutMs),
         channel: config.channel,
       };
     } else if (config.webhook_url) {
@@ -98,7 +95,12 @@ export class SlackConnector implements Connector {
     if (!route) throw new ValidationError('Slack has neither a webhook URL nor a bot token with a channel');
     const message = renderSlack(card);
     if (route.kind === 'webhook') {
-      const response = await this.send(route.url, {}, message);
+      const response = await this.http.sendJson({
+        url: route.url,
+        json: message,
+        userAgent: USER_AGENT,
+        timeoutMs: this.timeoutMs,
+      });
       raiseForStatus(
         response,
         'the Slack incoming webhook',
@@ -107,16 +109,11 @@ export class SlackConnector implements Connector {
       return { summary: `posted to Slack via incoming webhook (${response.status})` };
     }
     const body = { channel: route.channel, ...message, unfurl_links: false, unfurl_media: false };
-    const response = await this.send(route.url, { authorization: `Bearer ${route.token}` }, body);
-    const result = slackApiResult('chat.postMessage', response);
+    const result = await route.api.call('chat.postMessage', body);
     const ts = typeof result.ts === 'string' ? result.ts : undefined;
     return {
       reference: ts,
       summary: `posted to Slack ${route.channel} via chat.postMessage${ts ? ` (ts ${ts})` : ''}`,
     };
-  }
-
-  private send(url: string, headers: Record<string, string>, body: unknown): Promise<HttpResponse> {
-    return this.http.sendJson({ url, headers, json: body, userAgent: USER_AGENT, timeoutMs: this.timeoutMs });
   }
 }

@@ -1,4 +1,5 @@
 import { DiscordAPIError, HTTPError, RateLimitError, REST, type RESTOptions } from '@discordjs/rest';
+import { RESTJSONErrorCodes } from 'discord-api-types/v10';
 import {
   AuthError,
   NotFoundError,
@@ -114,19 +115,7 @@ function responseLike(status: number, headers: Headers, text: string): ResponseL
   } as unknown as ResponseLike;
 }
 
-/** Discord error codes we explain in words (discord.com/developers/docs/topics/opcodes-and-status-codes). */
-export const DISCORD_CODES = {
-  unknownChannel: 10003,
-  unknownMessage: 10008,
-  unknownWebhook: 10015,
-  unknownInteraction: 10062,
-  missingAccess: 50001,
-  cannotMessageUser: 50007,
-  invalidWebhookToken: 50027,
-  missingPermissions: 50013,
-  threadAlreadyCreated: 160004,
-} as const;
-
+/** The JSON error code (`RESTJSONErrorCodes`) of a failed Discord REST call. */
 export function discordCode(error: unknown): number | undefined {
   return error instanceof DiscordAPIError && typeof error.code === 'number' ? error.code : undefined;
 }
@@ -147,23 +136,23 @@ export function mapDiscordError(error: unknown, what: string): Error {
   if (error instanceof DiscordAPIError) {
     const detail = `Discord ${error.status}${typeof error.code === 'number' ? ` code ${error.code}` : ''}: ${error.message.split('\n')[0]}`;
     switch (error.code) {
-      case DISCORD_CODES.missingAccess:
+      case RESTJSONErrorCodes.MissingAccess:
         return new ValidationError(
           `Threadline cannot see the Discord channel for ${what} (${detail}). Add the bot to that channel, or give it View Channel and Send Messages there.`,
         );
-      case DISCORD_CODES.missingPermissions:
+      case RESTJSONErrorCodes.MissingPermissions:
         return new ValidationError(
           `The Discord bot lacks a permission for ${what} (${detail}). It needs Send Messages, Embed Links, Send Messages in Threads and Create Public Threads.`,
         );
-      case DISCORD_CODES.unknownChannel:
+      case RESTJSONErrorCodes.UnknownChannel:
         return new NotFoundError(
           `The Discord channel for ${what} does not exist, or the bot is not in its server (${detail}).`,
         );
-      case DISCORD_CODES.unknownMessage:
+      case RESTJSONErrorCodes.UnknownMessage:
         return new NotFoundError(`The Discord message for ${what} no longer exists (${detail}).`);
-      case DISCORD_CODES.unknownWebhook:
-      case DISCORD_CODES.invalidWebhookToken:
-      case DISCORD_CODES.unknownInteraction:
+      case RESTJSONErrorCodes.UnknownWebhook:
+      case RESTJSONErrorCodes.InvalidWebhookToken:
+      case RESTJSONErrorCodes.UnknownInteraction:
         return new NotFoundError(
           `The Discord interaction for ${what} has expired (tokens last 15 minutes) (${detail}).`,
         );

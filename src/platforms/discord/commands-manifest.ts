@@ -1,3 +1,10 @@
+import {
+  ApplicationCommandOptionType,
+  ApplicationCommandType,
+  ApplicationIntegrationType,
+  InteractionContextType,
+  type RESTPutAPIApplicationCommandsJSONBody,
+} from 'discord-api-types/v10';
 import { z } from 'zod';
 import type { CommandSpec } from '../../core/command.js';
 import { ValidationError } from '../../core/errors.js';
@@ -15,7 +22,7 @@ import { COMMAND_LIMITS, COMMAND_NAME } from './limits.js';
  */
 
 export interface DiscordStringOption {
-  type: 3;
+  type: ApplicationCommandOptionType.String;
   name: string;
   description: string;
   required: boolean;
@@ -25,27 +32,26 @@ export interface DiscordStringOption {
 }
 
 export interface DiscordSubcommand {
-  type: 1;
+  type: ApplicationCommandOptionType.Subcommand;
   name: string;
   description: string;
   options: DiscordStringOption[];
 }
 
 export interface DiscordSubcommandGroup {
-  type: 2;
+  type: ApplicationCommandOptionType.SubcommandGroup;
   name: string;
   description: string;
   options: DiscordSubcommand[];
 }
 
 export interface DiscordChatCommand {
-  type: 1;
+  type: ApplicationCommandType.ChatInput;
   name: string;
   description: string;
-  /** GUILD only: roles (RBAC) and channels (threads) are guild things. */
-  contexts: [0];
-  /** GUILD_INSTALL. */
-  integration_types: [0];
+  /** Guild only: roles (RBAC) and channels (threads) are guild things. */
+  contexts: [InteractionContextType.Guild];
+  integration_types: [ApplicationIntegrationType.GuildInstall];
   options: Array<DiscordSubcommand | DiscordSubcommandGroup>;
 }
 
@@ -76,7 +82,12 @@ export function discordCommandManifest(
     const [groupName, subName] = words as [string, string];
     let group = groups.get(groupName);
     if (!group) {
-      group = { type: 2, name: groupName, description: '', options: [] };
+      group = {
+        type: ApplicationCommandOptionType.SubcommandGroup,
+        name: groupName,
+        description: '',
+        options: [],
+      };
       groups.set(groupName, group);
       top.push(group);
     }
@@ -86,11 +97,11 @@ export function discordCommandManifest(
     group.description = fitDescription(`${group.name}: ${group.options.map((o) => o.name).join(', ')}`);
   }
   const manifest: DiscordChatCommand = {
-    type: 1,
+    type: ApplicationCommandType.ChatInput,
     name: commandName,
     description: 'Threadline: incidents, paging, tickets, waivers and runbooks',
-    contexts: [0],
-    integration_types: [0],
+    contexts: [InteractionContextType.Guild],
+    integration_types: [ApplicationIntegrationType.GuildInstall],
     options: top,
   };
   const problems = manifestProblems(manifest);
@@ -104,7 +115,12 @@ function subcommand(name: string, command: CommandSpec): DiscordSubcommand {
   const options = optionBindings(command).map((binding) => stringOption(command, binding, placeholders));
   // Discord requires every required option to come before the optional ones.
   options.sort((a, b) => Number(b.required) - Number(a.required));
-  return { type: 1, name, description: fitDescription(command.summary), options };
+  return {
+    type: ApplicationCommandOptionType.Subcommand,
+    name,
+    description: fitDescription(command.summary),
+    options,
+  };
 }
 
 /** The options of a command, in order: positionals first, then the remaining arguments as flags. */
@@ -158,7 +174,7 @@ function stringOption(
   const shape = command.args.shape as Record<string, z.ZodType>;
   const info = inspect(shape[binding.argument]!);
   const option: DiscordStringOption = {
-    type: 3,
+    type: ApplicationCommandOptionType.String,
     name: binding.option,
     description: fitDescription(describeOption(command, binding, info, placeholders)),
     required: !info.optional,
@@ -260,7 +276,7 @@ export function manifestProblems(command: DiscordChatCommand): string[] {
   );
   for (const option of command.options) {
     const where = `/${command.name} ${option.name}`;
-    if (option.type === 1) checkSub(option, where);
+    if (option.type === ApplicationCommandOptionType.Subcommand) checkSub(option, where);
     else {
       checkName(option.name, where);
       checkDescription(option.description, where);
@@ -281,7 +297,8 @@ export function manifestCharacters(command: DiscordChatCommand): number {
   let total = command.name.length + command.description.length;
   const count = (option: DiscordSubcommand | DiscordSubcommandGroup | DiscordStringOption): void => {
     total += option.name.length + option.description.length;
-    if (option.type === 3) for (const c of option.choices ?? []) total += c.name.length + c.value.length;
+    if (option.type === ApplicationCommandOptionType.String)
+      for (const c of option.choices ?? []) total += c.name.length + c.value.length;
     else for (const o of option.options) count(o);
   };
   for (const option of command.options) count(option);
@@ -312,7 +329,10 @@ export async function registerDiscordCommands(
       'platforms.discord.application_id and platforms.discord.bot_token are needed to register commands',
     );
   }
-  const body = discordCommandManifest(options.commands, config.platforms.command);
+  const body: RESTPutAPIApplicationCommandsJSONBody = discordCommandManifest(
+    options.commands,
+    config.platforms.command,
+  );
   const client = http ?? new HttpClient({ allowPrivateNetworks: config.security.allow_private_networks });
   const rest = createDiscordRest({ apiUrl: discord.api_url, botToken: discord.bot_token, http: client });
   const route = options.guildId

@@ -44,6 +44,3 @@ export const INITIAL_RESPONSE_BUDGET_MS = 2_500;
 
 /** X-Signature-Timestamp older or newer than this is refused as a possible replay. */
 export const SIGNATURE_MAX_AGE_SECONDS = 5 * 60;
-
-/** Message flag EPHEMERAL (1 << 6). */
-export const EPHEMERAL = 64;

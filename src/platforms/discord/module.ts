@@ -1,3 +1,10 @@
+import {
+  type APIInteractionResponse,
+  ButtonStyle,
+  InteractionResponseType,
+  InteractionType,
+  MessageFlags,
+} from 'discord-api-types/v10';
 import type { FastifyInstance } from 'fastify';
 import { errorCard, resultCard } from '../../../cards/result.js';
 import type { Acknowledgement, ChatIngress, MessageRef, ReplyTo } from '../../core/chat.js';
@@ -6,11 +13,10 @@ import { sendError } from '../../http/errors.js';
 import type { Logger } from '../../observability/logger.js';
 import type { PlatformDependencies, PlatformModule } from '../chat-platform.js';
 import { closeDiscordRest, createDiscordRest } from './client.js';
-import { EPHEMERAL, INITIAL_RESPONSE_BUDGET_MS } from './limits.js';
+import { INITIAL_RESPONSE_BUDGET_MS } from './limits.js';
 import {
   commandText,
   findButton,
-  INTERACTION,
   type InteractionJson,
   messageOf,
   parseInteraction,
@@ -23,7 +29,6 @@ import {
   CANCEL_ID,
   CONFIRMED_PREFIX,
   confirmationMessage,
-  type DiscordButton,
   type DiscordCardMessage,
   renderDiscordCard,
 } from './render.js';
@@ -31,16 +36,16 @@ import { InteractionVerifier } from './verify.js';
 
 export const INTERACTIONS_PATH = '/discord/interactions';
 
-/** Interaction callback types (discord.com/developers/docs/interactions/receiving-and-responding). */
-const CALLBACK = {
-  pong: 1,
-  message: 4,
-  deferredMessage: 5,
-  deferredUpdate: 6,
-  updateMessage: 7,
-} as const;
-
 const NO_MENTIONS = { parse: [] as [] };
+
+/**
+ * "Thinking…", privately. Discord reads only `flags` of a deferred answer; allowed_mentions
+ * rides along so that every answer carries it.
+ */
+const DEFERRED_EPHEMERAL = {
+  type: InteractionResponseType.DeferredChannelMessageWithSource,
+  data: { flags: MessageFlags.Ephemeral, allowed_mentions: NO_MENTIONS },
+} as const;
 
 /** Discord over HTTP interactions: the outbound platform and the POST /discord/interactions route. */
 export function createDiscordModule(deps: PlatformDependencies): PlatformModule {
@@ -107,11 +112,11 @@ export function registerInteractionsRoute(server: FastifyInstance, options: Inte
     }
     if (typeof interaction === 'string') return sendError(reply, 400, 'bad_body', interaction);
     switch (interaction.type) {
-      case INTERACTION.ping:
-        return { type: CALLBACK.pong };
-      case INTERACTION.command:
+      case InteractionType.Ping:
+        return { type: InteractionResponseType.Pong } satisfies APIInteractionResponse;
+      case InteractionType.ApplicationCommand:
         return answerCommand(interaction, options);
-      case INTERACTION.component:
+      case InteractionType.MessageComponent:
         return answerComponent(interaction, options);
       default:
         return sendError(
@@ -140,7 +145,7 @@ function within<T>(work: Promise<T>, ms: number): Promise<Outcome<T>> {
 
 function messageData(ack: Acknowledgement): DiscordCardMessage {
   const body = renderDiscordCard(ack.card);
-  return ack.visibility === 'ephemeral' ? { ...body, flags: EPHEMERAL } : body;
+  return ack.visibility === 'ephemeral' ? { ...body, flags: MessageFlags.Ephemeral } : body;
 }
 
 function unavailable(what: string, error: unknown, logger: Logger): DiscordCardMessage {
@@ -152,30 +157,37 @@ function unavailable(what: string, error: unknown, logger: Logger): DiscordCardM
         'Try again in a minute. If it keeps failing, an operator can check /readyz.',
       ),
     ),
-    flags: EPHEMERAL,
+    flags: MessageFlags.Ephemeral,
   };
 }
 
 async function answerCommand(
   interaction: InteractionJson,
   options: InteractionsRouteOptions,
-): Promise<object> {
+): Promise<APIInteractionResponse> {
   const { router, platform, logger, commandName, commands } = options;
   if (interaction.data?.name !== commandName) {
     const card = errorCard(
       `Threadline answers /${commandName}, not /${interaction.data?.name ?? '?'}.`,
       'An admin can re-register the commands with: threadline commands register --platform discord',
     );
-    return { type: CALLBACK.message, data: { ...renderDiscordCard(card), flags: EPHEMERAL } };
+    return {
+      type: InteractionResponseType.ChannelMessageWithSource,
+      data: { ...renderDiscordCard(card), flags: MessageFlags.Ephemeral },
+    };
   }
   const replyTo = replyToOf(interaction);
   const text = commandText(interaction.data.options, commands);
   logger.debug({ interaction: interaction.id, user: replyTo.user.id, text }, 'Discord command');
   const work = router.handleCommand({ id: interaction.id, text, replyTo });
   const outcome = await within(work, options.budgetMs ?? INITIAL_RESPONSE_BUDGET_MS);
-  if (outcome.kind === 'value') return { type: CALLBACK.message, data: messageData(outcome.value) };
+  if (outcome.kind === 'value')
+    return { type: InteractionResponseType.ChannelMessageWithSource, data: messageData(outcome.value) };
   if (outcome.kind === 'error')
-    return { type: CALLBACK.message, data: unavailable('command', outcome.error, logger) };
+    return {
+      type: InteractionResponseType.ChannelMessageWithSource,
+      data: unavailable('command', outcome.error, logger),
+    };
   // Too slow for the 3 s window: "thinking…" now, the real answer through the token later.
   void work
     .then(
@@ -184,13 +196,13 @@ async function answerCommand(
     )
     .then((body) => platform.editOriginal(interaction.token, body))
     .catch((error: unknown) => logger.warn({ err: error }, 'could not complete a deferred Discord answer'));
-  return { type: CALLBACK.deferredMessage, data: { flags: EPHEMERAL, allowed_mentions: NO_MENTIONS } };
+  return DEFERRED_EPHEMERAL;
 }
 
 async function answerComponent(
   interaction: InteractionJson,
   options: InteractionsRouteOptions,
-): Promise<object> {
+): Promise<APIInteractionResponse> {
   const { router, logger } = options;
   const id = interaction.data?.custom_id ?? '';
   const replyTo = replyToOf(interaction);
@@ -198,7 +210,7 @@ async function answerComponent(
 
   if (id === CANCEL_ID) {
     return {
-      type: CALLBACK.updateMessage,
+      type: InteractionResponseType.UpdateMessage,
       data: { ...renderDiscordCard(resultCard('Cancelled; nothing was changed.')), components: [] },
     };
   }
@@ -221,7 +233,7 @@ async function answerComponent(
       : undefined;
     const work = router.handleAction({ id: interaction.id, actionId, value, replyTo, message });
     return answerAction(work, interaction, options, (ack) => ({
-      type: CALLBACK.updateMessage,
+      type: InteractionResponseType.UpdateMessage,
       data: { ...renderDiscordCard(ack.card), components: [] },
     }));
   }
@@ -237,8 +249,11 @@ async function answerComponent(
   return answerAction(work, interaction, options, (ack) =>
     // Accepted: the card itself changes when the worker is done, so nothing else is shown.
     !ack.duplicate && ack.card.severity === 'started'
-      ? { type: CALLBACK.deferredUpdate }
-      : { type: CALLBACK.message, data: { ...renderDiscordCard(ack.card), flags: EPHEMERAL } },
+      ? { type: InteractionResponseType.DeferredMessageUpdate }
+      : {
+          type: InteractionResponseType.ChannelMessageWithSource,
+          data: { ...renderDiscordCard(ack.card), flags: MessageFlags.Ephemeral },
+        },
   );
 }
 
@@ -246,39 +261,45 @@ async function answerAction(
   work: Promise<Acknowledgement>,
   interaction: InteractionJson,
   options: InteractionsRouteOptions,
-  respond: (ack: Acknowledgement) => object,
-): Promise<object> {
+  respond: (ack: Acknowledgement) => APIInteractionResponse,
+): Promise<APIInteractionResponse> {
   const { platform, logger } = options;
   const outcome = await within(work, options.budgetMs ?? INITIAL_RESPONSE_BUDGET_MS);
   if (outcome.kind === 'value') return respond(outcome.value);
   if (outcome.kind === 'error')
-    return { type: CALLBACK.message, data: unavailable('button press', outcome.error, logger) };
+    return {
+      type: InteractionResponseType.ChannelMessageWithSource,
+      data: unavailable('button press', outcome.error, logger),
+    };
   void work
     .then(
       (ack) =>
         ack.duplicate || ack.card.severity !== 'started'
-          ? { ...renderDiscordCard(ack.card), flags: EPHEMERAL }
+          ? { ...renderDiscordCard(ack.card), flags: MessageFlags.Ephemeral }
           : undefined,
       (error: unknown) => unavailable('button press', error, logger),
     )
     .then((body) => (body ? platform.followUp(interaction.token, body) : undefined))
     .catch((error: unknown) => logger.warn({ err: error }, 'could not complete a deferred Discord answer'));
-  return { type: CALLBACK.deferredUpdate };
+  return { type: InteractionResponseType.DeferredMessageUpdate };
 }
 
 /** Discord buttons have no confirmation dialog, so a confirmable action asks in an ephemeral message. */
-function askFirst(interaction: InteractionJson, base: string, replyTo: ReplyTo): object {
+function askFirst(interaction: InteractionJson, base: string, replyTo: ReplyTo): APIInteractionResponse {
   const { actionId, value } = splitCustomId(base);
   const pressed = findButton(interaction.message?.components, `${ASK_PREFIX}${base}`);
   const label = pressed?.label ?? actionId;
   const message = messageOf(interaction, replyTo);
-  const style = (pressed?.style === 1 || pressed?.style === 4 ? pressed.style : 4) as DiscordButton['style'];
+  const style =
+    pressed?.style === ButtonStyle.Primary || pressed?.style === ButtonStyle.Danger
+      ? pressed.style
+      : ButtonStyle.Danger;
   const confirmed = `${CONFIRMED_PREFIX}${message?.id ?? '-'}:${base}`;
   return {
-    type: CALLBACK.message,
+    type: InteractionResponseType.ChannelMessageWithSource,
     data: {
       ...confirmationMessage(`${label} ${value}?`.replace(/\s+\?$/, '?'), label, confirmed, style),
-      flags: EPHEMERAL,
+      flags: MessageFlags.Ephemeral,
     },
   };
 }

@@ -1,7 +1,14 @@
+import {
+  ApplicationCommandOptionType,
+  type ButtonStyle,
+  ChannelType,
+  type ComponentType,
+  InteractionType,
+  MessageFlags,
+} from 'discord-api-types/v10';
 import type { ChatUser, MessageRef, ReplyTo } from '../../core/chat.js';
 import type { CommandSpec } from '../../core/command.js';
 import { optionBindings } from './commands-manifest.js';
-import { EPHEMERAL } from './limits.js';
 
 /*
  * Discord interaction payloads (discord.com/developers/docs/interactions/receiving-and-responding)
@@ -9,8 +16,6 @@ import { EPHEMERAL } from './limits.js';
  * checked at runtime because the body is untrusted until proven otherwise (the signature only
  * proves that Discord sent it).
  */
-
-export const INTERACTION = { ping: 1, command: 2, component: 3, autocomplete: 4, modal: 5 } as const;
 
 export interface DiscordUserJson {
   id: string;
@@ -20,27 +25,27 @@ export interface DiscordUserJson {
 
 export interface CommandOptionJson {
   name: string;
-  type: number;
+  type: ApplicationCommandOptionType;
   value?: string | number | boolean;
   options?: CommandOptionJson[];
 }
 
 export interface ComponentJson {
-  type: number;
+  type: ComponentType;
   custom_id?: string;
   label?: string;
-  style?: number;
+  style?: ButtonStyle;
   components?: ComponentJson[];
 }
 
 export interface InteractionJson {
   id: string;
   application_id?: string;
-  type: number;
+  type: InteractionType;
   token: string;
   guild_id?: string;
   channel_id?: string;
-  channel?: { id: string; type?: number; parent_id?: string | null };
+  channel?: { id: string; type?: ChannelType; parent_id?: string | null };
   member?: { user?: DiscordUserJson; roles?: string[]; nick?: string | null };
   user?: DiscordUserJson;
   data?: {
@@ -48,12 +53,12 @@ export interface InteractionJson {
     type?: number;
     options?: CommandOptionJson[];
     custom_id?: string;
-    component_type?: number;
+    component_type?: ComponentType;
   };
   message?: {
     id: string;
     channel_id: string;
-    flags?: number;
+    flags?: MessageFlags;
     components?: ComponentJson[];
   };
 }
@@ -63,7 +68,7 @@ export function parseInteraction(raw: unknown): InteractionJson | string {
   if (raw === null || typeof raw !== 'object') return 'the body is not an interaction object';
   const i = raw as Partial<InteractionJson>;
   if (typeof i.type !== 'number') return 'the interaction has no type';
-  if (i.type === INTERACTION.ping) return i as InteractionJson;
+  if (i.type === InteractionType.Ping) return i as InteractionJson;
   if (typeof i.id !== 'string' || !/^\d{1,25}$/.test(i.id)) return 'the interaction has no valid id';
   if (typeof i.token !== 'string' || i.token.length === 0) return 'the interaction has no token';
   const user = i.member?.user ?? i.user;
@@ -72,8 +77,11 @@ export function parseInteraction(raw: unknown): InteractionJson | string {
   return i as InteractionJson;
 }
 
-/** Discord thread channel types: announcement thread, public thread, private thread. */
-const THREAD_TYPES = new Set([10, 11, 12]);
+const THREAD_TYPES: ReadonlySet<ChannelType> = new Set([
+  ChannelType.AnnouncementThread,
+  ChannelType.PublicThread,
+  ChannelType.PrivateThread,
+]);
 
 /**
  * Where the interaction happened and who did it. Inside a Discord thread the conversation is the
@@ -116,7 +124,7 @@ export function userOf(interaction: InteractionJson): ChatUser {
  */
 export function messageOf(interaction: InteractionJson, replyTo: ReplyTo): MessageRef | undefined {
   const message = interaction.message;
-  if (!message || ((message.flags ?? 0) & EPHEMERAL) !== 0) return undefined;
+  if (!message || ((message.flags ?? 0) & MessageFlags.Ephemeral) !== 0) return undefined;
   return {
     platform: 'discord',
     workspace: replyTo.workspace,
@@ -139,11 +147,11 @@ export function commandText(
   if (!first) return '';
   let name = first.name;
   let values = first.options ?? [];
-  if (first.type === 2) {
+  if (first.type === ApplicationCommandOptionType.SubcommandGroup) {
     const sub = first.options?.[0];
     name = sub ? `${first.name} ${sub.name}` : first.name;
     values = sub?.options ?? [];
-  } else if (first.type !== 1) {
+  } else if (first.type !== ApplicationCommandOptionType.Subcommand) {
     // A command registered without subcommands: treat the options as flags of nothing.
     return values.map((o) => `--${o.name} ${quote(String(o.value ?? ''))}`).join(' ');
   }

@@ -1,21 +1,27 @@
 import type { REST } from '@discordjs/rest';
+import {
+  type APIDMChannel,
+  type APIMessage,
+  MessageFlags,
+  RESTJSONErrorCodes,
+  type RESTPatchAPIWebhookWithTokenMessageJSONBody,
+  type RESTPostAPIChannelMessageJSONBody,
+  type RESTPostAPIChannelMessagesThreadsJSONBody,
+  type RESTPostAPICurrentUserCreateDMChannelJSONBody,
+  type RESTPostAPIWebhookWithTokenJSONBody,
+  ThreadAutoArchiveDuration,
+} from 'discord-api-types/v10';
 import type { Card } from '../../core/card.js';
 import type { ConversationRef, MessageRef, ReplyTo } from '../../core/chat.js';
 import { NotFoundError } from '../../core/errors.js';
 import type { Logger } from '../../observability/logger.js';
 import { truncate } from '../../security/escape.js';
 import type { ChatPlatform } from '../chat-platform.js';
-import { DISCORD_CODES, discordCode, mapDiscordError } from './client.js';
-import { EPHEMERAL } from './limits.js';
+import { discordCode, mapDiscordError } from './client.js';
 import { renderDiscordCard } from './render.js';
 
-interface MessageJson {
-  id: string;
-  channel_id: string;
-}
-
-/** How long an automatically created thread stays open without activity (minutes; 1 day). */
-const THREAD_AUTO_ARCHIVE_MINUTES = 1440;
+/** The fields of a created message Threadline reads. */
+type MessageJson = Pick<APIMessage, 'id' | 'channel_id'>;
 
 /**
  * Discord through the bot token: channel messages, edits, and interaction follow-ups.
@@ -29,7 +35,7 @@ const THREAD_AUTO_ARCHIVE_MINUTES = 1440;
  * is edited through the thread channel.
  *
  * Ephemeral messages exist only as interaction responses. With an interaction token
- * (`replyTo.responseToken`, valid 15 minutes) the card is a follow-up with the EPHEMERAL flag;
+ * (`replyTo.responseToken`, valid 15 minutes) the card is a follow-up with the Ephemeral flag;
  * without one, or once the token has expired, it goes to the user as a direct message, which is
  * still seen by that user only. Nothing meant for one person is ever posted to the channel.
  */
@@ -62,7 +68,7 @@ export class DiscordPlatform implements ChatPlatform {
     try {
       message = await this.createMessage(channel, body);
     } catch (error) {
-      if (!target.thread || discordCode(error) !== DISCORD_CODES.unknownChannel)
+      if (!target.thread || discordCode(error) !== RESTJSONErrorCodes.UnknownChannel)
         throw mapDiscordError(error, what);
       await this.startThread(target.conversation, target.thread, card.title);
       try {
@@ -93,7 +99,7 @@ export class DiscordPlatform implements ChatPlatform {
     const body = renderDiscordCard(card);
     if (target.responseToken) {
       try {
-        await this.followUp(target.responseToken, { ...body, flags: EPHEMERAL });
+        await this.followUp(target.responseToken, { ...body, flags: MessageFlags.Ephemeral });
         return;
       } catch (error) {
         const mapped = mapDiscordError(error, `an ephemeral reply to ${target.user.id}`);
@@ -108,7 +114,7 @@ export class DiscordPlatform implements ChatPlatform {
   }
 
   /** An interaction follow-up message (the interaction's webhook; needs no bot token). */
-  async followUp(token: string, body: object): Promise<MessageJson> {
+  async followUp(token: string, body: RESTPostAPIWebhookWithTokenJSONBody): Promise<MessageJson> {
     return (await this.rest.post(`/webhooks/${this.applicationId}/${token}`, {
       body,
       auth: false,
@@ -116,7 +122,7 @@ export class DiscordPlatform implements ChatPlatform {
   }
 
   /** Replaces the interaction's first response (after a deferred "thinking…" answer). */
-  async editOriginal(token: string, body: object): Promise<void> {
+  async editOriginal(token: string, body: RESTPatchAPIWebhookWithTokenMessageJSONBody): Promise<void> {
     try {
       await this.rest.patch(`/webhooks/${this.applicationId}/${token}/messages/@original`, {
         body,
@@ -132,27 +138,32 @@ export class DiscordPlatform implements ChatPlatform {
     this.knownThreads.add(thread);
   }
 
-  private async createMessage(channel: string, body: object): Promise<MessageJson> {
+  private async createMessage(
+    channel: string,
+    body: RESTPostAPIChannelMessageJSONBody,
+  ): Promise<MessageJson> {
     return (await this.rest.post(`/channels/${channel}/messages`, { body })) as MessageJson;
   }
 
   private async startThread(channel: string, message: string, title: string): Promise<void> {
     try {
-      await this.rest.post(`/channels/${channel}/messages/${message}/threads`, {
-        body: { name: threadName(title), auto_archive_duration: THREAD_AUTO_ARCHIVE_MINUTES },
-      });
+      const body: RESTPostAPIChannelMessagesThreadsJSONBody = {
+        name: threadName(title),
+        // A subject's thread stays open a day without activity.
+        auto_archive_duration: ThreadAutoArchiveDuration.OneDay,
+      };
+      await this.rest.post(`/channels/${channel}/messages/${message}/threads`, { body });
     } catch (error) {
       // Another worker started it a moment ago: that thread is the one we want.
-      if (discordCode(error) === DISCORD_CODES.threadAlreadyCreated) return;
+      if (discordCode(error) === RESTJSONErrorCodes.ThreadAlreadyCreatedForMessage) return;
       throw mapDiscordError(error, `starting a thread on message ${message} in channel ${channel}`);
     }
   }
 
-  private async directMessage(userId: string, body: object): Promise<void> {
+  private async directMessage(userId: string, body: RESTPostAPIChannelMessageJSONBody): Promise<void> {
     try {
-      const dm = (await this.rest.post('/users/@me/channels', { body: { recipient_id: userId } })) as {
-        id: string;
-      };
+      const request: RESTPostAPICurrentUserCreateDMChannelJSONBody = { recipient_id: userId };
+      const dm = (await this.rest.post('/users/@me/channels', { body: request })) as Pick<APIDMChannel, 'id'>;
       await this.createMessage(dm.id, body);
     } catch (error) {
       throw mapDiscordError(error, `a direct message to user ${userId}`);

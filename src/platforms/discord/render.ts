@@ -1,3 +1,4 @@
+import { ButtonStyle, ComponentType, type MessageFlags } from 'discord-api-types/v10';
 import { LINK_LOGS, LINK_VIEW_PR, LOGS_CAPTION } from '../../../cards/notification.js';
 import type { Card, CardAction, CardSeverity } from '../../core/card.js';
 import { escapeDiscord, fitEscaped, safeLinkUrl, truncate } from '../../security/escape.js';
@@ -155,14 +156,14 @@ function fitEmbedTotal(embed: DiscordEmbed, text: string | undefined, drafts: Dr
  */
 
 export interface DiscordButton {
-  type: 2;
-  style: 1 | 2 | 4;
+  type: ComponentType.Button;
+  style: ButtonStyle.Primary | ButtonStyle.Secondary | ButtonStyle.Danger;
   label: string;
   custom_id: string;
 }
 
 export interface DiscordActionRow {
-  type: 1;
+  type: ComponentType.ActionRow;
   components: DiscordButton[];
 }
 
@@ -173,13 +174,13 @@ export interface DiscordCardMessage {
   components: DiscordActionRow[];
   /** Never ping anyone, whatever the text says. */
   allowed_mentions: { parse: [] };
-  flags?: number;
+  flags?: MessageFlags;
 }
 
 const STYLE: Record<NonNullable<CardAction['style']>, DiscordButton['style']> = {
-  primary: 1,
-  default: 2,
-  danger: 4,
+  primary: ButtonStyle.Primary,
+  default: ButtonStyle.Secondary,
+  danger: ButtonStyle.Danger,
 };
 
 /** A press on a button with this prefix asks "are you sure?" first (Discord buttons have no confirm). */
@@ -215,7 +216,10 @@ export function renderButtons(actions: readonly CardAction[]): DiscordActionRow[
   const capped = buttons.slice(0, COMPONENT_LIMITS.rows * COMPONENT_LIMITS.buttonsPerRow);
   const rows: DiscordActionRow[] = [];
   for (let i = 0; i < capped.length; i += COMPONENT_LIMITS.buttonsPerRow) {
-    rows.push({ type: 1, components: capped.slice(i, i + COMPONENT_LIMITS.buttonsPerRow) });
+    rows.push({
+      type: ComponentType.ActionRow,
+      components: capped.slice(i, i + COMPONENT_LIMITS.buttonsPerRow),
+    });
   }
   return rows;
 }
@@ -224,7 +228,12 @@ export function button(label: string, id: string, style: DiscordButton['style'])
   // Button labels are plain text (no markdown, no mentions): only length and controls matter.
   // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
   const plain = label.replace(/[\u0000-\u001F\u007F-\u009F]/g, ' ').trim() || '…';
-  return { type: 2, style, label: truncate(plain, COMPONENT_LIMITS.buttonLabel), custom_id: id };
+  return {
+    type: ComponentType.Button,
+    style,
+    label: truncate(plain, COMPONENT_LIMITS.buttonLabel),
+    custom_id: id,
+  };
 }
 
 /** The ephemeral "are you sure?" shown when a confirmable button is pressed. */
@@ -239,8 +248,11 @@ export function confirmationMessage(
     ...renderDiscordCard(card),
     components: [
       {
-        type: 1,
-        components: [button(confirmLabel, confirmedId, style), button('Cancel', CANCEL_ID, 2)],
+        type: ComponentType.ActionRow,
+        components: [
+          button(confirmLabel, confirmedId, style),
+          button('Cancel', CANCEL_ID, ButtonStyle.Secondary),
+        ],
       },
     ],
   };

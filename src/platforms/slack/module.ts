@@ -1,10 +1,11 @@
-import { App, type Logger as BoltLogger, LogLevel, type Receiver, SocketModeReceiver } from '@slack/bolt';
+import { App, type Receiver, SocketModeReceiver } from '@slack/bolt';
 import type { FastifyInstance } from 'fastify';
 import { errorCard, pendingCard } from '../../../cards/result.js';
 import type { Acknowledgement, ChatIngress, CommandRequest } from '../../core/chat.js';
 import type { Logger } from '../../observability/logger.js';
 import type { PlatformDependencies, PlatformModule } from '../chat-platform.js';
 import { SlackApi } from './client.js';
+import { slackLogger } from './logger.js';
 import { ChannelPacer } from './pacing.js';
 import { actionRequest, commandRequest, EventCallbackBody, mentionRequest } from './parse.js';
 import { SlackPlatform } from './platform.js';
@@ -25,10 +26,16 @@ export function createSlackModule(deps: PlatformDependencies): PlatformModule {
   const config = deps.config.platforms.slack;
   if (!config?.enabled) throw new Error('platforms.slack is not enabled');
   if (!config.bot_token) throw new Error('platforms.slack.bot_token is required');
-  const api = new SlackApi(deps.http, config.api_url, config.bot_token, deps.config.queue.request_timeout_ms);
+  const logger = deps.logger.child({ platform: 'slack' });
+  const api = new SlackApi(
+    deps.http,
+    config.api_url,
+    config.bot_token,
+    deps.config.queue.request_timeout_ms,
+    logger,
+  );
   const responseUrls = new ResponseUrls(deps.redis, deps.prefix, [api.origin]);
   const pacer = new ChannelPacer(deps.redis, deps.prefix);
-  const logger = deps.logger.child({ platform: 'slack' });
   return new SlackModule(config, new SlackPlatform(api, pacer, responseUrls, logger), responseUrls, logger);
 }
 
@@ -63,7 +70,7 @@ class SlackModule implements PlatformModule {
     if (!appToken) throw new Error('platforms.slack.app_token is required for socket_mode');
     const receiver = new SocketModeReceiver({
       appToken,
-      logger: boltLogger(this.logger),
+      logger: slackLogger(this.logger, 'bolt'),
       installerOptions: { clientOptions: { slackApiUrl: this.config.api_url } },
     });
     this.bolt = this.buildApp(receiver, router);
@@ -89,7 +96,7 @@ class SlackModule implements PlatformModule {
       authorize: async () => ({ botToken }),
       ignoreSelf: false,
       convoStore: false,
-      logger: boltLogger(this.logger),
+      logger: slackLogger(this.logger, 'bolt'),
       clientOptions: { slackApiUrl: this.config.api_url },
     });
     app.error(async (error) => {
@@ -197,34 +204,4 @@ function withDeadline<T>(promise: Promise<T>, ms: number): Promise<Deadline<T>> 
       },
     );
   });
-}
-
-const PINO_TO_BOLT: Record<string, LogLevel> = {
-  trace: LogLevel.DEBUG,
-  debug: LogLevel.DEBUG,
-  info: LogLevel.INFO,
-  warn: LogLevel.WARN,
-};
-
-/** Bolt's and the Socket Mode client's logs, through our (redacting) logger. */
-function boltLogger(logger: Logger): BoltLogger {
-  const child = logger.child({ component: 'bolt' });
-  const write = (level: 'debug' | 'info' | 'warn' | 'error', parts: unknown[]) => {
-    const err = parts.find((p) => p instanceof Error);
-    const text = parts
-      .filter((p) => p !== err)
-      .map((p) => (typeof p === 'string' ? p : JSON.stringify(p)))
-      .join(' ');
-    if (err) child[level]({ err }, text);
-    else child[level](text);
-  };
-  return {
-    debug: (...parts: unknown[]) => write('debug', parts),
-    info: (...parts: unknown[]) => write('info', parts),
-    warn: (...parts: unknown[]) => write('warn', parts),
-    error: (...parts: unknown[]) => write('error', parts),
-    setLevel: () => {},
-    getLevel: () => PINO_TO_BOLT[logger.level] ?? LogLevel.ERROR,
-    setName: () => {},
-  };
 }

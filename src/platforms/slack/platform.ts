@@ -3,7 +3,7 @@ import type { ConversationRef, MessageRef, ReplyTo } from '../../core/chat.js';
 import { errorMessage, RateLimitedError, TransientError } from '../../core/errors.js';
 import type { Logger } from '../../observability/logger.js';
 import type { ChatPlatform } from '../chat-platform.js';
-import type { SlackApi, SlackResult } from './client.js';
+import type { SlackApi, SlackMethod, SlackResult } from './client.js';
 import type { ChannelPacer } from './pacing.js';
 import { renderSlackCard } from './render.js';
 import type { ResponseUrls } from './response-urls.js';
@@ -81,7 +81,7 @@ export class SlackPlatform implements ChatPlatform {
   }
 
   private async send(
-    method: string,
+    method: SlackMethod,
     place: Place,
     isPost: boolean,
     body: Record<string, unknown>,
