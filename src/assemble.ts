@@ -99,7 +99,10 @@ export function assemble(loaded: LoadedConfig, options: AssembleOptions): Promis
 }
 
 /** Metrics, redaction, outbound HTTP and the connectors: the parts every role has. */
-function foundation(loaded: LoadedConfig, options: { defaultMetrics: boolean; logger: Logger }) {
+function foundation(
+  loaded: LoadedConfig,
+  options: { defaultMetrics: boolean; logger: Logger; role: 'serve' | 'cli' },
+) {
   const { config } = loaded;
   const { logger } = options;
   const metrics = new Metrics({ defaultMetrics: options.defaultMetrics });
@@ -110,7 +113,12 @@ function foundation(loaded: LoadedConfig, options: { defaultMetrics: boolean; lo
   const registry = ConnectorRegistry.fromConfig(config, { http, chat: () => late.chat });
   const redact = (text: string) => redactor.text(text);
   // One watcher for every Redis connection: an outage is logged once, reminded, and its end noted.
-  const redisWatch = new RedisWatch({ logger, reminderIntervalMs: config.queue.redis_outage_reminder_ms });
+  // A short-lived command reports an unreachable Redis in its own one line, so its watcher only
+  // speaks about errors; a server logs the outage's start, reminders and end.
+  const redisWatch = new RedisWatch({
+    logger: options.role === 'serve' ? logger : logger.child({}, { level: 'error' }),
+    reminderIntervalMs: config.queue.redis_outage_reminder_ms,
+  });
   // Accepted events are logged with where they go, so a first run shows what happened to each.
   const acceptance = logAcceptedEvents(logger, (event) => registry.route(event).map((c) => c.key));
   const ingestorOn = (queues: QueueSet) =>
@@ -130,6 +138,7 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
     {
       defaultMetrics: true,
       logger,
+      role: 'serve',
     },
   );
   const prefix = config.redis.prefix;
@@ -284,6 +293,7 @@ async function assembleConsole(loaded: LoadedConfig, options: ConsoleOptions): P
     {
       defaultMetrics: false,
       logger,
+      role: 'cli',
     },
   );
   const prefix = config.redis.prefix;
@@ -344,6 +354,7 @@ async function assembleCli(
   const { config, metrics, registry, steps, redisWatch, ingestorOn } = foundation(loaded, {
     defaultMetrics: false,
     logger,
+    role: 'cli',
   });
   const closeWith = (extra: ShutdownStep[]) =>
     once(() => shutDown([...extra, ...steps], config.server.shutdown_timeout_ms, logger));

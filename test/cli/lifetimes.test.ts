@@ -90,7 +90,7 @@ describe('threadline serve ends on its own', () => {
         ]);
         await child.waitForOutput(/"msg":"threadline started"/);
         await redis.kill();
-        await child.waitForOutput(/connection error/);
+        await child.waitForOutput(/Redis unreachable/);
         const signalled = Date.now();
         child.process.kill('SIGINT');
         expect(await child.exit(3_000 + SLACK_MS)).toBe(0);
