@@ -96,13 +96,8 @@ export function headerSafe(text: string): string {
  * percent-encoded. Undefined when the URL is unusable, so the caller drops the link.
  */
 export function safeLinkUrl(url: string): string | undefined {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return undefined;
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return undefined;
+  const parsed = parseHttpUrl(url);
+  if (!parsed) return undefined;
   return parsed.href.replace(
     /[|<>()[\]"' ]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
@@ -173,4 +168,15 @@ export function scrubError(error: unknown, secrets: readonly string[]): unknown 
   }
   error.message = message;
   return error;
+}
+
+/** The URL when it parses and is http(s); undefined for anything a link must not point at. */
+export function parseHttpUrl(url: string): URL | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed : undefined;
 }

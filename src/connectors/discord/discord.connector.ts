@@ -2,12 +2,11 @@ import type { RESTPostAPIWebhookWithTokenJSONBody } from 'discord-api-types/v10'
 import { digestCard, eventHeadline, eventSubject, notificationCard } from '../../../cards/notification.js';
 import type { Card } from '../../core/card.js';
 import { RateLimitedError, ValidationError } from '../../core/errors.js';
-import type { EventName } from '../../core/events.js';
 import type { StoredEvent } from '../../core/payload.js';
 import { type HttpClient, type HttpResponse, raiseForStatus, retryAfterMs } from '../../net/http-client.js';
 import { renderDiscord } from '../../platforms/discord/render.js';
-import { scrubError, urlSecrets } from '../../security/escape.js';
-import type { Connector, DeliveryContext, DeliveryReceipt, HealthResult } from '../connector.js';
+import type { DeliveryContext, DeliveryReceipt, HealthResult } from '../connector.js';
+import { chatWebhookOptions, SubscribedConnector } from '../subscribed-connector.js';
 import type { DiscordIntegrationConfig } from './schema.js';
 
 const USER_AGENT = 'Threadline-Discord/1';
@@ -15,25 +14,14 @@ const USER_AGENT = 'Threadline-Discord/1';
 const DEFAULT_RATE_LIMIT_WAIT_MS = 1_000;
 
 /** Discord notifications through an execute-webhook URL. */
-export class DiscordConnector implements Connector {
-  readonly key = 'discord';
-  readonly integration = 'discord' as const;
-  readonly humanFacing = true;
-  private readonly events: ReadonlySet<EventName>;
-  private readonly secrets: string[];
-
+export class DiscordConnector extends SubscribedConnector {
   constructor(
     private readonly config: DiscordIntegrationConfig,
     private readonly http: HttpClient,
-    readonly retryCount: number,
-    readonly timeoutMs: number,
+    retryCount: number,
+    timeoutMs: number,
   ) {
-    this.events = new Set(config.notify_on);
-    this.secrets = config.webhook_url ? urlSecrets(config.webhook_url) : [];
-  }
-
-  accepts(event: EventName): boolean {
-    return this.events.has(event);
+    super(chatWebhookOptions('discord', config, retryCount, timeoutMs));
   }
 
   deliver(event: StoredEvent, _context: DeliveryContext): Promise<DeliveryReceipt> {
@@ -48,15 +36,11 @@ export class DiscordConnector implements Connector {
 
   async check(): Promise<HealthResult> {
     if (!this.config.webhook_url) return { ok: false, detail: 'no webhook URL is configured' };
-    return { ok: true, detail: `webhook configured; ${this.events.size} event(s)` };
+    return { ok: true, detail: `webhook configured; ${this.subscriptions} event(s)` };
   }
 
-  private async post(card: Card, content: string, timestamp: string): Promise<DeliveryReceipt> {
-    try {
-      return await this.postOnce(card, content, timestamp);
-    } catch (error) {
-      throw scrubError(error, this.secrets);
-    }
+  private post(card: Card, content: string, timestamp: string): Promise<DeliveryReceipt> {
+    return this.scrubbed(() => this.postOnce(card, content, timestamp));
   }
 
   private async postOnce(card: Card, content: string, timestamp: string): Promise<DeliveryReceipt> {

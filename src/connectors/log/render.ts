@@ -1,5 +1,5 @@
 import type { Card } from '../../core/card.js';
-import { headerSafe, truncate } from '../../security/escape.js';
+import { headerSafe, parseHttpUrl, truncate } from '../../security/escape.js';
 
 /** Enough for a title or an error's first sentence; a whole stack trace would bury the line. */
 export const VALUE_MAX = 200;
@@ -23,13 +23,8 @@ function oneLine(text: string, max = VALUE_MAX): string {
  * is where signed and token-bearing URLs keep their credentials. `?…` says a query was left out.
  */
 export function printableUrl(url: string): string | undefined {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return undefined;
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return undefined;
+  const parsed = parseHttpUrl(url);
+  if (!parsed) return undefined;
   return `${parsed.protocol}//${parsed.host}${parsed.pathname}${parsed.search ? '?…' : ''}`;
 }
 

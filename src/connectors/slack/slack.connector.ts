@@ -1,14 +1,14 @@
 import { digestCard, isFailure, notificationCard } from '../../../cards/notification.js';
 import type { Card } from '../../core/card.js';
 import { ValidationError } from '../../core/errors.js';
-import type { EventName } from '../../core/events.js';
 import type { StoredEvent } from '../../core/payload.js';
 import { type HttpClient, raiseForStatus } from '../../net/http-client.js';
 import { SlackApi } from '../../platforms/slack/client.js';
 import { renderSlack } from '../../platforms/slack/render.js';
-import { scrubError, urlSecrets } from '../../security/escape.js';
-import type { Connector, DeliveryContext, DeliveryReceipt, HealthResult } from '../connector.js';
+import { urlSecrets } from '../../security/escape.js';
+import type { DeliveryContext, DeliveryReceipt, HealthResult } from '../connector.js';
 import type { ChatPlatformSettings } from '../definition.js';
+import { SubscribedConnector } from '../subscribed-connector.js';
 import type { SlackIntegrationConfig } from './schema.js';
 
 type SlackPlatformConfig = NonNullable<ChatPlatformSettings['slack']>;
@@ -29,22 +29,28 @@ interface WebhookRoute {
  * Slack notifications: chat.postMessage with the bot token when one and a channel are set
  * (it returns a message ts to thread on later), otherwise the incoming webhook.
  */
-export class SlackConnector implements Connector {
-  readonly key = 'slack';
-  readonly integration = 'slack' as const;
-  readonly humanFacing = true;
-  private readonly events: ReadonlySet<EventName>;
+export class SlackConnector extends SubscribedConnector {
   private readonly route: BotRoute | WebhookRoute | undefined;
-  private readonly secrets: string[];
 
   constructor(
     private readonly config: SlackIntegrationConfig,
     platform: SlackPlatformConfig | undefined,
     private readonly http: HttpClient,
-    readonly retryCount: number,
-    readonly timeoutMs: number,
+    retryCount: number,
+    timeoutMs: number,
   ) {
-    this.events = new Set(config.notify_on);
+    super({
+      key: 'slack',
+      integration: 'slack',
+      humanFacing: true,
+      events: config.notify_on,
+      secrets: [
+        ...(config.webhook_url ? urlSecrets(config.webhook_url) : []),
+        ...(platform?.bot_token ? [platform.bot_token] : []),
+      ],
+      retryCount,
+      timeoutMs,
+    });
     if (platform?.bot_token && config.channel) {
       this.route = {
         kind: 'bot',
@@ -54,14 +60,6 @@ export class SlackConnector implements Connector {
     } else if (config.webhook_url) {
       this.route = { kind: 'webhook', url: config.webhook_url };
     }
-    this.secrets = [
-      ...(config.webhook_url ? urlSecrets(config.webhook_url) : []),
-      ...(platform?.bot_token ? [platform.bot_token] : []),
-    ];
-  }
-
-  accepts(event: EventName): boolean {
-    return this.events.has(event);
   }
 
   deliver(event: StoredEvent, _context: DeliveryContext): Promise<DeliveryReceipt> {
@@ -79,15 +77,11 @@ export class SlackConnector implements Connector {
       return { ok: false, detail: 'neither a webhook URL nor a bot token with a channel is configured' };
     const detail =
       this.route.kind === 'bot' ? `chat.postMessage to ${this.route.channel}` : 'incoming webhook configured';
-    return { ok: true, detail: `${detail}; ${this.events.size} event(s)` };
+    return { ok: true, detail: `${detail}; ${this.subscriptions} event(s)` };
   }
 
-  private async post(card: Card): Promise<DeliveryReceipt> {
-    try {
-      return await this.postOnce(card);
-    } catch (error) {
-      throw scrubError(error, this.secrets);
-    }
+  private post(card: Card): Promise<DeliveryReceipt> {
+    return this.scrubbed(() => this.postOnce(card));
   }
 
   private async postOnce(card: Card): Promise<DeliveryReceipt> {

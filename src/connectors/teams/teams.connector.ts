@@ -1,12 +1,11 @@
 import { digestCard, notificationCard } from '../../../cards/notification.js';
 import type { Card } from '../../core/card.js';
 import { RateLimitedError, ValidationError } from '../../core/errors.js';
-import type { EventName } from '../../core/events.js';
 import type { StoredEvent } from '../../core/payload.js';
 import { type HttpClient, type HttpResponse, raiseForStatus, retryAfterMs } from '../../net/http-client.js';
 import { renderAdaptiveCard, renderTeamsText } from '../../platforms/teams/render.js';
-import { scrubError, urlSecrets } from '../../security/escape.js';
-import type { Connector, DeliveryContext, DeliveryReceipt, HealthResult } from '../connector.js';
+import type { DeliveryContext, DeliveryReceipt, HealthResult } from '../connector.js';
+import { chatWebhookOptions, SubscribedConnector } from '../subscribed-connector.js';
 import type { TeamsIntegrationConfig } from './schema.js';
 
 const USER_AGENT = 'Threadline-Teams/1';
@@ -18,25 +17,14 @@ const THROTTLED_BODY = /Microsoft Teams endpoint returned HTTP error 429/i;
  * Teams notifications through an incoming webhook (an Office 365 connector URL or a Power
  * Automate "post to a channel when a webhook request is received" workflow).
  */
-export class TeamsConnector implements Connector {
-  readonly key = 'teams';
-  readonly integration = 'teams' as const;
-  readonly humanFacing = true;
-  private readonly events: ReadonlySet<EventName>;
-  private readonly secrets: string[];
-
+export class TeamsConnector extends SubscribedConnector {
   constructor(
     private readonly config: TeamsIntegrationConfig,
     private readonly http: HttpClient,
-    readonly retryCount: number,
-    readonly timeoutMs: number,
+    retryCount: number,
+    timeoutMs: number,
   ) {
-    this.events = new Set(config.notify_on);
-    this.secrets = config.webhook_url ? urlSecrets(config.webhook_url) : [];
-  }
-
-  accepts(event: EventName): boolean {
-    return this.events.has(event);
+    super(chatWebhookOptions('teams', config, retryCount, timeoutMs));
   }
 
   deliver(event: StoredEvent, _context: DeliveryContext): Promise<DeliveryReceipt> {
@@ -50,15 +38,11 @@ export class TeamsConnector implements Connector {
   async check(): Promise<HealthResult> {
     if (!this.config.webhook_url) return { ok: false, detail: 'no webhook URL is configured' };
     const format = this.config.use_adaptive_cards ? 'Adaptive Cards' : 'plain text';
-    return { ok: true, detail: `webhook configured (${format}); ${this.events.size} event(s)` };
+    return { ok: true, detail: `webhook configured (${format}); ${this.subscriptions} event(s)` };
   }
 
-  private async post(card: Card): Promise<DeliveryReceipt> {
-    try {
-      return await this.postOnce(card);
-    } catch (error) {
-      throw scrubError(error, this.secrets);
-    }
+  private post(card: Card): Promise<DeliveryReceipt> {
+    return this.scrubbed(() => this.postOnce(card));
   }
 
   private async postOnce(card: Card): Promise<DeliveryReceipt> {

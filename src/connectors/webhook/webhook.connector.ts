@@ -1,42 +1,38 @@
-import type { EventName } from '../../core/events.js';
 import type { StoredEvent } from '../../core/payload.js';
 import { type HttpClient, raiseForStatus } from '../../net/http-client.js';
-import { scrubError, urlSecrets } from '../../security/escape.js';
+import { urlSecrets } from '../../security/escape.js';
 import { signatureHeader, standardWebhookSignature } from '../../security/signing.js';
-import type { Connector, DeliveryContext, DeliveryReceipt, HealthResult } from '../connector.js';
+import type { DeliveryContext, DeliveryReceipt, HealthResult } from '../connector.js';
+import { SubscribedConnector } from '../subscribed-connector.js';
 import type { WebhookEndpointConfig } from './schema.js';
 
 const USER_AGENT = 'Threadline-Webhook/1';
 
 /** A custom webhook endpoint exactly as the Integrations Guide describes it. */
-export class WebhookConnector implements Connector {
-  readonly integration = 'webhooks' as const;
-  readonly humanFacing = false;
-  readonly key: string;
-  private readonly events: ReadonlySet<EventName>;
-  /** What a receiver might echo back: the URL's path and query tokens, header values, the HMAC secret. */
-  private readonly secrets: string[];
-
+export class WebhookConnector extends SubscribedConnector {
   constructor(
     private readonly endpoint: WebhookEndpointConfig,
     private readonly http: HttpClient,
-    readonly retryCount: number,
-    readonly timeoutMs: number,
+    retryCount: number,
+    timeoutMs: number,
   ) {
-    this.key = `webhooks.${endpoint.name}`;
-    this.events = new Set(endpoint.events);
     // Header values count as secrets the way the config's redaction counts them: whole, and the
     // token of "Bearer <token>" alone, leaving out short words that would blank ordinary text.
     const headerValues = Object.values(endpoint.headers).flatMap((v) => [v, ...v.split(/\s+/)]);
-    this.secrets = [
-      ...urlSecrets(endpoint.url),
-      ...headerValues.filter((v) => v.trim().length >= 8),
-      ...(endpoint.secret ? [endpoint.secret] : []),
-    ];
-  }
-
-  accepts(event: EventName): boolean {
-    return this.events.has(event);
+    super({
+      key: `webhooks.${endpoint.name}`,
+      integration: 'webhooks',
+      humanFacing: false,
+      events: endpoint.events,
+      // What a receiver might echo back: the URL's path and query tokens, header values, the HMAC secret.
+      secrets: [
+        ...urlSecrets(endpoint.url),
+        ...headerValues.filter((v) => v.trim().length >= 8),
+        ...(endpoint.secret ? [endpoint.secret] : []),
+      ],
+      retryCount,
+      timeoutMs,
+    });
   }
 
   async deliver(event: StoredEvent, context: DeliveryContext): Promise<DeliveryReceipt> {
@@ -61,7 +57,7 @@ export class WebhookConnector implements Connector {
         body,
       );
     }
-    try {
+    return this.scrubbed(async () => {
       const response = await this.http.send({
         url: this.endpoint.url,
         headers,
@@ -74,9 +70,7 @@ export class WebhookConnector implements Connector {
         `integrations.webhooks.endpoints[name=${this.endpoint.name}].headers and .secret`,
       );
       return { summary: `delivered to webhook endpoint "${this.endpoint.name}" (${response.status})` };
-    } catch (error) {
-      throw scrubError(error, this.secrets);
-    }
+    });
   }
 
   async check(): Promise<HealthResult> {
