@@ -99,7 +99,7 @@ export function assemble(loaded: LoadedConfig, options: AssembleOptions): Promis
 }
 
 /** Metrics, redaction, outbound HTTP and the connectors: the parts every role has. */
-function foundation(loaded: LoadedConfig, options: { defaultMetrics: boolean; logger: Logger }) {
+async function foundation(loaded: LoadedConfig, options: { defaultMetrics: boolean; logger: Logger }) {
   const { config } = loaded;
   const { logger } = options;
   const metrics = new Metrics({ defaultMetrics: options.defaultMetrics });
@@ -107,7 +107,7 @@ function foundation(loaded: LoadedConfig, options: { defaultMetrics: boolean; lo
   const http = new HttpClient({ allowPrivateNetworks: config.security.allow_private_networks });
   // Chat-thread connectors reach the chat platforms, which are built after the registry.
   const late: { chat?: ChatRuntime } = {};
-  const registry = ConnectorRegistry.fromConfig(config, { http, chat: () => late.chat });
+  const registry = await ConnectorRegistry.fromConfig(config, { http, chat: () => late.chat });
   const redact = (text: string) => redactor.text(text);
   // One watcher for every Redis connection: an outage is logged once, reminded, and its end noted.
   const redisWatch = new RedisWatch({ logger, reminderIntervalMs: config.queue.redis_outage_reminder_ms });
@@ -125,7 +125,7 @@ function foundation(loaded: LoadedConfig, options: { defaultMetrics: boolean; lo
 
 async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Promise<RunningApp> {
   const { logger, role } = options;
-  const { config, metrics, http, registry, redact, late, steps, redisWatch, ingestorOn } = foundation(
+  const { config, metrics, http, registry, redact, late, steps, redisWatch, ingestorOn } = await foundation(
     loaded,
     {
       defaultMetrics: true,
@@ -201,7 +201,7 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
   if (role !== 'worker') registerDisabledPlatformRoutes(server, config.platforms);
 
   const platformDeps = { config, logger, http, redis: producer, prefix, metrics, commands: COMMANDS };
-  const modules = createPlatformModules(platformDeps);
+  const modules = await createPlatformModules(platformDeps);
   const chat =
     modules.length > 0
       ? new ChatRuntime({
@@ -279,7 +279,7 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
  */
 async function assembleConsole(loaded: LoadedConfig, options: ConsoleOptions): Promise<ConsoleApp> {
   const { logger } = options;
-  const { config, metrics, http, registry, redact, late, steps, redisWatch, ingestorOn } = foundation(
+  const { config, metrics, http, registry, redact, late, steps, redisWatch, ingestorOn } = await foundation(
     loaded,
     {
       defaultMetrics: false,
@@ -306,7 +306,7 @@ async function assembleConsole(loaded: LoadedConfig, options: ConsoleOptions): P
   const terminal = new ConsolePlatform(options.write, () => redis.incr(`${prefix}:console:message-number`));
   const chat = new ChatRuntime({
     ...deps,
-    modules: [{ platform: terminal }, ...createPlatformModules(deps)],
+    modules: [{ platform: terminal }, ...(await createPlatformModules(deps))],
     connectors: registry,
     ingestor,
     queues,
@@ -341,7 +341,7 @@ async function assembleCli(
   options: CliOptions,
 ): Promise<ProducerApp | AdminApp | Assembled> {
   const { logger, role } = options;
-  const { config, metrics, registry, steps, redisWatch, ingestorOn } = foundation(loaded, {
+  const { config, metrics, registry, steps, redisWatch, ingestorOn } = await foundation(loaded, {
     defaultMetrics: false,
     logger,
   });
