@@ -99,7 +99,7 @@ export function assemble(loaded: LoadedConfig, options: AssembleOptions): Promis
 }
 
 /** Metrics, redaction, outbound HTTP and the connectors: the parts every role has. */
-function foundation(
+async function foundation(
   loaded: LoadedConfig,
   options: { defaultMetrics: boolean; logger: Logger; role: 'serve' | 'cli' },
 ) {
@@ -110,10 +110,9 @@ function foundation(
   const http = new HttpClient({ allowPrivateNetworks: config.security.allow_private_networks });
   // Chat-thread connectors reach the chat platforms, which are built after the registry.
   const late: { chat?: ChatRuntime } = {};
-  const registry = ConnectorRegistry.fromConfig(config, { http, chat: () => late.chat });
+  const registry = await ConnectorRegistry.fromConfig(config, { http, chat: () => late.chat });
   const redact = (text: string) => redactor.text(text);
-  // One watcher for every Redis connection: an outage is logged once, reminded, and its end noted.
-  // A short-lived command reports an unreachable Redis in its own one line, so its watcher only
+  // One watcher for every Redis connection. A short-lived command reports an unreachable Redis in its own one line, so its watcher only
   // speaks about errors; a server logs the outage's start, reminders and end.
   const redisWatch = new RedisWatch({
     logger: options.role === 'serve' ? logger : logger.child({}, { level: 'error' }),
@@ -133,7 +132,7 @@ function foundation(
 
 async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Promise<RunningApp> {
   const { logger, role } = options;
-  const { config, metrics, http, registry, redact, late, steps, redisWatch, ingestorOn } = foundation(
+  const { config, metrics, http, registry, redact, late, steps, redisWatch, ingestorOn } = await foundation(
     loaded,
     {
       defaultMetrics: true,
@@ -210,7 +209,7 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
   if (role !== 'worker') registerDisabledPlatformRoutes(server, config.platforms);
 
   const platformDeps = { config, logger, http, redis: producer, prefix, metrics, commands: COMMANDS };
-  const modules = createPlatformModules(platformDeps);
+  const modules = await createPlatformModules(platformDeps);
   const chat =
     modules.length > 0
       ? new ChatRuntime({
@@ -288,7 +287,7 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
  */
 async function assembleConsole(loaded: LoadedConfig, options: ConsoleOptions): Promise<ConsoleApp> {
   const { logger } = options;
-  const { config, metrics, http, registry, redact, late, steps, redisWatch, ingestorOn } = foundation(
+  const { config, metrics, http, registry, redact, late, steps, redisWatch, ingestorOn } = await foundation(
     loaded,
     {
       defaultMetrics: false,
@@ -316,7 +315,7 @@ async function assembleConsole(loaded: LoadedConfig, options: ConsoleOptions): P
   const terminal = new ConsolePlatform(options.write, () => redis.incr(`${prefix}:console:message-number`));
   const chat = new ChatRuntime({
     ...deps,
-    modules: [{ platform: terminal }, ...createPlatformModules(deps)],
+    modules: [{ platform: terminal }, ...(await createPlatformModules(deps))],
     connectors: registry,
     ingestor,
     queues,
@@ -351,7 +350,7 @@ async function assembleCli(
   options: CliOptions,
 ): Promise<ProducerApp | AdminApp | Assembled> {
   const { logger, role } = options;
-  const { config, metrics, registry, steps, redisWatch, ingestorOn } = foundation(loaded, {
+  const { config, metrics, registry, steps, redisWatch, ingestorOn } = await foundation(loaded, {
     defaultMetrics: false,
     logger,
     role: 'cli',

@@ -57,8 +57,12 @@ export interface ConnectorDefinition<
    * to the block (`webhook_url`, `endpoints[1].name`); the caller prefixes `integrations.<name>.`.
    */
   requires?(block: z.output<Schema>, context: RequirementContext): ConfigProblem[];
-  /** Builds the connectors of an enabled block. Absent: not delivered by this version. */
-  create?(block: z.output<Schema>, context: ConnectorContext): Connector[];
+  /**
+   * Builds the connectors of an enabled block. Absent: not delivered by this version. A connector
+   * whose implementation pulls a large library imports it here (`await import(...)`), so that the
+   * catalogue, which the config schema imports, stays light and a disabled block loads nothing.
+   */
+  create?(block: z.output<Schema>, context: ConnectorContext): Connector[] | Promise<Connector[]>;
   /** How `threadline validate` names an enabled block (default: its name). */
   describe?(block: z.output<Schema>): string;
   /** For a definition without `create`: the step that delivers it, e.g. "ticketing, step 3". */

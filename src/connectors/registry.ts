@@ -33,11 +33,11 @@ export class ConnectorRegistry {
   }
 
   /** One or more connectors for every enabled integration that this version delivers. */
-  static fromConfig(
+  static async fromConfig(
     config: ConnectorSettings,
     deps: ConnectorDependencies,
     definitions: readonly ConnectorDefinition[] = CONNECTORS,
-  ): ConnectorRegistry {
+  ): Promise<ConnectorRegistry> {
     const context: ConnectorContext = {
       platforms: config.platforms,
       queue: config.queue,
@@ -48,7 +48,8 @@ export class ConnectorRegistry {
     const connectors: Connector[] = [];
     for (const definition of definitions) {
       const block = config.integrations[definition.name];
-      if (definition.create && isEnabled(block)) connectors.push(...definition.create(block, context));
+      if (definition.create && isEnabled(block))
+        connectors.push(...(await definition.create(block, context)));
     }
     return new ConnectorRegistry(connectors);
   }

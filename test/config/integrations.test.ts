@@ -141,7 +141,7 @@ describe('connectors registered by one list', () => {
     expect(deferredIntegrationRequirements(disabled, { platforms }, WITH_EXTRAS)).toEqual([]);
   });
 
-  it('creates the connectors of enabled blocks, and none for a definition without a factory', () => {
+  it('creates the connectors of enabled blocks, and none for a definition without a factory', async () => {
     const { config } = testConfig('unused', '');
     const settings = {
       ...config,
@@ -150,7 +150,7 @@ describe('connectors registered by one list', () => {
         lantern: { enabled: true },
       },
     };
-    const registry = ConnectorRegistry.fromConfig(settings, { http }, WITH_EXTRAS);
+    const registry = await ConnectorRegistry.fromConfig(settings, { http }, WITH_EXTRAS);
     expect(registry.keys()).toEqual(['beacon']);
     expect(registry.get('beacon')).toMatchObject({
       url: 'https://beacon.example/in',
@@ -158,7 +158,7 @@ describe('connectors registered by one list', () => {
       timeoutMs: config.queue.request_timeout_ms,
     });
     expect(registry.route('spec_created').map((c) => c.key)).toEqual(['beacon']);
-    expect(ConnectorRegistry.fromConfig(settings, { http }).keys()).toEqual([]);
+    expect((await ConnectorRegistry.fromConfig(settings, { http })).keys()).toEqual([]);
   });
 
   it('lists enabled blocks for validate, marking those this version does not deliver', () => {

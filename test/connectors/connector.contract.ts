@@ -326,7 +326,7 @@ export function runConnectorContract(subject: ConnectorContractSubject): void {
       running.push(() => fake.stop());
       const settings = { event: subject.event, retryCount: 0, timeoutMs: DEFAULT_TIMEOUT_MS };
       const loaded = testConfig('unused', `integrations:\n${yaml(fake.integrationYaml(settings))}`, fake.env);
-      const registry = ConnectorRegistry.fromConfig(loaded.config, { http });
+      const registry = await ConnectorRegistry.fromConfig(loaded.config, { http });
       running.push(() => registry.close());
       return { fake, registry };
     }

@@ -37,7 +37,7 @@ afterAll(async () => {
 
 const context = { deliveryId: 'dlv-1', attempt: 1 };
 
-function connector(url = discord.webhookUrl): Connector {
+async function connector(url = discord.webhookUrl): Promise<Connector> {
   const { config } = parseConfigText(
     `
 security: { allow_private_networks: true }
@@ -52,7 +52,7 @@ integrations:
 `,
     {},
   );
-  const found = ConnectorRegistry.fromConfig(config, { http }).get('discord');
+  const found = (await ConnectorRegistry.fromConfig(config, { http })).get('discord');
   if (!found) throw new Error('discord connector not built');
   return found;
 }
@@ -86,7 +86,7 @@ function lastMessage(): DiscordMessageJson {
 
 describe('Discord connector', () => {
   it('executes the webhook with wait=true and returns the message id', async () => {
-    const receipt = await connector().deliver(started, context);
+    const receipt = await (await connector()).deliver(started, context);
     const request = discord.last();
     expect(request.query.get('wait')).toBe('true');
     expect(request.headers['content-type']).toBe('application/json');
@@ -95,7 +95,7 @@ describe('Discord connector', () => {
   });
 
   it('posts the guide’s "Implementation Started" message as an embed', async () => {
-    await connector().deliver(started, context);
+    await (await connector()).deliver(started, context);
     expect(lastMessage()).toEqual({
       username: 'Spec Bot',
       avatar_url: 'https://example.com/bot-avatar.png',
@@ -117,7 +117,7 @@ describe('Discord connector', () => {
   });
 
   it('links the title to the PR on "Implementation Completed"', async () => {
-    await connector().deliver(completed, context);
+    await (await connector()).deliver(completed, context);
     const embed = lastMessage().embeds?.[0];
     expect(embed?.color).toBe(0x2eb67d);
     expect(embed?.url).toBe('https://github.com/acme/app/pull/42');
@@ -136,7 +136,7 @@ describe('Discord connector', () => {
   });
 
   it('shows the error and "Logs: View Details" on "Implementation Failed" in red', async () => {
-    await connector().deliver(failed, context);
+    await (await connector()).deliver(failed, context);
     const embed = lastMessage().embeds?.[0];
     expect(embed?.color).toBe(0xe01e5a);
     expect(embed?.fields?.slice(2)).toEqual([
@@ -146,12 +146,12 @@ describe('Discord connector', () => {
   });
 
   it('colours warnings yellow', async () => {
-    await connector().deliver(stored({ event: 'incident_escalated' }), context);
+    await (await connector()).deliver(stored({ event: 'incident_escalated' }), context);
     expect(lastMessage().embeds?.[0]?.color).toBe(0xecb22e);
   });
 
   it('sends allowed_mentions with an empty parse list on every request', async () => {
-    const c = connector();
+    const c = await connector();
     await c.deliver(started, context);
     await c.deliver(failed, context);
     await c.deliverDigest?.([started, failed], context);
@@ -166,7 +166,7 @@ describe('Discord connector', () => {
       error: '@here',
       review_requested: ['<@!42>'],
     });
-    await connector().deliver(attack, context);
+    await (await connector()).deliver(attack, context);
     const raw = discord.last().raw;
     expect(raw).not.toMatch(/@everyone|@here|<@|<#/);
     expect(lastMessage().content).toBe(`❌ Spec Implementation Failed: @${ZWSP}everyone`);
@@ -178,7 +178,7 @@ describe('Discord connector', () => {
       spec: { id: 'X', title: '[click here](http://evil.example) [ok](<http://evil.example>)' },
       branch: '**bold** ||spoiler||',
     });
-    await connector().deliver(attack, context);
+    await (await connector()).deliver(attack, context);
     const fields = lastMessage().embeds?.[0]?.fields ?? [];
     const title = fields.find((f) => f.name === 'Title')?.value ?? '';
     expect(title).toBe(
@@ -203,7 +203,7 @@ describe('Discord connector', () => {
       review_requested: Array.from({ length: 50 }, (_, i) => `reviewer-${'x'.repeat(150)}-${i}`),
       repository: { owner: '_'.repeat(200), name: '_'.repeat(200) },
     });
-    await connector().deliver(huge, context);
+    await (await connector()).deliver(huge, context);
     const message = lastMessage();
     expect(messageProblem(message)).toBeUndefined();
     const embed = message.embeds?.[0];
@@ -224,7 +224,7 @@ describe('Discord connector', () => {
     const events = Array.from({ length: 200 }, (_, i) =>
       stored({ event: 'implementation_failed', spec: { id: `FEAT-${'9'.repeat(150)}-${i}` } }, `e${i}`),
     );
-    await connector().deliverDigest?.(events, context);
+    await (await connector()).deliverDigest?.(events, context);
     const message = lastMessage();
     expect(messageProblem(message)).toBeUndefined();
     expect(message.content).toBe('📨 200 notifications held by the rate limit');
@@ -233,32 +233,36 @@ describe('Discord connector', () => {
 
   it('honours Discord’s retry_after on 429', async () => {
     discord.reply(RATE_LIMITED_REPLY);
-    const error = await rejection(connector().deliver(started, context));
+    const error = await rejection((await connector()).deliver(started, context));
     expect(error).toBeInstanceOf(RateLimitedError);
     expect((error as RateLimitedError).retryAfterMs).toBe(1_500);
   });
 
   it('falls back to the Retry-After header when a 429 has no JSON body', async () => {
     discord.reply({ status: 429, headers: { 'retry-after': '4' }, body: '<html>slow down</html>' });
-    const error = await rejection(connector().deliver(started, context));
+    const error = await rejection((await connector()).deliver(started, context));
     expect(error).toBeInstanceOf(RateLimitedError);
     expect((error as RateLimitedError).retryAfterMs).toBe(4_000);
   });
 
   it('maps Discord’s answers to error kinds', async () => {
-    const c = connector();
+    const c = await connector();
     discord.reply({ status: 400, body: { message: 'Invalid Form Body', code: 50035 } });
     expect(await rejection(c.deliver(started, context))).toBeInstanceOf(ValidationError);
     discord.reply({ status: 500, body: { message: 'Internal Server Error', code: 0 } });
     expect(await rejection(c.deliver(started, context))).toBeInstanceOf(TransientError);
     const wrongToken = discord.webhookUrl.replace(discord.token, 'not-the-token');
-    expect(await rejection(connector(wrongToken).deliver(started, context))).toBeInstanceOf(AuthError);
+    expect(await rejection((await connector(wrongToken)).deliver(started, context))).toBeInstanceOf(
+      AuthError,
+    );
     const unknown = discord.webhookUrl.replace('/1234567890123456789/', '/1/');
-    expect(await rejection(connector(unknown).deliver(started, context))).toBeInstanceOf(NotFoundError);
+    expect(await rejection((await connector(unknown)).deliver(started, context))).toBeInstanceOf(
+      NotFoundError,
+    );
   });
 
   it('never puts the webhook token into errors or receipts', async () => {
-    const c = connector();
+    const c = await connector();
     const said = [(await c.deliver(started, context)).summary];
     discord.reply({
       status: 400,
@@ -270,12 +274,12 @@ describe('Discord connector', () => {
     const closed = await FakeDiscordWebhook.start();
     const closedUrl = closed.webhookUrl;
     await closed.close();
-    said.push((await rejection(connector(closedUrl).deliver(started, context))).message);
+    said.push((await rejection((await connector(closedUrl)).deliver(started, context))).message);
     for (const text of said) expect(text).not.toContain(discord.token);
   });
 
   it('reports its configuration in check() without sending anything', async () => {
-    await expect(connector().check()).resolves.toEqual({
+    await expect((await connector()).check()).resolves.toEqual({
       ok: true,
       detail: 'webhook configured; 3 event(s)',
     });

@@ -39,7 +39,7 @@ interface Options {
   allowPrivate?: boolean;
 }
 
-function build(options: Options = {}): { registry: ConnectorRegistry; email: Connector } {
+async function build(options: Options = {}): Promise<{ registry: ConnectorRegistry; email: Connector }> {
   const { config } = parseConfigText(
     `
 security: { allow_private_networks: ${options.allowPrivate ?? true} }
@@ -61,7 +61,7 @@ integrations:
 `,
     {},
   );
-  const registry = ConnectorRegistry.fromConfig(config, { http });
+  const registry = await ConnectorRegistry.fromConfig(config, { http });
   registries.push(registry);
   const email = registry.get('email');
   if (!email) throw new Error('email connector not built');
@@ -102,8 +102,8 @@ async function freePort(): Promise<number> {
 }
 
 describe('E-mail connector', () => {
-  it('accepts only events that have recipients', () => {
-    const { email } = build();
+  it('accepts only events that have recipients', async () => {
+    const { email } = await build();
     expect(email.key).toBe('email');
     expect(email.humanFacing).toBe(true);
     expect(email.accepts('implementation_failed')).toBe(true);
@@ -112,7 +112,7 @@ describe('E-mail connector', () => {
   });
 
   it('sends text and HTML bodies to the event’s recipients with the guide’s layout', async () => {
-    const receipt = await build().email.deliver(failed, context);
+    const receipt = await (await build()).email.deliver(failed, context);
     expect(smtp.messages).toHaveLength(1);
     const mail = smtp.messages[0];
     if (!mail) throw new Error('no mail');
@@ -141,7 +141,7 @@ describe('E-mail connector', () => {
   });
 
   it('keeps the same Message-ID on a retried delivery', async () => {
-    const { email } = build();
+    const { email } = await build();
     await email.deliver(failed, context);
     await email.deliver(failed, { ...context, attempt: 2 });
     expect(smtp.messages.map((m) => m.headers.get('message-id'))).toEqual([
@@ -157,7 +157,7 @@ describe('E-mail connector', () => {
       error: '<img src=x onerror=alert(1)> "quoted" & more',
       logs_url: 'https://ci.example.com/runs/7?a=1&b="><script>',
     });
-    await build().email.deliver(attack, context);
+    await (await build()).email.deliver(attack, context);
     const mail = smtp.messages[0];
     expect(mail?.html).not.toMatch(/<script|<img/i);
     expect(mail?.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
@@ -171,7 +171,7 @@ describe('E-mail connector', () => {
       event: 'implementation_failed',
       spec: { id: 'FEAT-1\r\nBcc: victim@example.com' },
     });
-    await build().email.deliver(attack, context);
+    await (await build()).email.deliver(attack, context);
     const mail = smtp.messages[0];
     expect(mail?.subject).toBe('[Threadline] ❌ Spec Implementation Failed: FEAT-1 Bcc: victim@example.com');
     expect(mail?.headers.has('bcc')).toBe(false);
@@ -179,7 +179,7 @@ describe('E-mail connector', () => {
   });
 
   it('sends a digest once to everyone who would have received the events', async () => {
-    await build().email.deliverDigest?.([failed, prCreated], { deliveryId: 'digest-1', attempt: 1 });
+    await (await build()).email.deliverDigest?.([failed, prCreated], { deliveryId: 'digest-1', attempt: 1 });
     expect(smtp.messages).toHaveLength(1);
     const mail = smtp.messages[0];
     expect(mail?.to).toEqual(['oncall@example.com', 'lead@example.com', 'reviewers@example.com']);
@@ -191,7 +191,7 @@ describe('E-mail connector', () => {
 
   it('maps a refused login to AuthError without revealing the password', async () => {
     const wrong = 'wrong-P4ssw0rd-also-secret';
-    const error = await rejection(build({ password: wrong }).email.deliver(failed, context));
+    const error = await rejection((await build({ password: wrong })).email.deliver(failed, context));
     expect(error).toBeInstanceOf(AuthError);
     expect(error.message).not.toContain(wrong);
     expect(error.message).not.toContain(PASSWORD);
@@ -199,7 +199,7 @@ describe('E-mail connector', () => {
   });
 
   it('maps temporary SMTP refusals to TransientError', async () => {
-    const { email } = build();
+    const { email } = await build();
     for (const [code, stage] of [
       [451, 'data'],
       [421, 'mail'],
@@ -214,7 +214,7 @@ describe('E-mail connector', () => {
   });
 
   it('maps permanent SMTP refusals to ValidationError', async () => {
-    const { email } = build();
+    const { email } = await build();
     smtp.failNext(554, 'message rejected as spam', { stage: 'data' });
     expect(await rejection(email.deliver(failed, context))).toBeInstanceOf(ValidationError);
     smtp.failNext(550, 'no such user', { stage: 'rcpt', times: 2 });
@@ -222,7 +222,7 @@ describe('E-mail connector', () => {
   });
 
   it('reports recipients the server refused while delivering to the rest', async () => {
-    const { email } = build();
+    const { email } = await build();
     smtp.failNext(550, 'no such user', { stage: 'rcpt' });
     const receipt = await email.deliver(failed, context);
     expect(receipt.summary).toBe(`e-mailed 1 recipient(s) via 127.0.0.1:${smtp.port}, 1 rejected`);
@@ -231,14 +231,16 @@ describe('E-mail connector', () => {
 
   it('maps an unreachable server to TransientError', async () => {
     const port = await freePort();
-    const error = await rejection(build({ port }).email.deliver(failed, context));
+    const error = await rejection((await build({ port })).email.deliver(failed, context));
     expect(error).toBeInstanceOf(TransientError);
     expect(error.message).not.toContain(PASSWORD);
   });
 
   it('refuses an SMTP host on a private network unless private networks are allowed', async () => {
     for (const host of ['127.0.0.1', 'localhost']) {
-      const error = await rejection(build({ host, allowPrivate: false }).email.deliver(failed, context));
+      const error = await rejection(
+        (await build({ host, allowPrivate: false })).email.deliver(failed, context),
+      );
       expect(error, host).toBeInstanceOf(BlockedDestinationError);
       expect(error.message).not.toContain(PASSWORD);
     }
@@ -247,7 +249,7 @@ describe('E-mail connector', () => {
   });
 
   it('stops sending once closed, and the registry closes it', async () => {
-    const { registry, email } = build();
+    const { registry, email } = await build();
     await email.deliver(failed, context);
     await registry.close();
     expect(await rejection(email.deliver(failed, context))).toBeInstanceOf(TransientError);
@@ -255,7 +257,7 @@ describe('E-mail connector', () => {
   });
 
   it('describes its configuration in check() without connecting', async () => {
-    await expect(build().email.check()).resolves.toEqual({
+    await expect((await build()).email.check()).resolves.toEqual({
       ok: true,
       detail: `SMTP 127.0.0.1:${smtp.port} (STARTTLS when offered, authenticated); 2 event(s) with recipients`,
     });

@@ -115,7 +115,7 @@ describe('log connector', () => {
     endpoints: [{ name: ops, url: "https://ops.example.com/in", events: [implementation_failed], secret: "hmac-secret-0123456789", headers: { Authorization: "Bearer header-token-0123456789" } }]
 `,
     );
-    const registry = ConnectorRegistry.fromConfig(loaded.config, { http });
+    const registry = await ConnectorRegistry.fromConfig(loaded.config, { http });
     const stderr = captureStderr();
     try {
       await registry.get('log')!.deliver(storedEvent(FAILED), { deliveryId: 'evt-1.log', attempt: 1 });

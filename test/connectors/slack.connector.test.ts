@@ -31,7 +31,7 @@ afterAll(async () => {
 
 const context = { deliveryId: 'dlv-1', attempt: 1 };
 
-function connector(slackBlock: string, platforms = ''): Connector {
+async function connector(slackBlock: string, platforms = ''): Promise<Connector> {
   const { config } = parseConfigText(
     `
 security: { allow_private_networks: true }
@@ -44,12 +44,12 @@ ${slackBlock}
 `,
     {},
   );
-  const found = ConnectorRegistry.fromConfig(config, { http }).get('slack');
+  const found = (await ConnectorRegistry.fromConfig(config, { http })).get('slack');
   if (!found) throw new Error('slack connector not built');
   return found;
 }
 
-function webhookConnector(extra = ''): Connector {
+function webhookConnector(extra = ''): Promise<Connector> {
   return connector(`    enabled: true
     webhook_url: "${slack.webhookUrl}"
     notify_on: [implementation_started, implementation_completed, implementation_failed]
@@ -57,7 +57,7 @@ function webhookConnector(extra = ''): Connector {
 ${extra}`);
 }
 
-function botConnector(token = slack.token, channel = '#engineering'): Connector {
+function botConnector(token = slack.token, channel = '#engineering'): Promise<Connector> {
   return connector(
     `    enabled: true
     channel: "${channel}"
@@ -101,23 +101,23 @@ function allTexts(message: SlackMessageJson): string[] {
 }
 
 describe('Slack connector over the incoming webhook', () => {
-  it('is built from config with the registry’s retry and timeout settings', () => {
-    const c = webhookConnector('    retry_count: 7');
+  it('is built from config with the registry’s retry and timeout settings', async () => {
+    const c = await webhookConnector('    retry_count: 7');
     expect(c.key).toBe('slack');
     expect(c.humanFacing).toBe(true);
     expect(c.retryCount).toBe(7);
     expect(c.timeoutMs).toBe(3000);
-    expect(webhookConnector().retryCount).toBe(4);
+    expect((await webhookConnector()).retryCount).toBe(4);
   });
 
-  it('accepts only the events in notify_on', () => {
-    const c = webhookConnector();
+  it('accepts only the events in notify_on', async () => {
+    const c = await webhookConnector();
     expect(c.accepts('implementation_failed')).toBe(true);
     expect(c.accepts('spec_created')).toBe(false);
   });
 
   it('posts the guide’s "Implementation Started" message as fallback text and Block Kit', async () => {
-    const receipt = await webhookConnector().deliver(started, context);
+    const receipt = await (await webhookConnector()).deliver(started, context);
     expect(receipt.summary).toMatch(/incoming webhook/);
     const message = slack.messages()[0] as SlackMessageJson;
     expect(slack.last().headers['content-type']).toMatch(/application\/json/);
@@ -136,7 +136,7 @@ describe('Slack connector over the incoming webhook', () => {
   });
 
   it('posts the guide’s "Implementation Completed" message with the PR link', async () => {
-    await webhookConnector().deliver(completed, context);
+    await (await webhookConnector()).deliver(completed, context);
     const message = slack.messages()[0] as SlackMessageJson;
     expect(message.text).toBe(
       '✅ Spec Implementation Completed\n• ID: FEAT-0001\n• Title: User Authentication\n• PR: #42\n' +
@@ -146,7 +146,7 @@ describe('Slack connector over the incoming webhook', () => {
   });
 
   it('posts the guide’s "Implementation Failed" message with the logs link and the configured mentions', async () => {
-    await webhookConnector().deliver(failed, context);
+    await (await webhookConnector()).deliver(failed, context);
     const message = slack.messages()[0] as SlackMessageJson;
     expect(message.text).toBe(
       '<!channel> <@U123ABC> <!subteam^S0PLATFORM> ❌ Spec Implementation Failed\n• ID: FEAT-0001\n' +
@@ -160,7 +160,7 @@ describe('Slack connector over the incoming webhook', () => {
   });
 
   it('mentions people only for failures', async () => {
-    const c = webhookConnector();
+    const c = await webhookConnector();
     await c.deliver(started, context);
     await c.deliver(completed, context);
     for (const message of slack.messages()) {
@@ -179,7 +179,7 @@ describe('Slack connector over the incoming webhook', () => {
       review_requested: ['@here', '<!subteam^S1>'],
       error: '<!everyone> @channel',
     });
-    await webhookConnector().deliver(attack, context);
+    await (await webhookConnector()).deliver(attack, context);
     const message = slack.messages()[0] as SlackMessageJson;
     for (const text of allTexts(message)) {
       expect(text).not.toMatch(/<!|<@|<http:\/\/evil/);
@@ -195,7 +195,7 @@ describe('Slack connector over the incoming webhook', () => {
       error: `<${'E'.repeat(9000)}`,
       review_requested: Array.from({ length: 50 }, (_, i) => `reviewer-with-a-long-name-${i}`),
     });
-    await webhookConnector().deliver(huge, context);
+    await (await webhookConnector()).deliver(huge, context);
     const message = slack.messages()[0] as SlackMessageJson;
     expect(blockProblem(message.blocks)).toBeUndefined();
     const errorBlock = message.blocks?.find((b) => b.text?.text.startsWith('*Error*'));
@@ -207,7 +207,7 @@ describe('Slack connector over the incoming webhook', () => {
   });
 
   it('sends a digest of held events as one message', async () => {
-    const receipt = await webhookConnector().deliverDigest?.([started, failed], context);
+    const receipt = await (await webhookConnector()).deliverDigest?.([started, failed], context);
     expect(receipt?.summary).toBeDefined();
     expect(slack.requests).toHaveLength(1);
     const message = slack.messages()[0] as SlackMessageJson;
@@ -219,7 +219,7 @@ describe('Slack connector over the incoming webhook', () => {
   });
 
   it('maps webhook answers to error kinds', async () => {
-    const c = webhookConnector();
+    const c = await webhookConnector();
     slack.reply({ status: 400, body: 'invalid_payload' });
     expect(await rejection(c.deliver(started, context))).toBeInstanceOf(ValidationError);
     slack.reply({ status: 403, body: 'invalid_token' });
@@ -235,7 +235,7 @@ describe('Slack connector over the incoming webhook', () => {
   });
 
   it('delivers after transient failures once Slack recovers', async () => {
-    const c = webhookConnector();
+    const c = await webhookConnector();
     slack.failTimes(2, { status: 503, body: 'service_unavailable' });
     expect(await rejection(c.deliver(started, context))).toBeInstanceOf(TransientError);
     expect(await rejection(c.deliver(started, context))).toBeInstanceOf(TransientError);
@@ -244,7 +244,7 @@ describe('Slack connector over the incoming webhook', () => {
   });
 
   it('reports its route in check() without sending anything', async () => {
-    await expect(webhookConnector().check()).resolves.toEqual({
+    await expect((await webhookConnector()).check()).resolves.toEqual({
       ok: true,
       detail: 'incoming webhook configured; 3 event(s)',
     });
@@ -254,7 +254,7 @@ describe('Slack connector over the incoming webhook', () => {
 
 describe('Slack connector over chat.postMessage', () => {
   it('prefers chat.postMessage with the bot token when a channel is set', async () => {
-    const receipt = await botConnector().deliver(failed, context);
+    const receipt = await (await botConnector()).deliver(failed, context);
     expect(slack.requests).toHaveLength(1);
     const request = slack.last();
     expect(request.path).toBe('/api/chat.postMessage');
@@ -269,18 +269,20 @@ describe('Slack connector over chat.postMessage', () => {
   });
 
   it('says where it posts in check()', async () => {
-    await expect(botConnector().check()).resolves.toEqual({
+    await expect((await botConnector()).check()).resolves.toEqual({
       ok: true,
       detail: 'chat.postMessage to #engineering; 1 event(s)',
     });
   });
 
   it('maps ok:false errors to error kinds', async () => {
-    expect(await rejection(botConnector('xoxb-wrong').deliver(failed, context))).toBeInstanceOf(AuthError);
-    expect(await rejection(botConnector(slack.token, '#missing').deliver(failed, context))).toBeInstanceOf(
-      NotFoundError,
+    expect(await rejection((await botConnector('xoxb-wrong')).deliver(failed, context))).toBeInstanceOf(
+      AuthError,
     );
-    const c = botConnector();
+    expect(
+      await rejection((await botConnector(slack.token, '#missing')).deliver(failed, context)),
+    ).toBeInstanceOf(NotFoundError);
+    const c = await botConnector();
     for (const error of ['not_authed', 'token_revoked', 'account_inactive']) {
       slack.reply({ status: 200, body: { ok: false, error } });
       expect(await rejection(c.deliver(failed, context))).toBeInstanceOf(AuthError);
@@ -296,7 +298,7 @@ describe('Slack connector over chat.postMessage', () => {
   });
 
   it('honours Retry-After when Slack rate-limits chat.postMessage', async () => {
-    const c = botConnector();
+    const c = await botConnector();
     slack.reply({ status: 429, headers: { 'retry-after': '30' }, body: { ok: false, error: 'ratelimited' } });
     const viaStatus = await rejection(c.deliver(failed, context));
     expect(viaStatus).toBeInstanceOf(RateLimitedError);
@@ -309,8 +311,8 @@ describe('Slack connector over chat.postMessage', () => {
 
   it('never puts the webhook URL or the bot token into errors or receipts', async () => {
     const said: string[] = [];
-    const web = webhookConnector();
-    const bot = botConnector();
+    const web = await webhookConnector();
+    const bot = await botConnector();
     said.push((await web.deliver(started, context)).summary, (await bot.deliver(failed, context)).summary);
     for (const reply of [
       { status: 400, body: `invalid_payload ${slack.webhookUrl}` },
@@ -321,14 +323,14 @@ describe('Slack connector over chat.postMessage', () => {
       said.push((await rejection(web.deliver(started, context))).message);
     }
     said.push(
-      (await rejection(botConnector('xoxb-wrong-but-secret-token').deliver(failed, context))).message,
+      (await rejection((await botConnector('xoxb-wrong-but-secret-token')).deliver(failed, context))).message,
     );
     slack.reply({ status: 200, body: { ok: false, error: 'channel_not_found' } });
     said.push((await rejection(bot.deliver(failed, context))).message);
     const closed = await FakeSlack.start();
     const closedUrl = closed.webhookUrl;
     await closed.close();
-    const unreachable = connector(`    enabled: true
+    const unreachable = await connector(`    enabled: true
     webhook_url: "${closedUrl}"
     notify_on: [implementation_started]`);
     said.push((await rejection(unreachable.deliver(started, context))).message);

@@ -30,7 +30,7 @@ afterAll(async () => {
 
 const context = { deliveryId: 'dlv-1', attempt: 1 };
 
-function connector(options: { adaptive?: boolean; url?: string } = {}): Connector {
+async function connector(options: { adaptive?: boolean; url?: string } = {}): Promise<Connector> {
   const { config } = parseConfigText(
     `
 security: { allow_private_networks: true }
@@ -44,7 +44,7 @@ integrations:
 `,
     {},
   );
-  const found = ConnectorRegistry.fromConfig(config, { http }).get('teams');
+  const found = (await ConnectorRegistry.fromConfig(config, { http })).get('teams');
   if (!found) throw new Error('teams connector not built');
   return found;
 }
@@ -191,14 +191,14 @@ function cardOf(json: unknown): Json {
 
 describe('Teams connector with Adaptive Cards', () => {
   it('posts a valid Adaptive Card 1.5 for every kind of event', async () => {
-    const c = connector();
+    const c = await connector();
     for (const event of [started, completed, failed]) await c.deliver(event, context);
     expect(teams.requests).toHaveLength(3);
     for (const request of teams.requests) expect(adaptiveCardProblems(cardOf(request.json))).toEqual([]);
   });
 
   it('colours the header by outcome', async () => {
-    const c = connector();
+    const c = await connector();
     const colours: unknown[] = [];
     for (const event of [started, completed, failed, stored({ event: 'cost_threshold_exceeded' })]) {
       await c.deliver(event, context);
@@ -208,7 +208,7 @@ describe('Teams connector with Adaptive Cards', () => {
   });
 
   it('shows the guide’s fields as facts and the links as View PR / View Spec buttons', async () => {
-    await connector().deliver(completed, context);
+    await (await connector()).deliver(completed, context);
     const card = cardOf(teams.last().json);
     const body = card.body as Json[];
     expect(body[0]).toMatchObject({
@@ -236,7 +236,7 @@ describe('Teams connector with Adaptive Cards', () => {
   });
 
   it('shows the error as text and the logs as a button on failures', async () => {
-    await connector().deliver(failed, context);
+    await (await connector()).deliver(failed, context);
     const card = cardOf(teams.last().json);
     const texts = (card.body as Json[]).filter((b) => b.type === 'TextBlock').map((b) => b.text);
     expect(texts).toContain('**Error**');
@@ -252,7 +252,7 @@ describe('Teams connector with Adaptive Cards', () => {
       spec: { id: 'FEAT-1', title: '[click](http://evil.example) <at>Everyone</at> **bold**' },
       error: '<a href="http://evil.example">x</a>',
     });
-    await connector().deliver(attack, context);
+    await (await connector()).deliver(attack, context);
     const raw = JSON.stringify(cardOf(teams.last().json));
     expect(raw).not.toMatch(/(?<!\\\\)\[click(?<!\\\\)\]/);
     expect(raw).toContain('\\\\[click\\\\]\\\\(http://evil.example\\\\)');
@@ -268,7 +268,7 @@ describe('Teams connector with Adaptive Cards', () => {
       spec: { id: 'FEAT-1', title: '*'.repeat(1000) },
       error: 'E'.repeat(10_000),
     });
-    await connector().deliver(huge, context);
+    await (await connector()).deliver(huge, context);
     const card = cardOf(teams.last().json);
     const facts = ((card.body as Json[])[1] as { facts: Array<{ value: string }> }).facts;
     expect(facts[1]?.value.length).toBeLessThanOrEqual(1000);
@@ -277,7 +277,7 @@ describe('Teams connector with Adaptive Cards', () => {
   });
 
   it('sends a digest as one valid card', async () => {
-    await connector().deliverDigest?.([started, failed], context);
+    await (await connector()).deliverDigest?.([started, failed], context);
     expect(teams.requests).toHaveLength(1);
     const card = cardOf(teams.last().json);
     expect(adaptiveCardProblems(card)).toEqual([]);
@@ -291,7 +291,7 @@ describe('Teams connector with Adaptive Cards', () => {
 
 describe('Teams connector with plain messages', () => {
   it('posts the guide’s bullet lines as escaped markdown text', async () => {
-    await connector({ adaptive: false }).deliver(failed, context);
+    await (await connector({ adaptive: false })).deliver(failed, context);
     expect(teams.last().json).toEqual({
       text:
         '❌ Spec Implementation Failed\n\n• ID: FEAT-0001\n\n• Title: User Authentication\n\n' +
@@ -304,7 +304,7 @@ describe('Teams connector with plain messages', () => {
       event: 'implementation_started',
       spec: { id: 'X', title: '[click](http://evil.example) <at>all</at>' },
     });
-    await connector({ adaptive: false }).deliver(attack, context);
+    await (await connector({ adaptive: false })).deliver(attack, context);
     const text = (teams.last().json as { text: string }).text;
     expect(text).toContain('\\[click\\]\\(http://evil.example\\)');
     expect(text).not.toContain('<at>');
@@ -315,26 +315,28 @@ describe('Teams connector errors', () => {
   it('treats 200 and 202 answers as delivered', async () => {
     const legacy = await FakeTeamsWebhook.start({ flavour: 'connector' });
     try {
-      await expect(connector({ url: legacy.webhookUrl }).deliver(started, context)).resolves.toMatchObject({
+      await expect(
+        (await connector({ url: legacy.webhookUrl })).deliver(started, context),
+      ).resolves.toMatchObject({
         summary: 'posted to Teams via webhook (200)',
       });
     } finally {
       await legacy.close();
     }
-    await expect(connector().deliver(started, context)).resolves.toMatchObject({
+    await expect((await connector()).deliver(started, context)).resolves.toMatchObject({
       summary: 'posted to Teams via webhook (202)',
     });
   });
 
   it('reads throttling hidden in a 200 body as a rate limit', async () => {
     teams.reply({ status: 200, body: CONNECTOR_THROTTLED_BODY });
-    const error = await rejection(connector().deliver(started, context));
+    const error = await rejection((await connector()).deliver(started, context));
     expect(error).toBeInstanceOf(RateLimitedError);
     expect((error as RateLimitedError).retryAfterMs).toBeGreaterThan(0);
   });
 
   it('maps HTTP statuses to error kinds', async () => {
-    const c = connector();
+    const c = await connector();
     teams.reply({ status: 429, headers: { 'retry-after': '9' } });
     const limited = await rejection(c.deliver(started, context));
     expect(limited).toBeInstanceOf(RateLimitedError);
@@ -350,7 +352,7 @@ describe('Teams connector errors', () => {
   });
 
   it('never puts the webhook URL into errors or receipts', async () => {
-    const c = connector();
+    const c = await connector();
     const said = [(await c.deliver(started, context)).summary];
     teams.reply({ status: 400, body: `bad request for ${teams.webhookUrl}` });
     said.push((await rejection(c.deliver(started, context))).message);
@@ -364,7 +366,7 @@ describe('Teams connector errors', () => {
   });
 
   it('reports its configuration in check() without sending anything', async () => {
-    await expect(connector().check()).resolves.toEqual({
+    await expect((await connector()).check()).resolves.toEqual({
       ok: true,
       detail: 'webhook configured (Adaptive Cards); 3 event(s)',
     });

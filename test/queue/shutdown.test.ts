@@ -43,7 +43,7 @@ async function startPool(redisUrl: string, receiverUrl: string) {
   const connection = redisWatch.connection(workerConnection(redisUrl), 'worker');
   await waitUntilReady(connection, 5_000);
   const http = new HttpClient({ allowPrivateNetworks: true });
-  const registry = ConnectorRegistry.fromConfig(config, { http });
+  const registry = await ConnectorRegistry.fromConfig(config, { http });
   const queues = new QueueSet(connection, prefix);
   const pool = WorkerPool.forConfig(config, {
     connection,

@@ -2,7 +2,6 @@ import { type Command, Option } from 'commander';
 import { COMMANDS } from '../../../commands/index.js';
 import { errorMessage } from '../../core/errors.js';
 import { HttpClient } from '../../net/http-client.js';
-import { registerDiscordCommands } from '../../platforms/discord/index.js';
 import { type CliContext, EXIT_FAILED, ExitError, loadOrExit } from '../context.js';
 
 export function registerCommandsRegistration(program: Command, context: CliContext): void {
@@ -21,6 +20,8 @@ export function registerCommandsRegistration(program: Command, context: CliConte
       const { config } = loadOrExit(options.config, context);
       const http = new HttpClient({ allowPrivateNetworks: config.security.allow_private_networks });
       try {
+        // Imported here so that other commands, serve above all, never load @discordjs/rest.
+        const { registerDiscordCommands } = await import('../../platforms/discord/commands-manifest.js');
         const result = await registerDiscordCommands(config, http, {
           guildId: options.guild,
           commands: COMMANDS,

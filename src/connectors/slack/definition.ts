@@ -1,7 +1,6 @@
 import { chatThreadFor } from '../chat-thread/for-integration.js';
 import { defineConnector, deliveryLimits, requiredKey } from '../definition.js';
 import { SlackIntegration } from './schema.js';
-import { SlackConnector } from './slack.connector.js';
 
 export const slackConnector = defineConnector({
   name: 'slack',
@@ -17,11 +16,13 @@ export const slackConnector = defineConnector({
       ),
     ];
   },
-  create(block, context) {
+  async create(block, context) {
     const platform = context.platforms.slack;
     if (platform?.enabled && platform.bot_token && block.channel)
       return [chatThreadFor('slack', block.channel, block, context, block.mention_on_failure)];
     const { retryCount, timeoutMs } = deliveryLimits(block, context);
+    // Imported here: it brings @slack/web-api, which a config without Slack should not load.
+    const { SlackConnector } = await import('./slack.connector.js');
     return [new SlackConnector(block, platform, context.http, retryCount, timeoutMs)];
   },
 });
