@@ -22,6 +22,9 @@ cat >&2 <<MSG
     body='{"event":"implementation_failed","spec":{"id":"FEAT-0001","title":"User Authentication"}}'
     sig="sha256=\$(printf '%s' "\$body" | openssl dgst -sha256 -hmac '$THREADLINE_EVENTS_SECRET' | awk '{print \$2}')"
     curl -XPOST -H 'content-type: application/json' -H "x-signature-256: \$sig" -d "\$body" http://127.0.0.1:$port/hooks/events
+  The example config's log destination prints each delivered notification as one line on stderr
+  (this terminal), e.g. "<time> notification ❌ Spec Implementation Failed · ID: FEAT-0001 · …".
+  LOG_ENABLED=false turns it off.
   Turn integrations on with their variables, e.g. SLACK_ENABLED=true SLACK_WEBHOOK_URL=https://hooks.slack.com/...
 
 MSG

@@ -11,8 +11,8 @@ export const DISCORD_LIMITS = {
 } as const;
 
 /**
- * Discord's limits for what Threadline sends and registers. Embed limits live with the shared
- * embed renderer (src/connectors/discord/render.ts); these are the interaction-side ones.
+ * Discord's limits for what Threadline sends and registers beyond the embed limits above, which
+ * the embed renderer (render.ts) applies; these are the interaction-side ones.
  * Sources: discord.com/developers/docs (components reference, application commands, interactions).
  */
 export const COMPONENT_LIMITS = {
