@@ -120,8 +120,7 @@ async function foundation(
   });
   // Accepted events are logged with where they go, so a first run shows what happened to each.
   const acceptance = logAcceptedEvents(logger, (event) => registry.route(event).map((c) => c.key));
-  const ingestorOn = (queues: QueueSet) =>
-    new EventIngestor(queues, config.queue.dedup_window_hours * 3_600_000, metrics, acceptance);
+  const ingestorOn = (queues: QueueSet) => new EventIngestor(queues, config.queue, metrics, acceptance);
   const steps: ShutdownStep[] = [
     { name: 'connectors', close: () => registry.close() },
     { name: 'http client', close: () => http.close() },

@@ -1,8 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
+import type { JobsOptions } from 'bullmq';
+import type { QueueSettings } from '../config/schema.js';
 import { QueueUnavailableError } from '../core/errors.js';
 import type { EventName } from '../core/events.js';
 import type { EventPayload, StoredEvent } from '../core/payload.js';
 import type { Metrics } from '../observability/metrics.js';
+import { jobOptions } from '../queue/job-options.js';
 import type { QueueSet } from '../queue/queues.js';
 
 const SAFE_ID = /^[\w.@-]{1,200}$/;
@@ -33,12 +36,19 @@ export function eventIdFor(payload: EventPayload, requestId: string | undefined)
  * dedup window) makes a redelivered id a no-op; the caller may answer 202 once this resolves.
  */
 export class EventIngestor {
+  private readonly jobOptions: JobsOptions;
+  private readonly dedupWindowMs: number;
+
   constructor(
     private readonly queues: QueueSet,
-    private readonly dedupWindowMs: number,
+    settings: QueueSettings,
     private readonly metrics?: Metrics,
     private readonly onAccepted?: AcceptanceListener,
-  ) {}
+  ) {
+    // Routing an event only writes to Redis, so its retries follow queue.* like any other job.
+    this.jobOptions = jobOptions('event', settings);
+    this.dedupWindowMs = settings.dedup_window_hours * 3_600_000;
+  }
 
   async accept(payload: EventPayload, requestId?: string): Promise<Acceptance> {
     const id = eventIdFor(payload, requestId);
@@ -57,12 +67,8 @@ export class EventIngestor {
         { event },
         {
           jobId,
+          ...this.jobOptions,
           ...(senderChoseId ? { deduplication: { id, ttl: this.dedupWindowMs } } : {}),
-          // The dedup key lives on by itself (its own TTL), so a routed event need not be kept.
-          removeOnComplete: true,
-          removeOnFail: { age: 7 * 86_400 },
-          attempts: 5,
-          backoff: { type: 'exponential', delay: 500 },
         },
       );
     } catch (error) {

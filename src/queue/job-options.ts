@@ -2,26 +2,27 @@ import type { JobsOptions } from 'bullmq';
 import type { QueueSettings } from '../config/schema.js';
 import { BACKOFF_TYPE } from './backoff.js';
 
-export type SteeredJobKind = 'delivery' | 'digest' | 'action';
+export type JobKind = 'event' | 'delivery' | 'digest' | 'action';
 
 /**
- * How long a finished job stays visible. Not a retry rule: deliveries keep a short tail for
- * operators; a digest stays a day because its job id (destination + due time) is what stops a
+ * How long a finished job stays visible. Not a retry rule: a routed event goes at once (its dedup
+ * key has a TTL of its own); deliveries keep a short tail for operators; a digest stays a day because its job id (destination + due time) is what stops a
  * second digest for the same window; chat commands stay an hour for the console and /ops status.
  */
-const KEEP_COMPLETED: Record<SteeredJobKind, JobsOptions['removeOnComplete']> = {
+const KEEP_COMPLETED: Record<JobKind, JobsOptions['removeOnComplete']> = {
+  event: true,
   delivery: { count: 1_000 },
   digest: { age: 86_400 },
   action: { age: 3_600, count: 10_000 },
 };
 
 /**
- * Options for adding a job of any steered kind: `retryCount + 1` attempts (an integration's own
+ * Options for adding a job of any kind: `retryCount + 1` attempts (an integration's own
  * retry_count, else queue.retry_count), the jittered backoff of queue.backoff_base_ms /
  * backoff_max_ms, and failed jobs kept as dead letters for queue.dead_letter_retention_days.
  */
 export function jobOptions(
-  kind: SteeredJobKind,
+  kind: JobKind,
   settings: QueueSettings,
   retryCount: number = settings.retry_count,
 ): JobsOptions {
