@@ -1,32 +1,30 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebhookReceiver } from '../fakes/webhook-receiver.js';
-import { specEvent, startTestApp, type TestApp } from '../support/app.js';
+import type { WebhookReceiver } from '../fakes/webhook-receiver.js';
+import { specEvent, startWebhookApp, type TestApp } from '../support/app.js';
 import { writeConfigFile } from '../support/child.js';
 import { cli } from '../support/cli.js';
-import { EVENTS_SECRET, testConfig } from '../support/config.js';
-import { dropPrefix, REDIS_URL, uniquePrefix } from '../support/redis.js';
+import { EVENTS_SECRET } from '../support/config.js';
+import { REDIS_URL } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
 
 describe('threadline dlq', () => {
-  const prefix = uniquePrefix('dlqcli');
-  const receiver = new WebhookReceiver();
+  let app: Awaited<ReturnType<typeof startWebhookApp>>;
   let t: TestApp;
+  let receiver: WebhookReceiver;
   let file: string;
 
   beforeAll(async () => {
-    await receiver.start();
-    const integrations = `integrations:\n  webhooks: { enabled: true, endpoints: [{ name: audit, url: "${receiver.url}/a", events: [pr_merged], retry_count: 0 }] }`;
-    t = await startTestApp(testConfig(prefix, integrations));
+    app = await startWebhookApp(
+      'dlqcli',
+      (url) => `      - { name: audit, url: "${url}/a", events: [pr_merged], retry_count: 0 }\n`,
+    );
+    ({ t, receiver } = app);
     file = writeConfigFile(
-      `redis: { url: "${REDIS_URL}", prefix: "${prefix}" }\nsecurity: { allow_private_networks: true }\ninbound: { events: { secret: "${EVENTS_SECRET}" } }\n${integrations}\n`,
+      `redis: { url: "${REDIS_URL}", prefix: "${app.prefix}" }\nsecurity: { allow_private_networks: true }\ninbound: { events: { secret: "${EVENTS_SECRET}" } }\n${app.integrations}\n`,
     );
   });
 
-  afterAll(async () => {
-    await t.close();
-    await receiver.stop();
-    await dropPrefix(prefix);
-  });
+  afterAll(() => app.stop());
 
   it('lists dead letters with their last error and replays one, or all, by id', async () => {
     receiver.respondWith({ status: 422, body: 'unknown repository' }, { status: 410 });

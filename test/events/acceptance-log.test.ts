@@ -1,8 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebhookReceiver } from '../fakes/webhook-receiver.js';
-import { specEvent, startTestApp, type TestApp } from '../support/app.js';
-import { testConfig } from '../support/config.js';
-import { dropPrefix, uniquePrefix } from '../support/redis.js';
+import { specEvent, startWebhookApp, type TestApp } from '../support/app.js';
 import { waitFor } from '../support/wait.js';
 
 interface LogLine {
@@ -17,32 +14,20 @@ interface LogLine {
 const INFO = 30;
 
 describe('the log line for each accepted event', () => {
-  const prefix = uniquePrefix('accept-log');
-  const receiver = new WebhookReceiver();
+  let app: Awaited<ReturnType<typeof startWebhookApp>>;
   let t: TestApp;
 
   beforeAll(async () => {
-    await receiver.start();
-    t = await startTestApp(
-      testConfig(
-        prefix,
-        `
-integrations:
-  webhooks:
-    enabled: true
-    endpoints:
-      - { name: ci, url: "${receiver.url}/ci", events: [implementation_completed] }
-      - { name: audit, url: "${receiver.url}/audit", events: [implementation_completed] }
+    app = await startWebhookApp(
+      'accept-log',
+      (url) => `      - { name: ci, url: "${url}/ci", events: [implementation_completed] }
+      - { name: audit, url: "${url}/audit", events: [implementation_completed] }
 `,
-      ),
     );
+    t = app.t;
   });
 
-  afterAll(async () => {
-    await t.close();
-    await receiver.stop();
-    await dropPrefix(prefix);
-  });
+  afterAll(() => app.stop());
 
   /** This event's log lines, once there are at least `count` of them. */
   const linesFor = (id: string, count = 1): Promise<LogLine[]> =>

@@ -1,38 +1,27 @@
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebhookReceiver } from '../fakes/webhook-receiver.js';
-import { specEvent, startTestApp, type TestApp } from '../support/app.js';
-import { EVENTS_SECRET, testConfig } from '../support/config.js';
-import { dropPrefix, uniquePrefix } from '../support/redis.js';
+import type { WebhookReceiver } from '../fakes/webhook-receiver.js';
+import { specEvent, startWebhookApp, type TestApp } from '../support/app.js';
+import { EVENTS_SECRET } from '../support/config.js';
 import { sign } from '../support/sign.js';
 import { waitFor } from '../support/wait.js';
 
 describe('POST /hooks/events', () => {
-  const prefix = uniquePrefix('route');
-  const receiver = new WebhookReceiver();
+  let app: Awaited<ReturnType<typeof startWebhookApp>>;
   let t: TestApp;
+  let receiver: WebhookReceiver;
 
   beforeAll(async () => {
-    await receiver.start();
-    t = await startTestApp(
-      testConfig(
-        prefix,
-        `
-integrations:
-  webhooks:
-    enabled: true
-    endpoints:
-      - { name: ci, url: "${receiver.url}/hook", events: [implementation_completed, implementation_failed] }
+    app = await startWebhookApp(
+      'route',
+      (url) =>
+        `      - { name: ci, url: "${url}/hook", events: [implementation_completed, implementation_failed] }
 `,
-      ),
     );
+    ({ t, receiver } = app);
   });
 
-  afterAll(async () => {
-    await t.close();
-    await receiver.stop();
-    await dropPrefix(prefix);
-  });
+  afterAll(() => app.stop());
 
   it('answers 202 with the event id once the event is stored, and delivers it', async () => {
     const response = await t.post(specEvent('implementation_completed', 'route-accept-1'));

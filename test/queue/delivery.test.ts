@@ -2,10 +2,7 @@ import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
 import { DeadLetters } from '../../src/queue/dead-letters.js';
-import { WebhookReceiver } from '../fakes/webhook-receiver.js';
-import { specEvent, startTestApp } from '../support/app.js';
-import { testConfig } from '../support/config.js';
-import { dropPrefix, uniquePrefix } from '../support/redis.js';
+import { specEvent, startWebhookApp } from '../support/app.js';
 import { waitFor } from '../support/wait.js';
 
 const running: Array<() => Promise<void>> = [];
@@ -14,20 +11,9 @@ afterEach(async () => {
 });
 
 async function setUp(endpointYaml: (url: string) => string, env: Record<string, string> = {}) {
-  const prefix = uniquePrefix('dlv');
-  const receiver = await new WebhookReceiver().start();
-  const loaded = testConfig(
-    prefix,
-    `integrations:\n  webhooks:\n    enabled: true\n    endpoints:\n${endpointYaml(receiver.url)}`,
-    env,
-  );
-  const t = await startTestApp(loaded);
-  running.push(async () => {
-    await t.close();
-    await receiver.stop();
-    await dropPrefix(prefix);
-  });
-  return { receiver, t, prefix };
+  const app = await startWebhookApp('dlv', endpointYaml, env);
+  running.push(() => app.stop());
+  return app;
 }
 
 describe('webhook deliveries', () => {

@@ -1,8 +1,10 @@
 import { request } from 'undici';
 import { assemble, type RunningApp, type ServeRole } from '../../src/assemble.js';
 import type { LoadedConfig } from '../../src/config/load.js';
-import { EVENTS_SECRET } from './config.js';
+import { WebhookReceiver } from '../fakes/webhook-receiver.js';
+import { EVENTS_SECRET, testConfig } from './config.js';
 import { capturingLogger } from './logs.js';
+import { dropPrefix, uniquePrefix } from './redis.js';
 import { sign } from './sign.js';
 
 export interface TestApp {
@@ -57,5 +59,38 @@ export function specEvent(
       status: 'implemented',
     },
     ...extra,
+  };
+}
+
+/**
+ * The app with the webhooks integration pointed at a loopback receiver, under its own key prefix.
+ * `endpoints` gets the receiver's URL and returns the YAML list of endpoints; `stop` closes the
+ * app and the receiver and drops the prefix.
+ */
+export async function startWebhookApp(
+  name: string,
+  endpoints: (receiverUrl: string) => string,
+  env: Record<string, string> = {},
+): Promise<{
+  t: TestApp;
+  receiver: WebhookReceiver;
+  prefix: string;
+  integrations: string;
+  stop(): Promise<void>;
+}> {
+  const prefix = uniquePrefix(name);
+  const receiver = await new WebhookReceiver().start();
+  const integrations = `integrations:\n  webhooks:\n    enabled: true\n    endpoints:\n${endpoints(receiver.url)}`;
+  const t = await startTestApp(testConfig(prefix, integrations, env));
+  return {
+    t,
+    receiver,
+    prefix,
+    integrations,
+    async stop() {
+      await t.close();
+      await receiver.stop();
+      await dropPrefix(prefix);
+    },
   };
 }
