@@ -99,23 +99,21 @@ export function assemble(loaded: LoadedConfig, options: AssembleOptions): Promis
 }
 
 /** Metrics, redaction, outbound HTTP and the connectors: the parts every role has. */
-async function foundation(
-  loaded: LoadedConfig,
-  options: { defaultMetrics: boolean; logger: Logger; role: 'serve' | 'cli' },
-) {
+async function foundation(loaded: LoadedConfig, logger: Logger, kind: 'serve' | 'cli') {
   const { config } = loaded;
-  const { logger } = options;
-  const metrics = new Metrics({ defaultMetrics: options.defaultMetrics });
+  // Process metrics (heap, event loop …) only where /metrics is served.
+  const metrics = new Metrics({ defaultMetrics: kind === 'serve' });
   const redactor = new Redactor(loaded.secrets);
   const http = new HttpClient({ allowPrivateNetworks: config.security.allow_private_networks });
   // Chat-thread connectors reach the chat platforms, which are built after the registry.
   const late: { chat?: ChatRuntime } = {};
   const registry = await ConnectorRegistry.fromConfig(config, { http, chat: () => late.chat });
   const redact = (text: string) => redactor.text(text);
-  // One watcher for every Redis connection. A short-lived command reports an unreachable Redis in its own one line, so its watcher only
-  // speaks about errors; a server logs the outage's start, reminders and end.
+  // One watcher for every Redis connection. A short-lived command reports an unreachable Redis in
+  // its own one line, so its watcher speaks only of errors; a server logs the outage's start,
+  // reminders and end.
   const redisWatch = new RedisWatch({
-    logger: options.role === 'serve' ? logger : logger.child({}, { level: 'error' }),
+    logger: kind === 'serve' ? logger : logger.child({}, { level: 'error' }),
     reminderIntervalMs: config.queue.redis_outage_reminder_ms,
   });
   // Accepted events are logged with where they go, so a first run shows what happened to each.
@@ -133,11 +131,8 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
   const { logger, role } = options;
   const { config, metrics, http, registry, redact, late, steps, redisWatch, ingestorOn } = await foundation(
     loaded,
-    {
-      defaultMetrics: true,
-      logger,
-      role: 'serve',
-    },
+    logger,
+    'serve',
   );
   const prefix = config.redis.prefix;
 
@@ -288,11 +283,8 @@ async function assembleConsole(loaded: LoadedConfig, options: ConsoleOptions): P
   const { logger } = options;
   const { config, metrics, http, registry, redact, late, steps, redisWatch, ingestorOn } = await foundation(
     loaded,
-    {
-      defaultMetrics: false,
-      logger,
-      role: 'cli',
-    },
+    logger,
+    'cli',
   );
   const prefix = config.redis.prefix;
   const redis = redisWatch.connection(workerConnection(config.redis.url), 'console');
@@ -349,11 +341,11 @@ async function assembleCli(
   options: CliOptions,
 ): Promise<ProducerApp | AdminApp | Assembled> {
   const { logger, role } = options;
-  const { config, metrics, registry, steps, redisWatch, ingestorOn } = await foundation(loaded, {
-    defaultMetrics: false,
+  const { config, metrics, registry, steps, redisWatch, ingestorOn } = await foundation(
+    loaded,
     logger,
-    role: 'cli',
-  });
+    'cli',
+  );
   const closeWith = (extra: ShutdownStep[]) =>
     once(() => shutDown([...extra, ...steps], config.server.shutdown_timeout_ms, logger));
   if (role === 'direct') return { role, metrics, registry, close: closeWith([]) };
