@@ -11,6 +11,8 @@ export function logAcceptedEvents(
   destinationsFor: (event: EventName) => readonly string[],
 ): AcceptanceListener {
   return ({ id, duplicate, event }) => {
+    // On the ingress path: below info (as under load) neither route the event nor build the line.
+    if (!logger.isLevelEnabled('info')) return;
     if (duplicate) {
       logger.info(
         { id, event, duplicate },
