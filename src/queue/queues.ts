@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { SharedRedisConnection } from './connection.js';
 import {
   type DeliveryJobData,
   DIGESTS_QUEUE,
@@ -19,8 +20,8 @@ export class QueueSet {
     private readonly connection: Redis,
     readonly prefix: string,
   ) {
-    this.events = new Queue<EventJobData>(EVENTS_QUEUE, { connection, prefix });
-    this.digests = new Queue<DigestJobData>(DIGESTS_QUEUE, { connection, prefix });
+    this.events = new Queue<EventJobData>(EVENTS_QUEUE, { connection, prefix }, SharedRedisConnection);
+    this.digests = new Queue<DigestJobData>(DIGESTS_QUEUE, { connection, prefix }, SharedRedisConnection);
   }
 
   delivery(connectorKey: string): Queue<DeliveryJobData> {
@@ -53,7 +54,7 @@ export class QueueSet {
   named<T>(name: string): Queue<T> {
     let queue = this.byName.get(name);
     if (!queue) {
-      queue = new Queue(name, { connection: this.connection, prefix: this.prefix });
+      queue = new Queue(name, { connection: this.connection, prefix: this.prefix }, SharedRedisConnection);
       this.byName.set(name, queue);
     }
     return queue as Queue<T>;

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { QueueSettings } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import { SharedRedisConnection } from './connection.js';
 import { BACKOFF_TYPE, jitteredBackoff } from './backoff.js';
 import type { RedisWatch } from './redis-watch.js';
 import { type Deferrable, isFinalFailure, steer } from './steer.js';
@@ -62,7 +63,7 @@ export function createWorker<D, R>(
           : -1,
     },
   };
-  const worker = new Worker<D, R>(name, processor, options);
+  const worker = new Worker<D, R>(name, processor, options, SharedRedisConnection);
   worker.on('error', (error) => {
     if (redisWatch.report(name, error)) return;
     if (LOST_LOCK.test(error.message)) {
