@@ -3,8 +3,8 @@ import type { Redis } from 'ioredis';
 import type { QueueSettings } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { SharedRedisConnection } from './connection.js';
 import { BACKOFF_TYPE, jitteredBackoff } from './backoff.js';
+import { SharedRedisConnection } from './connection.js';
 import type { RedisWatch } from './redis-watch.js';
 import { type Deferrable, isFinalFailure, steer } from './steer.js';
 
