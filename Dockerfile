@@ -18,16 +18,15 @@ RUN npm run build \
 
 # Runtime stage: Node and the built app only, running as the image's unprivileged `node` user.
 FROM ${NODE_IMAGE} AS runtime
-# The heap cap keeps RSS near 200 MB under load: bench:events saw ~54 MB of live objects in a
-# 220 MB process, the rest was heap V8 had not given back (see bench/README.md).
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
-    PORT=3000 \
-    NODE_OPTIONS=--max-old-space-size=160
+    PORT=3000
 WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# Sizes V8's heap to the container's memory limit (HEAP_PERCENT, default 75) at every start.
+COPY scripts/container-node.sh ./scripts/container-node.sh
 # For reference and trials only (`serve --config examples/specs.config.yaml`): its fallback
 # inbound secret is public. Production mounts its own file at /etc/threadline/specs.config.yaml.
 COPY examples ./examples
@@ -36,5 +35,5 @@ EXPOSE 3000
 # Liveness only (the process serves HTTP); use GET /readyz for readiness, it also checks Redis.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-ENTRYPOINT ["node", "dist/src/cli/bin.js"]
+ENTRYPOINT ["sh", "scripts/container-node.sh", "dist/src/cli/bin.js"]
 CMD ["serve", "--config", "/etc/threadline/specs.config.yaml"]
