@@ -62,7 +62,9 @@ describe('the container start script', () => {
 
   it('is how the Docker image starts threadline', () => {
     const dockerfile = readFileSync(DOCKERFILE, 'utf8');
-    expect(dockerfile).toMatch(/ENTRYPOINT \["sh", "scripts\/container-node\.sh", "dist\/src\/cli\/bin\.js"\]/);
+    expect(dockerfile).toMatch(
+      /ENTRYPOINT \["sh", "scripts\/container-node\.sh", "dist\/src\/cli\/bin\.js"\]/,
+    );
     expect(dockerfile).not.toMatch(/max-old-space-size=\d/);
   });
 });
