@@ -68,3 +68,19 @@ describe('the container start script', () => {
     expect(dockerfile).not.toMatch(/max-old-space-size=\d/);
   });
 });
+
+describe('the Docker build context', () => {
+  it('lets in every file the Dockerfile copies from it (.dockerignore is an allow-list)', () => {
+    const allowed = readFileSync(fileURLToPath(new URL('../../.dockerignore', import.meta.url)), 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('!'))
+      .map((line) => line.slice(1).replace(/\/$/, ''));
+    const copied = readFileSync(DOCKERFILE, 'utf8')
+      .split('\n')
+      .filter((line) => /^COPY (?!--from)/.test(line))
+      .flatMap((line) => line.split(/\s+/).slice(1, -1));
+    expect(copied.length).toBeGreaterThan(0);
+    const missing = copied.filter((source) => !allowed.includes(source.replace(/\/$/, '')));
+    expect(missing).toEqual([]);
+  });
+});
