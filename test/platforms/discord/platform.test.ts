@@ -37,7 +37,7 @@ let redis: Redis;
 let prefix: string;
 const modules: PlatformModule[] = [];
 
-function discordModule(botToken = fake.botToken): PlatformModule {
+function discordModule(botToken = fake.botToken): PlatformModule & { logs: () => string } {
   const loaded = testConfig(
     prefix,
     `
@@ -50,17 +50,18 @@ platforms:
     bot_token: "${botToken}"
 `,
   );
+  const captured = capturingLogger(loaded);
   const module = createDiscordModule({
     config: loaded.config,
     commands: COMMANDS,
-    logger: capturingLogger(loaded).logger,
+    logger: captured.logger,
     http,
     redis,
     prefix,
     metrics: new Metrics({ defaultMetrics: false }),
   });
   modules.push(module);
-  return module;
+  return Object.assign(module, { logs: captured.text });
 }
 
 beforeAll(async () => {
@@ -469,7 +470,7 @@ describe('Discord results through the interaction webhook', () => {
   });
 
   it('falls back to the bot when Discord no longer takes the token (10015 Unknown Webhook)', async () => {
-    const { platform } = discordModule();
+    const { platform, logs } = discordModule();
     const channel = fake.addChannel();
     const asker = interactionReply(channel);
     fake.interaction(asker.responseToken, channel);
@@ -480,6 +481,34 @@ describe('Discord results through the interaction webhook', () => {
     expect(fake.messages(channel).map((m) => [m.id, m.embeds?.[0]?.title])).toEqual([
       [ref.id, 'still delivered'],
     ]);
+    expect(logs()).toMatch(/did not take the interaction token/);
+    expect(logs()).not.toContain(asker.responseToken);
+  });
+
+  it("does not queue a result behind the bot's global limit of 50 requests/s", async () => {
+    const { platform } = discordModule();
+    const channels = Array.from({ length: 60 }, () => fake.addChannel());
+    const place = (channel: string) => ({
+      platform: 'discord' as const,
+      workspace: GUILD,
+      conversation: channel,
+    });
+    // 60 bot posts at once: discord.js sends 50 and holds the rest until its one-second window ends.
+    const botWork = Promise.all(channels.map((c) => platform.post(place(c), card('bot'))));
+    const channel = fake.addChannel();
+    const asker = interactionReply(channel);
+    fake.interaction(asker.responseToken, channel);
+    await platform.post(asker, card('result'));
+    const [followUp] = webhookPosts(asker.responseToken);
+    const botArrivals = channels.flatMap((c) => botPosts(c)).map((r) => r.at);
+    expect(botArrivals.length).toBeLessThan(60);
+    await botWork;
+    const arrivals = channels
+      .flatMap((c) => botPosts(c))
+      .map((r) => r.at)
+      .sort((a, b) => a - b);
+    expect(arrivals).toHaveLength(60);
+    expect(followUp!.at).toBeLessThan(arrivals[50]!);
   });
 
   it('falls back to the bot when Discord makes the follow-up the edit of a deferred ephemeral answer', async () => {
