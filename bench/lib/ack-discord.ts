@@ -1,10 +1,13 @@
 /**
  * bench:ack for Discord: Ed25519-signed `POST /discord/interactions` (APPLICATION_COMMAND `/ops
  * help` and `/ops page …`), the loopback fake Discord REST API of the tests (in a child; it records
- * when each card, thread reply and follow-up arrives) and the bare baseline: node:http, Ed25519
- * check, one BullMQ job, a type 5 answer, and a worker sending one follow-up.
+ * when each card, thread reply and follow-up arrives, and applies Discord's global limit of 50
+ * requests/s to bot-token requests only, never to interaction webhooks) and the bare baseline:
+ * node:http, Ed25519 check, one BullMQ job, a type 5 answer, and a worker sending one follow-up.
  */
+
 import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Queue, Worker } from 'bullmq';
@@ -22,6 +25,8 @@ const RESPONDER = '53908232506183680';
 const CHANNEL_ORIGIN = 3_000_000_000_000_000;
 const CHANNEL_SPAN = 10_000_000;
 const SIGNATURE_MAX_AGE_S = 300;
+/** Discord's per-bot global limit, which the fake applies to bot-token requests. */
+const BOT_GLOBAL_LIMIT_PER_S = 50;
 
 interface DiscordReady extends FakeReady {
   apiUrl: string;
@@ -130,19 +135,21 @@ export const discordAck: AckPlatform<DiscordReady> = {
     reply:
       'scheduled send time → the message in the thread (Threadline) or the follow-up (baseline) at the fake Discord',
     baselineReply: 'one follow-up (after type 5)',
-    note: 'Threadline spends four REST calls per page (the card; a first post into the thread, which fails with Unknown Channel until the thread is started; the thread start; the post again), all through discord.js REST, whose global limit of 50 requests/s (Discord’s per-bot limit) caps it at about 12 pages/s; the baseline’s follow-ups go out through a plain HTTP pool (Discord exempts interaction follow-ups from the global limit).',
+    note: 'Threadline posts a page’s card as a follow-up through the interaction’s webhook (exempt from the global limit), then spends two bot-token calls per page: the thread start and the reply in the thread (follow-ups cannot be aimed at a thread). Bot-token calls share the global limit of 50 requests/s (discord.js REST keeps to it; the fake Discord answers 429 beyond it), which caps threaded replies at about 25 pages/s. The baseline sends one follow-up per interaction through a plain HTTP pool and starts no thread.',
   },
 };
 
 /**
  * The fake Discord REST API (test/fakes/discord-api.ts) in a child. Each run gets a block of
- * numeric channel ids, one per sequence number; a page's channel is created in the fake up front.
- * Every 20 ms the requests it recorded are read and dropped: a POST to a run's channel is the card,
- * a POST into a thread started on that card (after the thread start) is the threaded reply, and a follow-up whose token is
- * `bench.<run>.<seq>` is the baseline's reply.
+ * numeric channel ids, one per sequence number; a page's channel is created in the fake up front,
+ * and the token `bench.<run>.<seq>` tells the fake which channel its follow-ups land in. Every
+ * 20 ms the requests it answered with success are read and dropped: a public follow-up (or, when
+ * Threadline falls back to the bot, a POST to a run's channel) is the card, a POST into a thread
+ * started on that card is the threaded reply, and the baseline's follow-up is its reply.
+ * With BENCH_DISCORD_FAKE_LOG set, each run's request counts are appended to that file.
  */
 export async function fakeDiscordChild(): Promise<void> {
-  const fake = await FakeDiscordApi.start();
+  const fake = await FakeDiscordApi.start({ globalLimitPerSecond: BOT_GLOBAL_LIMIT_PER_S });
   const book = new ArrivalBook();
   const runs = new Map<number, { run: string; count: number }>();
   const byName = new Map<string, number>();
@@ -159,12 +166,30 @@ export async function fakeDiscordChild(): Promise<void> {
     return entry ? { run: entry.run, seq: offset - index * CHANNEL_SPAN } : undefined;
   };
 
+  fake.interactionChannel = (token) => {
+    const m = /^bench\.([A-Za-z0-9]+)\.(\d+)$/.exec(token);
+    const index = m ? byName.get(m[1]!) : undefined;
+    if (index === undefined) return undefined;
+    return String(CHANNEL_ORIGIN + index * CHANNEL_SPAN + (Number(m![2]) % runs.get(index)!.count));
+  };
+
+  /** Requests per run, for BENCH_DISCORD_FAKE_LOG: bot-token ones by second, 429s, webhooks. */
+  const counts = { bot: new Map<number, number>(), limited: 0, webhook: 0 };
+  const statsFile = process.env.BENCH_DISCORD_FAKE_LOG;
+
   const drain = () => {
     const batch = fake.requests.splice(0);
     fake.followUps.length = 0;
     fake.originalEdits.length = 0;
     for (const request of batch) {
-      if (request.method !== 'POST') continue;
+      const ok = (request.status ?? 200) < 300;
+      if (request.path.startsWith('/webhooks/')) counts.webhook++;
+      else {
+        const second = Math.floor(request.at / 1000);
+        counts.bot.set(second, (counts.bot.get(second) ?? 0) + 1);
+        if (request.status === 429) counts.limited++;
+      }
+      if (request.method !== 'POST' || !ok) continue;
       let m = /^\/channels\/(\d+)\/messages\/(\d+)\/threads$/.exec(request.path);
       if (m) {
         threads.set(m[2]!, m[1]!);
@@ -172,8 +197,6 @@ export async function fakeDiscordChild(): Promise<void> {
       }
       m = /^\/channels\/(\d+)\/messages$/.exec(request.path);
       if (m) {
-        // In arrival order: a post into a thread counts only after the thread was started (the
-        // first attempt, before it, fails with Unknown Channel and makes Threadline start it).
         const thread = threads.get(m[1]!);
         const where = locate(thread ?? m[1]!);
         if (!where) continue;
@@ -181,12 +204,29 @@ export async function fakeDiscordChild(): Promise<void> {
         else book.parent(where.run, where.seq, request.at);
         continue;
       }
-      // Follow-ups are the baseline's replies; Threadline sends one only when a page failed.
+      // The baseline's follow-up is its reply; Threadline's public one is the card (an ephemeral
+      // one only reports a failed page).
       m = /^\/webhooks\/\d+\/bench\.([A-Za-z0-9]+)\.(\d+)$/.exec(request.path);
-      if (m && baselineRuns.has(m[1]!)) book.reply(m[1]!, Number(m[2]), request.at);
+      if (!m) continue;
+      if (baselineRuns.has(m[1]!)) book.reply(m[1]!, Number(m[2]), request.at);
+      else if (((request.json as { flags?: number } | undefined)?.flags ?? 0) === 0)
+        book.parent(m[1]!, Number(m[2]), request.at);
     }
   };
   setInterval(drain, 20);
+
+  const report = (run: string) => {
+    const bot = [...counts.bot.values()];
+    const total = bot.reduce((sum, n) => sum + n, 0);
+    if (statsFile)
+      appendFileSync(
+        statsFile,
+        `${run}: bot-token requests ${total} (busiest second ${Math.max(0, ...bot)}), answered 429 by the global limit ${counts.limited}; interaction webhook requests ${counts.webhook}\n`,
+      );
+    counts.bot.clear();
+    counts.limited = 0;
+    counts.webhook = 0;
+  };
 
   book.serve(
     { apiUrl: fake.apiUrl, token: fake.botToken },
@@ -203,6 +243,7 @@ export async function fakeDiscordChild(): Promise<void> {
       },
       onForget: (run) => {
         drain();
+        report(run);
         const index = byName.get(run);
         if (index === undefined) return;
         for (const [thread, parent] of fake.threads) {

@@ -29,6 +29,7 @@ export class SubjectThreads {
     parent?: Card,
   ): Promise<MessageRef> {
     const platform = this.platforms.require(conversation.platform);
+    // Spread: a ReplyTo keeps its token and answer channel, which a platform may answer through.
     const place: ConversationRef = { ...conversation, thread: undefined };
     let root = await this.parentOf(place, subject);
     if (parent) {

@@ -32,6 +32,13 @@ export interface ReplyTo extends ConversationRef {
   user: ChatUser;
   /** Slack response_url or Discord interaction token: short-lived ways to answer the user. */
   responseToken?: string;
+  /** When `responseToken` stops being usable (ms since the epoch, safety margin included); unset = unknown. */
+  responseTokenExpiresAt?: number;
+  /**
+   * Discord: the channel or thread the interaction came from, the only place where its token's
+   * public follow-ups land. `thread` may point elsewhere (a button's card thread).
+   */
+  responseChannel?: string;
 }
 
 /** A message we posted and may update in place. */

@@ -14,8 +14,12 @@ import type { PlatformsSettings } from './schema.js';
  */
 export interface ChatPlatform {
   readonly name: PlatformName;
-  /** Posts a card into a conversation, or into `target.thread` when set. */
-  post(target: ConversationRef, card: Card): Promise<MessageRef>;
+  /**
+   * Posts a card into a conversation, or into `target.thread` when set. A command's result comes
+   * with the request's ReplyTo as `target` (SubjectThreads keeps its fields), and a platform may
+   * then answer through the request's own channel (Discord: the interaction's follow-up webhook).
+   */
+  post(target: ConversationRef | ReplyTo, card: Card): Promise<MessageRef>;
   /** Replaces a posted card in place. */
   update(message: MessageRef, card: Card): Promise<void>;
   /**

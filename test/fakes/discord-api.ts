@@ -10,8 +10,18 @@ import { closeLoopback, listenLoopback } from './loopback.js';
  * messages (create, edit), threads from messages, DM channels, interaction follow-ups and
  * @original edits, and the bulk overwrite of application commands. It keeps the state those
  * routes change, answers with Discord's error bodies (10003 Unknown Channel, 50001 Missing
- * Access, 160004 thread exists, 50035 Invalid Form Body …), checks the bot token, and can be
- * scripted to answer anything (a 429 with retry_after) for the next matching request.
+ * Access, 160004 thread exists, 10015 Unknown Webhook, 50035 Invalid Form Body …), checks the
+ * bot token, and can be scripted to answer anything (a 429 with retry_after) for the next
+ * matching request.
+ *
+ * Interactions: a public follow-up lands in the interaction's channel, which Discord knows from
+ * the token; tell the fake with `interaction(token, channel)` (or `interactionChannel` for tokens
+ * it can work out). Ephemeral follow-ups need no channel. An interaction answered with a deferred
+ * "thinking…" response (`deferredFlags`) turns its first follow-up into the edit of that response,
+ * keeping the response's flags, until @original is edited: Discord's documented behaviour.
+ *
+ * `globalLimitPerSecond` applies Discord's per-bot global limit to the requests that carry the
+ * bot token, never to interaction webhooks: over it, a 429 with X-RateLimit-Global.
  */
 
 export interface RecordedRequest {
@@ -22,6 +32,8 @@ export interface RecordedRequest {
   raw: string;
   json: unknown;
   at: number;
+  /** The status the fake answered. */
+  status?: number;
 }
 
 export interface ScriptedReply {
@@ -59,6 +71,8 @@ export interface StoredMessage extends MessageBody {
   id: string;
   channel_id: string;
   edits: number;
+  /** Set on messages created through an interaction's webhook: the application id. */
+  webhook_id?: string;
 }
 
 export interface FollowUp {
@@ -67,6 +81,18 @@ export interface FollowUp {
 }
 
 export const API_VERSION_PATH = '/api/v10';
+
+interface InteractionState {
+  channel: string;
+  /** The flags of a deferred response that has not been edited yet. */
+  loading?: { id: string; flags: number };
+}
+
+export interface FakeDiscordOptions {
+  botToken?: string;
+  /** Requests per second allowed with the bot token (Discord: 50); unset = no limit. */
+  globalLimitPerSecond?: number;
+}
 
 export class FakeDiscordApi {
   readonly requests: RecordedRequest[] = [];
@@ -78,23 +104,34 @@ export class FakeDiscordApi {
   readonly originalEdits: FollowUp[] = [];
   readonly dmChannels = new Map<string, string>();
   commands: Array<Record<string, unknown> & { id: string; name: string }> = [];
+  /** Where a token's public follow-ups land when it was not registered with `interaction()`. */
+  interactionChannel?: (token: string) => string | undefined;
+  /** Bot-token requests answered 429 by the global limit. */
+  globalLimited = 0;
   private readonly denied = new Set<string>();
   private readonly expiredTokens = new Set<string>();
+  private readonly interactions = new Map<string, InteractionState>();
   private readonly scripts: Script[] = [];
   private nextId = 1_300_000_000_000_000_000n;
+  private readonly globalBucket: { tokens: number; at: number };
 
   private constructor(
     private readonly server: Server,
     readonly baseUrl: string,
     readonly botToken: string,
-  ) {}
+    private readonly globalLimit: number | undefined,
+  ) {
+    this.globalBucket = { tokens: globalBurst(globalLimit ?? 0), at: Date.now() };
+  }
 
-  static async start(botToken = 'fake-discord-bot-token-0123456789'): Promise<FakeDiscordApi> {
+  static async start(options: string | FakeDiscordOptions = {}): Promise<FakeDiscordApi> {
+    const { botToken = 'fake-discord-bot-token-0123456789', globalLimitPerSecond } =
+      typeof options === 'string' ? { botToken: options } : options;
     let fake: FakeDiscordApi | undefined;
     const { server, baseUrl } = await listenLoopback((r, res) =>
       fake?.handle(r.method, r.url, r.headers, r.raw, res),
     );
-    fake = new FakeDiscordApi(server, baseUrl, botToken);
+    fake = new FakeDiscordApi(server, baseUrl, botToken, globalLimitPerSecond);
     return fake;
   }
 
@@ -123,6 +160,23 @@ export class FakeDiscordApi {
   /** An interaction token older than 15 minutes: 404 code 10015 Unknown Webhook. */
   expireToken(token: string): void {
     this.expiredTokens.add(token);
+  }
+
+  /**
+   * An interaction Discord sent from `channel` (or a thread, which is a channel too), answered
+   * with a message, or with a deferred response carrying `deferredFlags` (64: ephemeral).
+   */
+  interaction(token: string, channel: string, options: { deferredFlags?: number } = {}): void {
+    this.interactions.set(token, {
+      channel,
+      ...(options.deferredFlags === undefined
+        ? {}
+        : { loading: { id: this.snowflake(), flags: options.deferredFlags } }),
+    });
+  }
+
+  forgetInteraction(token: string): void {
+    this.interactions.delete(token);
   }
 
   /** The next request matching method and path gets this reply instead of the normal one. */
@@ -166,7 +220,8 @@ export class FakeDiscordApi {
     } catch {
       json = undefined;
     }
-    this.requests.push({ method, path, headers, raw, json, at: Date.now() });
+    const record: RecordedRequest = { method, path, headers, raw, json, at: Date.now() };
+    this.requests.push(record);
     const scripted = this.scripts.findIndex(
       (s) => (!s.method || s.method === method) && (!s.path || s.path.test(path)),
     );
@@ -179,6 +234,7 @@ export class FakeDiscordApi {
     } else {
       reply = this.route(method, path, headers, json);
     }
+    record.status = reply.status ?? 200;
     const body =
       typeof reply.body === 'string'
         ? reply.body
@@ -195,22 +251,21 @@ export class FakeDiscordApi {
   private route(method: string, path: string, headers: IncomingHttpHeaders, json: unknown): ScriptedReply {
     // Interaction webhooks are authorised by their token, not the bot token.
     let m = /^\/webhooks\/(\d+)\/([^/]+)(\/messages\/@original)?$/.exec(path);
-    if (m) {
-      const token = decodeURIComponent(m[2]!);
-      if (this.expiredTokens.has(token)) return error(404, 10015, 'Unknown Webhook');
-      const problem = bodyProblem(json);
-      if (problem) return invalidForm(problem);
-      if (m[3] && method === 'PATCH') {
-        this.originalEdits.push({ token, body: json as MessageBody });
-        return { status: 200, body: { id: this.snowflake(), ...(json as object) } };
-      }
-      if (!m[3] && method === 'POST') {
-        this.followUps.push({ token, body: json as MessageBody });
-        return { status: 200, body: { id: this.snowflake(), channel_id: '0', ...(json as object) } };
-      }
-      return error(405, 0, '405: Method Not Allowed');
-    }
+    if (m) return this.interactionWebhook(method, m[1]!, decodeURIComponent(m[2]!), Boolean(m[3]), json);
     if (headers.authorization !== `Bot ${this.botToken}`) return error(401, 0, '401: Unauthorized');
+    const wait = this.takeGlobal();
+    if (wait > 0) {
+      this.globalLimited++;
+      return {
+        status: 429,
+        headers: {
+          'retry-after': String(Math.ceil(wait / 1000)),
+          'x-ratelimit-global': 'true',
+          'x-ratelimit-scope': 'global',
+        },
+        body: { message: 'You are being rate limited.', retry_after: wait / 1000, global: true },
+      };
+    }
 
     m = /^\/applications\/(\d+)\/(?:guilds\/\d+\/)?commands$/.exec(path);
     if (m) {
@@ -282,11 +337,83 @@ export class FakeDiscordApi {
     return error(404, 0, '404: Not Found');
   }
 
+  /** Follow-ups and @original edits: authorised by the interaction's token, outside the global limit. */
+  private interactionWebhook(
+    method: string,
+    applicationId: string,
+    token: string,
+    original: boolean,
+    json: unknown,
+  ): ScriptedReply {
+    if (this.expiredTokens.has(token)) return error(404, 10015, 'Unknown Webhook');
+    const problem = bodyProblem(json);
+    if (problem) return invalidForm(problem);
+    const body = json as MessageBody;
+    const state = this.interactions.get(token);
+    if (original && method === 'PATCH') {
+      this.originalEdits.push({ token, body });
+      const id = state?.loading?.id ?? this.snowflake();
+      if (state) state.loading = undefined;
+      return { status: 200, body: { id, channel_id: state?.channel ?? '0', ...body } };
+    }
+    if (original || method !== 'POST') return error(405, 0, '405: Method Not Allowed');
+    const channel = state?.channel ?? this.interactionChannel?.(token);
+    if (state?.loading) {
+      // The first follow-up after a deferred response edits it, and the response keeps its flags.
+      const { id, flags } = state.loading;
+      state.loading = undefined;
+      this.originalEdits.push({ token, body });
+      return {
+        status: 200,
+        body: { ...body, id, channel_id: state.channel, flags, webhook_id: applicationId },
+      };
+    }
+    this.followUps.push({ token, body });
+    if (((body.flags ?? 0) & 64) !== 0)
+      return { status: 200, body: { ...body, id: this.snowflake(), channel_id: channel ?? '0' } };
+    if (!channel) return error(404, 10015, 'Unknown Webhook');
+    // The interaction came from this channel, and a follow-up needs no bot permission in it.
+    if (!this.channels.has(channel)) this.channels.set(channel, []);
+    const stored: StoredMessage = {
+      ...body,
+      id: this.snowflake(),
+      channel_id: channel,
+      edits: 0,
+      webhook_id: applicationId,
+    };
+    this.channels.get(channel)!.push(stored);
+    return { body: stored };
+  }
+
+  /** 0 when a bot-token request may go now, else the milliseconds until it may. */
+  private takeGlobal(): number {
+    const limit = this.globalLimit;
+    if (!limit) return 0;
+    const now = Date.now();
+    const bucket = this.globalBucket;
+    bucket.tokens = Math.min(globalBurst(limit), bucket.tokens + ((now - bucket.at) / 1000) * limit);
+    bucket.at = now;
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return 0;
+    }
+    return Math.ceil(((1 - bucket.tokens) / limit) * 1000);
+  }
+
   private access(channel: string): ScriptedReply | undefined {
     if (this.denied.has(channel)) return error(403, 50001, 'Missing Access');
     if (!this.channels.has(channel)) return error(404, 10003, 'Unknown Channel');
     return undefined;
   }
+}
+
+/**
+ * A client that keeps to `limit` requests in each of its own one-second windows (discord.js opens
+ * the next window when the last has ended) can send two windows' worth back to back, plus a little
+ * network jitter; a higher sustained rate still runs dry.
+ */
+function globalBurst(limit: number): number {
+  return Math.ceil(limit * 2.1);
 }
 
 function error(status: number, code: number, message: string): ScriptedReply {

@@ -33,9 +33,33 @@ export interface DiscordRestOptions {
  * Short 429s are waited out by REST itself; long ones become RateLimitedError for the caller.
  */
 export function createDiscordRest(options: DiscordRestOptions): REST {
+  const rest = new REST(restOptions(options));
+  if (options.botToken) rest.setToken(options.botToken);
+  return rest;
+}
+
+/** Buckets of spent interaction tokens are dropped after a minute instead of an hour. */
+const WEBHOOK_HANDLER_SWEEP_MS = 60_000;
+
+/**
+ * REST for the interaction webhooks (follow-ups, @original edits). Discord does not count these
+ * routes against the bot's global 50 requests/s, but one REST counts every request it sends, so
+ * they get a REST of their own without that limit. It has no bot token, so none can ever go out
+ * on these routes. Per-route buckets (one per interaction token), X-RateLimit-* headers and 429s
+ * are honoured exactly as on the bot's REST.
+ */
+export function createDiscordWebhookRest(options: Omit<DiscordRestOptions, 'botToken'>): REST {
+  return new REST({
+    ...restOptions(options),
+    globalRequestsPerSecond: Number.POSITIVE_INFINITY,
+    handlerSweepInterval: WEBHOOK_HANDLER_SWEEP_MS,
+  });
+}
+
+function restOptions(options: Omit<DiscordRestOptions, 'botToken'>): Partial<RESTOptions> {
   const { api, version } = splitApiUrl(options.apiUrl);
   const maxWait = options.maxInlineWaitMs ?? MAX_INLINE_RATE_LIMIT_WAIT_MS;
-  const rest = new REST({
+  return {
     api,
     version,
     timeout: REQUEST_TIMEOUT_MS,
@@ -43,9 +67,7 @@ export function createDiscordRest(options: DiscordRestOptions): REST {
     userAgentAppendix: 'Threadline',
     makeRequest: makeRequestThrough(options.http),
     rejectOnRateLimit: (data) => Math.max(data.retryAfter, data.timeToReset) > maxWait,
-  });
-  if (options.botToken) rest.setToken(options.botToken);
-  return rest;
+  };
 }
 
 /** REST wants the API root and the version apart; the config holds them as one URL. */

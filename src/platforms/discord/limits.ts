@@ -42,5 +42,15 @@ export const COMMAND_NAME = /^[-_a-z0-9]{1,32}$/;
 /** Discord wants the initial response within 3 s; we answer or defer before that. */
 export const INITIAL_RESPONSE_BUDGET_MS = 2_500;
 
+/** An interaction token answers follow-ups and @original edits for 15 minutes. */
+export const INTERACTION_TOKEN_LIFETIME_MS = 15 * 60_000;
+
+/**
+ * Results stop going through the token this long before it expires: the lifetime counts from
+ * Discord's creation of the interaction, not from our receipt, processes' clocks differ a little,
+ * and a request may still wait out a 429 or a retry after the check.
+ */
+export const INTERACTION_TOKEN_MARGIN_MS = 2 * 60_000;
+
 /** X-Signature-Timestamp older or newer than this is refused as a possible replay. */
 export const SIGNATURE_MAX_AGE_SECONDS = 5 * 60;

@@ -12,7 +12,7 @@ import type { CommandSpec } from '../../core/command.js';
 import { sendError } from '../../http/errors.js';
 import type { Logger } from '../../observability/logger.js';
 import type { PlatformDependencies, PlatformModule } from '../chat-platform.js';
-import { closeDiscordRest, createDiscordRest } from './client.js';
+import { closeDiscordRest, createDiscordRest, createDiscordWebhookRest } from './client.js';
 import { INITIAL_RESPONSE_BUDGET_MS } from './limits.js';
 import {
   commandText,
@@ -54,7 +54,8 @@ export function createDiscordModule(deps: PlatformDependencies): PlatformModule 
     throw new Error('platforms.discord needs application_id and public_key when enabled');
   }
   const rest = createDiscordRest({ apiUrl: settings.api_url, botToken: settings.bot_token, http: deps.http });
-  const platform = new DiscordPlatform(rest, settings.application_id, deps.logger);
+  const webhooks = createDiscordWebhookRest({ apiUrl: settings.api_url, http: deps.http });
+  const platform = new DiscordPlatform(rest, webhooks, settings.application_id, deps.logger);
   const verifier = new InteractionVerifier(settings.public_key);
   return {
     platform,
@@ -70,6 +71,7 @@ export function createDiscordModule(deps: PlatformDependencies): PlatformModule 
     },
     async stop() {
       closeDiscordRest(rest);
+      closeDiscordRest(webhooks);
     },
   };
 }

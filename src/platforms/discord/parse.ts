@@ -9,6 +9,7 @@ import {
 import type { ChatUser, MessageRef, ReplyTo } from '../../core/chat.js';
 import type { CommandSpec } from '../../core/command.js';
 import { optionBindings } from './commands-manifest.js';
+import { INTERACTION_TOKEN_LIFETIME_MS, INTERACTION_TOKEN_MARGIN_MS } from './limits.js';
 
 /*
  * Discord interaction payloads (discord.com/developers/docs/interactions/receiving-and-responding)
@@ -86,9 +87,10 @@ const THREAD_TYPES: ReadonlySet<ChannelType> = new Set([
 /**
  * Where the interaction happened and who did it. Inside a Discord thread the conversation is the
  * thread's parent channel and `thread` is the thread (whose id is also the id of the message it
- * was started from), the same shape our own thread replies have.
+ * was started from), the same shape our own thread replies have. The token's follow-ups land in
+ * the interaction's own channel (`responseChannel`) until shortly before it expires.
  */
-export function replyToOf(interaction: InteractionJson): ReplyTo {
+export function replyToOf(interaction: InteractionJson, receivedAt = Date.now()): ReplyTo {
   const channelId = (interaction.channel_id ?? interaction.channel?.id)!;
   const channel = interaction.channel;
   const inThread =
@@ -104,6 +106,8 @@ export function replyToOf(interaction: InteractionJson): ReplyTo {
     thread: inThread ? channelId : undefined,
     user: userOf(interaction),
     responseToken: interaction.token,
+    responseTokenExpiresAt: receivedAt + INTERACTION_TOKEN_LIFETIME_MS - INTERACTION_TOKEN_MARGIN_MS,
+    responseChannel: channelId,
   };
 }
 

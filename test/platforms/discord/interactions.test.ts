@@ -116,7 +116,10 @@ function press(customId: string, message: Fixture, roles = [RESPONDER_ROLE]): Fi
   return payload;
 }
 
-async function send(payload: unknown): Promise<{ status: number; json: InteractionAnswer }> {
+/** Sends an interaction as Discord would; Discord then knows the channel its token's follow-ups land in. */
+async function send(payload: Fixture): Promise<{ status: number; json: InteractionAnswer }> {
+  if (typeof payload.token === 'string' && typeof payload.channel_id === 'string')
+    fake.interaction(payload.token, payload.channel_id);
   const answer = await sender.send(endpoint, payload);
   answers.push(answer.json);
   return answer;
@@ -233,6 +236,62 @@ describe('Discord interactions endpoint', () => {
     expect(threadCreate[0]!.headers.authorization).toBe(`Bot ${fake.botToken}`);
   });
 
+  it("/ops page posts the card through the interaction's own webhook, with no bot token; the bot starts the thread and replies in it", async () => {
+    const where = fake.addChannel();
+    const payload = page('ledger', 'double charges', where);
+    await send(payload);
+    const parent = await waitFor(() => fake.messages(where)[0], { what: 'the incident card' });
+    const reply = await waitFor(() => fake.messages(parent.id)[0], { what: 'the threaded result' });
+
+    const [card, ...others] = fake.find('POST', new RegExp(`^/webhooks/${APPLICATION_ID}/${payload.token}$`));
+    expect(others).toEqual([]);
+    expect(card!.headers.authorization).toBeUndefined();
+    expect((card!.json as Fixture).flags ?? 0).toBe(0);
+    expect(parent.webhook_id).toBe(APPLICATION_ID);
+    expect(parent.embeds?.[0]?.title).toMatch(/^🚨 INC-\d+: double charges$/);
+    expect(fake.find('POST', new RegExp(`^/channels/${where}/messages$`))).toEqual([]);
+
+    // A follow-up cannot be aimed at a thread: the thread and the reply in it are the bot's.
+    expect(reply.embeds?.[0]?.title).toMatch(/^🚨 INC-\d+ opened for ledger$/);
+    for (const path of [
+      `^/channels/${where}/messages/${parent.id}/threads$`,
+      `^/channels/${parent.id}/messages$`,
+    ]) {
+      const [request] = fake.find('POST', new RegExp(path));
+      expect(request?.headers.authorization, path).toBe(`Bot ${fake.botToken}`);
+    }
+  });
+
+  it('/ops page whose token Discord no longer takes still gets its card and thread, through the bot', async () => {
+    const where = fake.addChannel();
+    const payload = page('ledger', 'token gone', where);
+    fake.expireToken(payload.token);
+    await send(payload);
+    const parent = await waitFor(() => fake.messages(where)[0], { what: 'the incident card' });
+    await waitFor(() => fake.messages(parent.id)[0], { what: 'the threaded result' });
+    expect(parent.webhook_id).toBeUndefined();
+    const [card] = fake.find('POST', new RegExp(`^/channels/${where}/messages$`));
+    expect(card?.headers.authorization).toBe(`Bot ${fake.botToken}`);
+  });
+
+  it('a command typed inside the incident thread is answered in that thread through its own follow-up', async () => {
+    const { id, parent } = await openIncident('cdn', 'stale assets');
+    const payload = slash([{ name: 'ack', type: 1, options: [{ name: 'id', type: 3, value: id }] }]);
+    payload.channel_id = parent.id;
+    payload.channel = { ...payload.channel, id: parent.id, type: 11, parent_id: channel };
+    await send(payload);
+    const title = `👀 ${id} acknowledged by discord:${RESPONDER}`;
+    await waitFor(() => fake.messages(parent.id).find((m) => m.embeds?.[0]?.title === title), {
+      what: 'the acknowledgement in the thread',
+    });
+    const [answer] = fake.find('POST', new RegExp(`^/webhooks/${APPLICATION_ID}/${payload.token}$`));
+    expect((answer?.json as Fixture | undefined)?.embeds?.[0]?.title).toBe(title);
+    expect(
+      fake.find('POST', new RegExp(`^/channels/${channel}/messages/${parent.id}/threads$`)),
+    ).toHaveLength(1);
+    await waitFor(() => (parent.edits > 0 ? parent : undefined), { what: 'the card update' });
+  });
+
   it('a responder pressing Acknowledge updates the card in place, showing who acknowledged', async () => {
     const { id, parent } = await openIncident('search', 'slow queries');
     const { json } = await send(
@@ -338,10 +397,14 @@ describe('Discord interactions endpoint', () => {
     const payload = page('payments', 'hidden channel', hidden);
     const { json } = await send(payload);
     expect(json.type).toBe(4);
-    const failure = await waitFor(() => fake.followUps.find((f) => f.token === payload.token), {
-      what: 'the failure report',
-      timeoutMs: 25_000,
-    });
+    // The card itself is a follow-up, which needs no bot permission; starting its thread does.
+    const failure = await waitFor(
+      () => fake.followUps.find((f) => f.token === payload.token && f.body.flags === 64),
+      {
+        what: 'the failure report',
+        timeoutMs: 25_000,
+      },
+    );
     expect(failure.body.flags).toBe(64);
     const text = failure.body.embeds?.[0]?.description ?? '';
     expect(text).toMatch(/\/ops page failed after 1 attempt/);

@@ -37,7 +37,7 @@ let redis: Redis;
 let prefix: string;
 const modules: PlatformModule[] = [];
 
-function discordModule(botToken = fake.botToken): PlatformModule {
+function discordModule(botToken = fake.botToken): PlatformModule & { logs: () => string } {
   const loaded = testConfig(
     prefix,
     `
@@ -50,17 +50,18 @@ platforms:
     bot_token: "${botToken}"
 `,
   );
+  const captured = capturingLogger(loaded);
   const module = createDiscordModule({
     config: loaded.config,
     commands: COMMANDS,
-    logger: capturingLogger(loaded).logger,
+    logger: captured.logger,
     http,
     redis,
     prefix,
     metrics: new Metrics({ defaultMetrics: false }),
   });
   modules.push(module);
-  return module;
+  return Object.assign(module, { logs: captured.text });
 }
 
 beforeAll(async () => {
@@ -352,6 +353,220 @@ describe('Discord platform', () => {
     expect(fake.find('POST', /^\/users\/@me\/channels$/).at(-1)!.json).toEqual({ recipient_id: user });
     const dm = fake.dmChannels.get(user)!;
     expect(fake.messages(dm).map((m) => m.embeds?.[0]?.title)).toEqual(['late answer']);
+  });
+});
+
+/** A command's ReplyTo as the interactions route builds it: token, its channel, its lifetime. */
+function interactionReply(
+  channel: string,
+  options: { thread?: string; from?: string; expiresAt?: number } = {},
+): ReplyTo & { responseToken: string } {
+  return {
+    platform: 'discord',
+    workspace: GUILD,
+    conversation: channel,
+    thread: options.thread,
+    user: { platform: 'discord', id: USER },
+    responseToken: `token-${fake.snowflake()}`,
+    responseTokenExpiresAt: options.expiresAt ?? Date.now() + 13 * 60_000,
+    responseChannel: options.from ?? options.thread ?? channel,
+  };
+}
+
+function webhookPosts(token: string) {
+  return fake.find('POST', new RegExp(`^/webhooks/${APPLICATION_ID}/${token}$`));
+}
+
+function botPosts(channel: string) {
+  return fake.find('POST', new RegExp(`^/channels/${channel}/messages$`));
+}
+
+describe('Discord results through the interaction webhook', () => {
+  it("posts a result into the interaction's own channel as a public follow-up, without the bot token", async () => {
+    const { platform } = discordModule();
+    const channel = fake.addChannel();
+    const asker = interactionReply(channel);
+    fake.interaction(asker.responseToken, channel);
+    const ref = await platform.post(asker, card('INC-9: through the webhook'));
+
+    const [request, ...more] = webhookPosts(asker.responseToken);
+    expect(more).toEqual([]);
+    expect(request!.headers.authorization).toBeUndefined();
+    expect(request!.json).toMatchObject({ allowed_mentions: { parse: [] } });
+    expect((request!.json as MessageBody).flags ?? 0).toBe(0);
+    expect(botPosts(channel)).toEqual([]);
+    // The same channel message as a bot post: found, threaded and edited through the channel.
+    expect(ref).toMatchObject({ conversation: channel, thread: undefined });
+    expect(fake.messages(channel).map((m) => [m.id, m.embeds?.[0]?.title])).toEqual([
+      [ref.id, 'INC-9: through the webhook'],
+    ]);
+    await platform.post({ ...asker, thread: ref.id }, card('reply in its thread'));
+    await platform.update(ref, card('INC-9: updated'));
+    expect(fake.messages(ref.id).map((m) => m.embeds?.[0]?.title)).toEqual(['reply in its thread']);
+    expect(fake.messages(channel)[0]!.embeds?.[0]?.title).toBe('INC-9: updated');
+  });
+
+  it("posts through the bot where a follow-up cannot go: a thread the interaction did not come from, or the parent of the interaction's thread", async () => {
+    const { platform } = discordModule();
+    const channel = fake.addChannel();
+    const parent = await platform.post(
+      { platform: 'discord', workspace: GUILD, conversation: channel },
+      card('card'),
+    );
+    const fromChannel = interactionReply(channel, { thread: parent.id, from: channel });
+    fake.interaction(fromChannel.responseToken, channel);
+    await platform.post(fromChannel, card('into the card thread'));
+    expect(webhookPosts(fromChannel.responseToken)).toEqual([]);
+    expect(botPosts(parent.id)).toHaveLength(1);
+
+    const fromThread = interactionReply(channel, { from: parent.id });
+    fake.interaction(fromThread.responseToken, parent.id);
+    await platform.post(fromThread, card('into the parent channel'));
+    expect(webhookPosts(fromThread.responseToken)).toEqual([]);
+    expect(fake.messages(channel).map((m) => m.embeds?.[0]?.title)).toEqual([
+      'card',
+      'into the parent channel',
+    ]);
+  });
+
+  it('answers into the thread an interaction came from through its follow-up, without starting the thread again', async () => {
+    const { platform } = discordModule();
+    const channel = fake.addChannel();
+    const parent = await platform.post(
+      { platform: 'discord', workspace: GUILD, conversation: channel },
+      card('card'),
+    );
+    await platform.post(
+      { platform: 'discord', workspace: GUILD, conversation: channel, thread: parent.id },
+      card('one'),
+    );
+    const { platform: otherWorker } = discordModule();
+    const asker = interactionReply(channel, { thread: parent.id });
+    fake.interaction(asker.responseToken, parent.id);
+    await otherWorker.post(asker, card('two, from inside the thread'));
+    expect(webhookPosts(asker.responseToken)).toHaveLength(1);
+    expect(
+      fake.find('POST', new RegExp(`^/channels/${channel}/messages/${parent.id}/threads$`)),
+    ).toHaveLength(1);
+    expect(fake.messages(parent.id).map((m) => m.embeds?.[0]?.title)).toEqual([
+      'one',
+      'two, from inside the thread',
+    ]);
+  });
+
+  it('posts through the bot once the token is past its lifetime, without trying it', async () => {
+    const { platform } = discordModule();
+    const channel = fake.addChannel();
+    const asker = interactionReply(channel, { expiresAt: Date.now() - 1 });
+    fake.interaction(asker.responseToken, channel);
+    await platform.post(asker, card('late result'));
+    expect(webhookPosts(asker.responseToken)).toEqual([]);
+    expect(botPosts(channel)).toHaveLength(1);
+    expect(botPosts(channel)[0]!.headers.authorization).toBe(`Bot ${fake.botToken}`);
+
+    await platform.postEphemeral(asker, card('late, privately'));
+    expect(webhookPosts(asker.responseToken)).toEqual([]);
+    expect(fake.messages(fake.dmChannels.get(USER)!).at(-1)?.embeds?.[0]?.title).toBe('late, privately');
+  });
+
+  it('falls back to the bot when Discord no longer takes the token (10015 Unknown Webhook)', async () => {
+    const { platform, logs } = discordModule();
+    const channel = fake.addChannel();
+    const asker = interactionReply(channel);
+    fake.interaction(asker.responseToken, channel);
+    fake.expireToken(asker.responseToken);
+    const ref = await platform.post(asker, card('still delivered'));
+    expect(webhookPosts(asker.responseToken)).toHaveLength(1);
+    expect(botPosts(channel)).toHaveLength(1);
+    expect(fake.messages(channel).map((m) => [m.id, m.embeds?.[0]?.title])).toEqual([
+      [ref.id, 'still delivered'],
+    ]);
+    expect(logs()).toMatch(/did not take the interaction token/);
+    expect(logs()).not.toContain(asker.responseToken);
+  });
+
+  it("does not queue a result behind the bot's global limit of 50 requests/s", async () => {
+    const { platform } = discordModule();
+    const channels = Array.from({ length: 60 }, () => fake.addChannel());
+    const place = (channel: string) => ({
+      platform: 'discord' as const,
+      workspace: GUILD,
+      conversation: channel,
+    });
+    // 60 bot posts at once: discord.js sends 50 and holds the rest until its one-second window ends.
+    const botWork = Promise.all(channels.map((c) => platform.post(place(c), card('bot'))));
+    const channel = fake.addChannel();
+    const asker = interactionReply(channel);
+    fake.interaction(asker.responseToken, channel);
+    await platform.post(asker, card('result'));
+    const [followUp] = webhookPosts(asker.responseToken);
+    const botArrivals = channels.flatMap((c) => botPosts(c)).map((r) => r.at);
+    expect(botArrivals.length).toBeLessThan(60);
+    await botWork;
+    const arrivals = channels
+      .flatMap((c) => botPosts(c))
+      .map((r) => r.at)
+      .sort((a, b) => a - b);
+    expect(arrivals).toHaveLength(60);
+    expect(followUp!.at).toBeLessThan(arrivals[50]!);
+  });
+
+  it('falls back to the bot when Discord makes the follow-up the edit of a deferred ephemeral answer', async () => {
+    const { platform } = discordModule();
+    const channel = fake.addChannel();
+    const asker = interactionReply(channel);
+    fake.interaction(asker.responseToken, channel, { deferredFlags: 64 });
+    const ref = await platform.post(asker, card('INC-10: for everyone'));
+    expect(fake.originalEdits.filter((e) => e.token === asker.responseToken)).toHaveLength(1);
+    // Public after all, and a thread can start from it.
+    expect(fake.messages(channel).map((m) => [m.id, m.embeds?.[0]?.title])).toEqual([
+      [ref.id, 'INC-10: for everyone'],
+    ]);
+    await platform.post({ ...asker, thread: ref.id }, card('threaded'));
+    expect(fake.threads.get(ref.id)).toBe(channel);
+  });
+
+  it('waits out a 429 on the webhook route and then posts through the webhook, not the bot', async () => {
+    const { platform } = discordModule();
+    const channel = fake.addChannel();
+    const asker = interactionReply(channel);
+    fake.interaction(asker.responseToken, channel);
+    fake.script(
+      {
+        status: 429,
+        headers: { 'retry-after': '1', 'x-ratelimit-scope': 'shared' },
+        body: { message: 'You are being rate limited.', retry_after: 0.3, global: false },
+      },
+      { method: 'POST', path: new RegExp(`^/webhooks/${APPLICATION_ID}/${asker.responseToken}$`) },
+    );
+    const ref = await platform.post(asker, card('after the 429'));
+    const attempts = webhookPosts(asker.responseToken);
+    expect(attempts).toHaveLength(2);
+    expect(attempts[1]!.at - attempts[0]!.at).toBeGreaterThanOrEqual(300);
+    expect(botPosts(channel)).toEqual([]);
+    expect(fake.messages(channel).map((m) => m.id)).toEqual([ref.id]);
+  });
+
+  it("turns a long 429 on the webhook route into RateLimitedError, and the bot's REST is not held up by it", async () => {
+    const { platform } = discordModule();
+    const channel = fake.addChannel();
+    const asker = interactionReply(channel);
+    fake.interaction(asker.responseToken, channel);
+    fake.script(
+      {
+        status: 429,
+        headers: { 'retry-after': '31', 'x-ratelimit-global': 'true', 'x-ratelimit-scope': 'global' },
+        body: { message: 'You are being rate limited.', retry_after: 30.5, global: true },
+      },
+      { method: 'POST', path: new RegExp(`^/webhooks/${APPLICATION_ID}/${asker.responseToken}$`) },
+    );
+    const error = await platform.post(asker, card('too fast')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RateLimitedError);
+    expect((error as RateLimitedError).retryAfterMs).toBeGreaterThanOrEqual(30_000);
+    expect(botPosts(channel)).toEqual([]);
+    const elsewhere = fake.addChannel();
+    await platform.post({ platform: 'discord', workspace: GUILD, conversation: elsewhere }, card('bot post'));
+    expect(fake.messages(elsewhere)).toHaveLength(1);
   });
 });
 
