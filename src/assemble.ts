@@ -20,7 +20,7 @@ import { registerDisabledPlatformRoutes } from './platforms/disabled-routes.js';
 import { createPlatformModules } from './platforms/index.js';
 import { DeadLetters } from './queue/dead-letters.js';
 import { QueueSet } from './queue/queues.js';
-import { producerConnection, waitUntilReady, workerConnection } from './queue/redis.js';
+import { describeTarget, producerConnection, waitUntilReady, workerConnection } from './queue/redis.js';
 import { RedisWatch } from './queue/redis-watch.js';
 import { type ShutdownOutcome, type ShutdownStep, shutDown } from './shutdown.js';
 
@@ -268,7 +268,13 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
   const port = typeof address === 'object' && address ? address.port : requestedPort;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   logger.info(
-    { role, url, destinations: registry.keys(), platforms: chat?.platforms.names() ?? [] },
+    {
+      role,
+      url,
+      redis: describeTarget(config.redis.endpoint),
+      destinations: registry.keys(),
+      platforms: chat?.platforms.names() ?? [],
+    },
     'threadline started',
   );
   return { role, url, port, server, metrics, registry, queues, chat, close };

@@ -25,6 +25,9 @@ const CONNECTION_MESSAGES: ReadonlyArray<readonly [RegExp, string]> = [
   [/Cluster is disconnected|Cluster isn't ready/i, 'CONNECTION_CLOSED'],
   [/^CLUSTERDOWN/, 'CLUSTERDOWN'],
   [/All sentinels are unreachable/i, 'SENTINELS_UNREACHABLE'],
+  // A failover: the server a connection was on became a replica, so the client moves on.
+  [/^UNBLOCKED .*instance state changed/, 'FAILOVER'],
+  [/^READONLY /, 'FAILOVER'],
 ];
 
 /**
