@@ -1,6 +1,13 @@
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PlatformRegistry } from '../../src/chat/platform.js';
+import { SubjectThreads } from '../../src/chat/threads.js';
 import { parseConfigText } from '../../src/config/load.js';
+import type { Card } from '../../src/core/card.js';
+import type { StoredEvent } from '../../src/core/payload.js';
+import type { RedisClient } from '../../src/core/redis-client.js';
+import { NotificationRateLimiter } from '../../src/events/rate-limit.js';
+import { ConsolePlatform } from '../../src/platforms/console/platform.js';
 import { deliveryQueueName } from '../../src/queue/jobs.js';
 import { QueueSet } from '../../src/queue/queues.js';
 import { producerConnection, scanKeys, waitUntilReady, workerConnection } from '../../src/queue/redis.js';
@@ -66,6 +73,55 @@ describe.skipIf(clusterSkip !== undefined)('clients for a Redis Cluster', () => 
     } finally {
       client.disconnect();
     }
+  });
+});
+
+describe.skipIf(clusterSkip !== undefined)('Threadline’s own keys on a Redis Cluster', () => {
+  const cluster = new LocalRedisCluster();
+  let client: RedisClient;
+  let prefix = '';
+  beforeAll(async () => {
+    await cluster.start();
+    const nodes = cluster.ports.map((port) => `"127.0.0.1:${port}"`).join(', ');
+    const settings = parseConfigText(
+      `redis: { cluster: { nodes: [${nodes}] }, prefix: ${uniquePrefix('own')} }\n`,
+      {},
+    ).config.redis;
+    prefix = settings.prefix;
+    client = workerConnection(settings.endpoint);
+    await waitUntilReady(client, 10_000);
+  }, 60_000);
+  afterAll(async () => {
+    client?.disconnect();
+    await cluster.stop();
+  });
+
+  it('runs the rate limit’s two-key scripts: one send admitted, the next held and taken for a digest', async () => {
+    const limiter = new NotificationRateLimiter(client, prefix, { maxPerHour: 1 });
+    const event = (id: string): StoredEvent => ({
+      id,
+      receivedAt: Date.now(),
+      payload: {
+        id,
+        event: 'implementation_failed',
+        timestamp: new Date().toISOString(),
+      } as StoredEvent['payload'],
+    });
+    expect(await limiter.admitEvent('webhooks.ci', event('e1'))).toEqual({ admitted: true });
+    expect(await limiter.admitEvent('webhooks.ci', event('e2'))).toMatchObject({ admitted: false });
+    expect((await limiter.takeHeld('webhooks.ci', 'batch-1')).map((e) => e.id)).toEqual(['e2']);
+  });
+
+  it('opens one chat thread per subject with its MULTI, and finds it again', async () => {
+    const platforms = new PlatformRegistry();
+    platforms.register(new ConsolePlatform(() => {}));
+    const threads = new SubjectThreads(client, prefix, platforms);
+    const place = { platform: 'console' as const, workspace: 'console', conversation: 'ops' };
+    const card: Card = { title: 'INC-1', severity: 'failure', fields: [], links: [], actions: [] };
+    const reply = await threads.post(place, 'INC-1', card, card);
+    const parent = await threads.parentOf(place, 'INC-1');
+    expect(parent?.id).toBeDefined();
+    expect(reply.thread).toBe(parent?.id);
   });
 });
 
