@@ -13,7 +13,7 @@ export interface HostPort {
 }
 
 export type RedisEndpoint =
-  | { mode: 'standalone'; url: string; password?: string }
+  | { mode: 'standalone'; url: string; username?: string; password?: string }
   | {
       mode: 'sentinel';
       sentinels: HostPort[];
@@ -158,8 +158,8 @@ function endpointOf(block: RedisBlock): RedisEndpoint {
       ...(block.sentinel_password ? { sentinel_password: block.sentinel_password } : {}),
     };
   }
-  const { password } = standaloneCredentials(url);
-  return { mode: 'standalone', url, ...(password ? { password } : {}) };
+  // The URL's own credentials win; the keys fill in what it leaves out.
+  return { mode: 'standalone', url, ...credentials, ...standaloneCredentials(url) };
 }
 
 /**

@@ -40,7 +40,12 @@ export function createRedisClient(target: RedisEndpoint | string, purpose: Purpo
   const options = behaviour(purpose);
   switch (endpoint.mode) {
     case 'standalone':
-      return new Redis(endpoint.url, { ...options, retryStrategy });
+      return new Redis(endpoint.url, {
+        ...options,
+        username: endpoint.username,
+        password: endpoint.password,
+        retryStrategy,
+      });
     case 'sentinel':
       return new Redis({
         ...options,

@@ -35,6 +35,18 @@ describe('the redis block', () => {
     expect(describeEndpoint(loaded.config.redis.endpoint)).toBe('rediss://cache.internal:6380/2');
   });
 
+  it('takes a password key beside a URL without one, and lets the URL’s own password win', () => {
+    expect(redisOf('{ url: "redis://cache:6379", password: "p@ss/w0rd:x" }').config.redis.endpoint).toEqual({
+      mode: 'standalone',
+      url: 'redis://cache:6379',
+      password: 'p@ss/w0rd:x',
+    });
+    expect(
+      redisOf('{ url: "redis+sentinel://:from-url-pass@s1/m", password: other-password }').config.redis
+        .endpoint,
+    ).toMatchObject({ mode: 'sentinel', password: 'from-url-pass' });
+  });
+
   it('reads a redis+sentinel:// URL: sentinels, master name, database and password', () => {
     const loaded = redisOf(
       '{ url: "redis+sentinel://:m%40ster-password@10.0.0.1:26379,10.0.0.2,[::1]:26380/prod-master/3" }',

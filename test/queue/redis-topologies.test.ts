@@ -20,14 +20,17 @@ import { waitFor } from '../support/wait.js';
 const clusterSkip = missingBinaries('redis-server', 'redis-cli');
 if (clusterSkip) console.warn(`Redis Cluster client tests ${clusterSkip}`);
 
-describe.skipIf(clusterSkip !== undefined)('clients for a Redis Cluster', () => {
-  const cluster = new LocalRedisCluster();
+describe.skipIf(clusterSkip !== undefined)('clients for a Redis Cluster with a password', () => {
+  const cluster = new LocalRedisCluster('cluster-secret-0123');
   beforeAll(() => cluster.start(), 60_000);
   afterAll(() => cluster.stop());
 
   function configFor(prefix: string) {
     const nodes = cluster.ports.map((port) => `"127.0.0.1:${port}"`).join(', ');
-    return parseConfigText(`redis: { cluster: { nodes: [${nodes}] }, prefix: ${prefix} }\n`, {}).config.redis;
+    return parseConfigText(
+      `redis: { cluster: { nodes: [${nodes}] }, password: "\${REDIS_PASSWORD}", prefix: ${prefix} }\n`,
+      { REDIS_PASSWORD: 'cluster-secret-0123' },
+    ).config.redis;
   }
 
   it('puts every key of every queue in one slot and finds the queues with a SCAN of every master', async () => {

@@ -59,14 +59,24 @@ class Processes {
 }
 
 /** A client for one server, for the test's own checks; it never retries. */
-export function probe(port: number): Redis {
-  const client = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1, retryStrategy: () => null });
+export function probe(port: number, password?: string): Redis {
+  const client = new Redis({
+    host: '127.0.0.1',
+    port,
+    password,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => null,
+  });
   client.on('error', () => {});
   return client;
 }
 
-async function ask<T>(port: number, run: (client: Redis) => Promise<T>): Promise<T | undefined> {
-  const client = probe(port);
+async function ask<T>(
+  port: number,
+  run: (client: Redis) => Promise<T>,
+  password?: string,
+): Promise<T | undefined> {
+  const client = probe(port, password);
   try {
     return await run(client);
   } catch {
@@ -94,6 +104,9 @@ export class LocalRedisCluster {
   private readonly processes = new Processes();
   ports: number[] = [];
 
+  /** With a password, every node requires it (`requirepass`). */
+  constructor(readonly password?: string) {}
+
   get nodes(): { host: string; port: number }[] {
     return this.ports.map((port) => ({ host: '127.0.0.1', port }));
   }
@@ -112,24 +125,36 @@ export class LocalRedisCluster {
           `nodes-${port}.conf`,
           '--cluster-node-timeout',
           '2000',
+          ...(this.password ? ['--requirepass', this.password, '--masterauth', this.password] : []),
         ],
         port,
       );
     }
     for (const port of this.ports)
-      await waitFor(() => ask(port, (c) => c.ping()), { timeoutMs: 10_000, what: `redis-server on ${port}` });
+      await waitFor(() => ask(port, (c) => c.ping(), this.password), {
+        timeoutMs: 10_000,
+        what: `redis-server on ${port}`,
+      });
     const created = spawnSync(
       'redis-cli',
       ['--cluster', 'create', ...this.ports.map((port) => `127.0.0.1:${port}`), '--cluster-yes'],
-      { encoding: 'utf8', timeout: 30_000 },
+      // REDISCLI_AUTH keeps the password off the command line.
+      {
+        encoding: 'utf8',
+        timeout: 30_000,
+        env: { ...process.env, ...(this.password ? { REDISCLI_AUTH: this.password } : {}) },
+      },
     );
     if (created.status !== 0)
       throw new Error(`redis-cli --cluster create failed:\n${created.stdout}${created.stderr}`);
     for (const port of this.ports) {
-      await waitFor(() => ask(port, async (c) => /cluster_state:ok/.test(String(await c.cluster('INFO')))), {
-        timeoutMs: 15_000,
-        what: `cluster state ok on ${port}`,
-      });
+      await waitFor(
+        () => ask(port, async (c) => /cluster_state:ok/.test(String(await c.cluster('INFO'))), this.password),
+        {
+          timeoutMs: 15_000,
+          what: `cluster state ok on ${port}`,
+        },
+      );
     }
     return this;
   }
