@@ -105,13 +105,17 @@ export function scanTargets(redis: RedisClient): Redis[] {
   return redis instanceof Cluster ? redis.nodes('master') : [redis];
 }
 
-/** Every key matching a glob, on every master. */
+/**
+ * Every key matching a glob, on every master. SCAN walks the whole key space of a server, which
+ * may be shared with other applications: large steps keep the round trips few (a quarter of a
+ * million keys: about 50 instead of 500), each still only a few milliseconds of Redis's time.
+ */
 export async function scanKeys(redis: RedisClient, pattern: string): Promise<string[]> {
   const keys = new Set<string>();
   for (const node of scanTargets(redis)) {
     let cursor = '0';
     do {
-      const [next, found] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+      const [next, found] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 5_000);
       cursor = next;
       for (const key of found) keys.add(key);
     } while (cursor !== '0');
