@@ -29,7 +29,7 @@ redis: ${redisBlock}
 security: { allow_private_networks: true }
 inbound: { events: { secret: "${EVENTS_SECRET}" } }
 logging: { level: warn }
-queue: { backoff_base_ms: 50, backoff_max_ms: 500, lock_duration_ms: 3000, stalled_interval_ms: 1500 }
+queue: { backoff_base_ms: 50, backoff_max_ms: 500 }
 integrations:
   webhooks:
     enabled: true
