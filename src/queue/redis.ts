@@ -69,6 +69,8 @@ export function createRedisClient(target: RedisEndpoint | string, purpose: Purpo
         ...(enableAutoPipelining === undefined ? {} : { enableAutoPipelining }),
         ...(enableReadyCheck === undefined ? {} : { enableReadyCheck }),
         clusterRetryStrategy: retryStrategy,
+        // With TLS the certificate names the host: connect by name, not by the resolved address.
+        ...(endpoint.tls ? { dnsLookup: (address, callback) => callback(null, address) } : {}),
         redisOptions: {
           ...perNode,
           username: endpoint.username,
