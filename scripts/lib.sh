@@ -78,6 +78,23 @@ ensure_redis() {
   say "started a private redis-server on 127.0.0.1:$port (stopped on exit)"
 }
 
+# The Redis Cluster and Sentinel tests start their own servers with redis-server, redis-cli and
+# redis-sentinel; without them those tests are skipped (and say so). Installed like redis-server.
+ensure_redis_topology_tools() {
+  local missing=()
+  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+  command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
+  command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing ${missing[*]} for the Redis Cluster and Sentinel tests"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null) ||
+      say "could not install ${missing[*]}: the Redis Cluster and Sentinel tests will be skipped"
+  else
+    say "${missing[*]} not installed (sudo apt-get install ${missing[*]}): the Redis Cluster and Sentinel tests will be skipped"
+  fi
+}
+
 stop_private_redis() {
   if [ -n "${THREADLINE_REDIS_DIR:-}" ] && [ -f "$THREADLINE_REDIS_DIR/redis.pid" ]; then
     kill "$(cat "$THREADLINE_REDIS_DIR/redis.pid")" 2>/dev/null || true

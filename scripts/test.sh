@@ -8,6 +8,7 @@ require_node
 say "installing dependencies"
 install_dependencies
 ensure_redis
+ensure_redis_topology_tools
 say "lint and type check"
 npm run lint --silent
 npm run typecheck --silent

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import { COMMANDS } from '../commands/index.js';
 import { ChatRuntime } from './chat/runtime.js';
 import type { LoadedConfig } from './config/load.js';
 import { ConnectorRegistry } from './connectors/registry.js';
 import { PortInUseError, QueueUnavailableError } from './core/errors.js';
+import type { RedisClient } from './core/redis-client.js';
 import { logAcceptedEvents } from './events/acceptance-log.js';
 import { registerEventsRoute } from './events/http-route.js';
 import { EventIngestor } from './events/ingest.js';
@@ -20,7 +20,7 @@ import { registerDisabledPlatformRoutes } from './platforms/disabled-routes.js';
 import { createPlatformModules } from './platforms/index.js';
 import { DeadLetters } from './queue/dead-letters.js';
 import { QueueSet } from './queue/queues.js';
-import { producerConnection, waitUntilReady, workerConnection } from './queue/redis.js';
+import { describeTarget, producerConnection, waitUntilReady, workerConnection } from './queue/redis.js';
 import { RedisWatch } from './queue/redis-watch.js';
 import { type ShutdownOutcome, type ShutdownStep, shutDown } from './shutdown.js';
 
@@ -137,7 +137,7 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
   const prefix = config.redis.prefix;
 
   const producer = redisWatch.connection(
-    producerConnection(config.redis.url, config.redis.command_timeout_ms),
+    producerConnection(config.redis.endpoint, config.redis.command_timeout_ms),
     'ingress',
   );
   const queues = new QueueSet(producer, prefix);
@@ -146,11 +146,11 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
     logger.error({ err: error }, 'Redis is not reachable yet'),
   );
 
-  let workerRedis: Redis | undefined;
+  let workerRedis: RedisClient | undefined;
   let workerQueues: QueueSet | undefined;
   let pool: WorkerPool | undefined;
   if (role !== 'ingress') {
-    workerRedis = redisWatch.connection(workerConnection(config.redis.url), 'worker');
+    workerRedis = redisWatch.connection(workerConnection(config.redis.endpoint), 'worker');
     workerQueues = new QueueSet(workerRedis, prefix);
     pool = WorkerPool.forConfig(config, {
       connection: workerRedis,
@@ -268,7 +268,13 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
   const port = typeof address === 'object' && address ? address.port : requestedPort;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   logger.info(
-    { role, url, destinations: registry.keys(), platforms: chat?.platforms.names() ?? [] },
+    {
+      role,
+      url,
+      redis: describeTarget(config.redis.endpoint),
+      destinations: registry.keys(),
+      platforms: chat?.platforms.names() ?? [],
+    },
     'threadline started',
   );
   return { role, url, port, server, metrics, registry, queues, chat, close };
@@ -287,7 +293,7 @@ async function assembleConsole(loaded: LoadedConfig, options: ConsoleOptions): P
     'cli',
   );
   const prefix = config.redis.prefix;
-  const redis = redisWatch.connection(workerConnection(config.redis.url), 'console');
+  const redis = redisWatch.connection(workerConnection(config.redis.endpoint), 'console');
   await requireRedis(redis, config, steps, logger);
 
   const queues = new QueueSet(redis, prefix);
@@ -352,7 +358,7 @@ async function assembleCli(
 
   // The producer connection has a command deadline, so Redis lost mid-command fails instead of hanging.
   const redis = redisWatch.connection(
-    producerConnection(config.redis.url, config.redis.command_timeout_ms),
+    producerConnection(config.redis.endpoint, config.redis.command_timeout_ms),
     'cli',
   );
   await requireRedis(redis, config, steps, logger);
@@ -364,7 +370,7 @@ async function assembleCli(
 
 /** Short-lived commands need Redis now: they fail within the deadline instead of waiting for it. */
 async function requireRedis(
-  redis: Redis,
+  redis: RedisClient,
   config: LoadedConfig['config'],
   built: readonly ShutdownStep[],
   logger: Logger,
@@ -381,7 +387,7 @@ async function requireRedis(
 }
 
 /** Quits politely when Redis answers; otherwise, and at the deadline, drops the connection. */
-function redisStep(name: string, redis: Redis): ShutdownStep {
+function redisStep(name: string, redis: RedisClient): ShutdownStep {
   return {
     name,
     close: async () => {
@@ -403,7 +409,7 @@ function once<T>(run: () => Promise<T>): () => Promise<T> {
   };
 }
 
-async function ping(redis: Redis): Promise<string> {
+async function ping(redis: RedisClient): Promise<string> {
   try {
     const answer = await Promise.race([
       redis.ping(),

@@ -1,5 +1,4 @@
 import type { JobsOptions, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { errorCard, pendingCard } from '../../cards/result.js';
 import type { AnyCommand, CommandContext } from '../../commands/define.js';
 import type { CommandServices } from '../../commands/services.js';
@@ -13,6 +12,7 @@ import {
   userKey,
 } from '../core/chat.js';
 import { UserFacingError } from '../core/errors.js';
+import type { RedisClient } from '../core/redis-client.js';
 import type { Logger } from '../observability/logger.js';
 import { type ActionJobData, actionJobId } from './jobs.js';
 import { resolveCommand, validate } from './parse.js';
@@ -26,7 +26,7 @@ export interface ChatRouterOptions {
   actions: (replyTo: ReplyTo) => Queue<ActionJobData>;
   /** Attempts, backoff and retention of action jobs (queue/job-options.ts). */
   actionJobOptions: JobsOptions;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   audit: AuditLog;
   logger: Logger;

@@ -1,11 +1,11 @@
 import type { Queue, Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { AnyCommand } from '../../commands/define.js';
 import type { CommandServices, QueueHealth } from '../../commands/services.js';
 import { AuditLog } from '../audit/audit-log.js';
 import type { ThreadlineConfig } from '../config/schema.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
+import type { RedisClient } from '../core/redis-client.js';
 import type { EventIngestor } from '../events/ingest.js';
 import type { PlatformDependencies, PlatformModule } from '../platforms/chat-platform.js';
 import { jobOptions } from '../queue/job-options.js';
@@ -32,7 +32,7 @@ export interface ChatRuntimeOptions extends PlatformDependencies {
   /** Where the action queues come from, like every other queue of the process. */
   queues: QueueSet;
   /** Connection of the action workers (BullMQ needs maxRetriesPerRequest: null for workers). */
-  queueConnection: Redis;
+  queueConnection: RedisClient;
   redisWatch: RedisWatch;
   redact: (text: string) => string;
   /** Set for a console session: its actions go to a queue only this process works on. */

@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { Card } from '../core/card.js';
 import type { ConversationRef, MessageRef } from '../core/chat.js';
+import type { RedisClient } from '../core/redis-client.js';
 import type { PlatformRegistry } from './platform.js';
 
 const PENDING = 'pending';
@@ -12,7 +12,7 @@ const PENDING = 'pending';
  */
 export class SubjectThreads {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly platforms: PlatformRegistry,
   ) {}

@@ -34,8 +34,17 @@ export function applyEnvironmentDefaults(
   const root = structuredClone(tree);
   for (const [path, variable] of integrationEnvironmentDefaults(definitions))
     setIfAbsent(root, path, env[variable], false);
-  for (const [path, variable] of SERVER_DEFAULTS) setIfAbsent(root, path, env[variable], true);
+  for (const [path, variable] of SERVER_DEFAULTS) {
+    if (path === 'redis.url' && namesRedisElsewhere(root)) continue;
+    setIfAbsent(root, path, env[variable], true);
+  }
   return root;
+}
+
+/** A file that lists sentinels or cluster nodes has said where Redis is: REDIS_URL does not add a URL to it. */
+function namesRedisElsewhere(root: Tree): boolean {
+  const redis = root.redis;
+  return isTree(redis) && (redis.sentinels !== undefined || redis.cluster !== undefined);
 }
 
 function setIfAbsent(root: Tree, path: string, value: string | undefined, createParents: boolean): void {

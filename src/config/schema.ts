@@ -3,6 +3,7 @@ import { CONNECTORS } from '../connectors/catalogue.js';
 import { flag, httpUrl, int, secret } from '../core/schema-primitives.js';
 import { PlatformsConfig } from '../platforms/schema.js';
 import { buildIntegrationsSchema } from './integrations.js';
+import { RedisConfig } from './redis.js';
 
 /*
  * The configuration file (`specs.config.yaml`). The Integrations Guide's format is the base;
@@ -41,19 +42,6 @@ const ServerConfig = z.strictObject({
   body_limit_bytes: int(1024, 50 * 1024 * 1024).default(1024 * 1024),
   /** How long SIGTERM waits for in-flight jobs before closing anyway. */
   shutdown_timeout_ms: int(0, 600_000).default(25_000),
-});
-
-const RedisConfig = z.strictObject({
-  url: z
-    .string()
-    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
-    .default('redis://127.0.0.1:6379'),
-  prefix: z
-    .string()
-    .regex(/^[\w.:-]+$/, 'may contain only letters, digits and _ . : -')
-    .default('threadline'),
-  /** Ingress gives up on Redis after this long and answers 503 instead of hanging. */
-  command_timeout_ms: int(50, 60_000).default(2_000),
 });
 
 const QueueConfig = z.strictObject({

@@ -10,6 +10,7 @@ export const SECRET_KEYS = new Set([
   'api_token',
   'pat',
   'password',
+  'sentinel_password',
   'app_password',
   'client_secret',
   'routing_key',

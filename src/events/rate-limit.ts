@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { StoredEvent } from '../core/payload.js';
+import type { RedisClient } from '../core/redis-client.js';
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
@@ -64,7 +64,7 @@ export class NotificationRateLimiter {
   private sequence = 0;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keyPrefix: string,
     private readonly limits: RateLimits,
   ) {}

@@ -1,7 +1,7 @@
 import type { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { ThreadlineConfig } from '../config/schema.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
+import type { RedisClient } from '../core/redis-client.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import {
@@ -37,7 +37,7 @@ export class WorkerPool {
   static forConfig(
     config: Pick<ThreadlineConfig, 'redis' | 'queue' | 'notifications'>,
     deps: {
-      connection: Redis;
+      connection: RedisClient;
       registry: ConnectorRegistry;
       queues: QueueSet;
       metrics: Metrics;

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { Card } from '../core/card.js';
 import type { ChatIngress, ConversationRef, MessageRef, PlatformName, ReplyTo } from '../core/chat.js';
 import type { CommandSpec } from '../core/command.js';
+import type { RedisClient } from '../core/redis-client.js';
 import type { HttpClient } from '../net/http-client.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -46,7 +46,7 @@ export interface PlatformDependencies {
   /** Outbound HTTP with the SSRF guard; platform API base URLs come from config. */
   http: HttpClient;
   /** A connection for small shared state (interaction dedup, per-channel pacing, conversation references). */
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   metrics: Metrics;
 }

@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../core/redis-client.js';
 import { SharedRedisConnection } from './connection.js';
 import {
   type DeliveryJobData,
@@ -9,6 +9,7 @@ import {
   EVENTS_QUEUE,
   type EventJobData,
 } from './jobs.js';
+import { scanKeys } from './redis.js';
 
 /** The producer side of every queue, sharing one Redis connection. Delivery queues are made on demand. */
 export class QueueSet {
@@ -17,7 +18,7 @@ export class QueueSet {
   private readonly byName = new Map<string, Queue>();
 
   constructor(
-    private readonly connection: Redis,
+    private readonly connection: RedisClient,
     readonly prefix: string,
   ) {
     this.events = new Queue<EventJobData>(EVENTS_QUEUE, { connection, prefix }, SharedRedisConnection);
@@ -39,14 +40,8 @@ export class QueueSet {
 
   /** Names of the queues in Redis that match a glob, e.g. `actions.*`. */
   async knownQueueNames(glob: string): Promise<string[]> {
-    const names = new Set<string>();
-    const pattern = `${this.prefix}:${glob}:meta`;
-    let cursor = '0';
-    do {
-      const [next, found] = await this.connection.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-      cursor = next;
-      for (const key of found) names.add(key.slice(this.prefix.length + 1, -':meta'.length));
-    } while (cursor !== '0');
+    const keys = await scanKeys(this.connection, `${this.prefix}:${glob}:meta`);
+    const names = new Set(keys.map((key) => key.slice(this.prefix.length + 1, -':meta'.length)));
     return [...names].sort();
   }
 

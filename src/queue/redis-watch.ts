@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../core/redis-client.js';
 import type { Logger } from '../observability/logger.js';
 
 const CONNECTION_CODES = new Set([
@@ -20,6 +20,14 @@ const CONNECTION_MESSAGES: ReadonlyArray<readonly [RegExp, string]> = [
   [/Socket closed unexpectedly/i, 'CONNECTION_CLOSED'],
   [/Reached the max retries per request limit/i, 'MAX_RETRIES'],
   [/Command timed out/i, 'ETIMEDOUT'],
+  // Redis Cluster and Sentinel topologies.
+  [/Failed to refresh slots cache|None of startup nodes is available/i, 'CLUSTER_UNREACHABLE'],
+  [/Cluster is disconnected|Cluster isn't ready/i, 'CONNECTION_CLOSED'],
+  [/^CLUSTERDOWN/, 'CLUSTERDOWN'],
+  [/All sentinels are unreachable/i, 'SENTINELS_UNREACHABLE'],
+  // A failover: the server a connection was on became a replica, so the client moves on.
+  [/^UNBLOCKED .*instance state changed/, 'FAILOVER'],
+  [/^READONLY /, 'FAILOVER'],
 ];
 
 /**
@@ -68,7 +76,7 @@ interface Outage {
  * own blocking connection); they join an outage, but cannot end one.
  */
 export class RedisWatch {
-  private readonly watched = new Map<Redis, string>();
+  private readonly watched = new Map<RedisClient, string>();
   private outage: Outage | undefined;
 
   constructor(private readonly options: RedisWatchOptions) {}
@@ -79,7 +87,7 @@ export class RedisWatch {
   }
 
   /** Watches a connection: its errors open an outage, and its return may close one. */
-  connection(redis: Redis, name: string): Redis {
+  connection(redis: RedisClient, name: string): RedisClient {
     this.watched.set(redis, name);
     redis.on('error', (error: Error) => {
       if (!this.absorb(name, error, true))

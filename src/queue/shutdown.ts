@@ -1,5 +1,5 @@
 import type { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../core/redis-client.js';
 import type { Logger } from '../observability/logger.js';
 
 /** After the deadline, how long the forced close may take before it is left behind. */
@@ -15,7 +15,7 @@ export async function closeWorkers(
   workers: readonly Worker[],
   timeoutMs: number,
   logger: Logger,
-  connection?: Redis,
+  connection?: RedisClient,
 ): Promise<boolean> {
   if (workers.length === 0) return true;
   const graceful = Promise.allSettled(

@@ -1,6 +1,6 @@
 import { type Job, Worker, type WorkerOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { QueueSettings } from '../config/schema.js';
+import type { RedisClient } from '../core/redis-client.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { BACKOFF_TYPE, jitteredBackoff } from './backoff.js';
@@ -11,7 +11,7 @@ import { type Deferrable, isFinalFailure, steer } from './steer.js';
 /** What every worker of a process shares: one Redis connection, one prefix, one set of queue settings. */
 export interface WorkerContext {
   /** A worker connection (maxRetriesPerRequest: null), see queue/redis.ts. */
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   settings: QueueSettings;
   metrics: Metrics;

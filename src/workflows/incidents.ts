@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import { NotFoundError, UserFacingError } from '../core/errors.js';
+import type { RedisClient } from '../core/redis-client.js';
 
 export type IncidentStatus = 'triggered' | 'acknowledged' | 'resolved';
 export type IncidentSeverity = 'critical' | 'error' | 'warning' | 'info';
@@ -47,7 +47,7 @@ const RETENTION_SECONDS = 90 * 86_400;
 /** Incidents live in Redis so any process can act on them; ids are short and human (INC-42). */
 export class IncidentStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

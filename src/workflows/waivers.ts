@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import { UserFacingError } from '../core/errors.js';
+import type { RedisClient } from '../core/redis-client.js';
 
 export type WaiverStatus = 'pending' | 'approved' | 'rejected';
 
@@ -39,7 +39,7 @@ return {1, encoded}
  */
 export class WaiverStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

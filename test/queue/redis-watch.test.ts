@@ -30,6 +30,24 @@ describe('telling Redis connection errors from other errors', () => {
     expect(connectionErrorCode(new Error('read ECONNRESET'))).toBe('ECONNRESET');
   });
 
+  it('recognises a Redis Cluster or Sentinel that cannot be reached, and a failover in progress', () => {
+    expect(connectionErrorCode(new Error('Failed to refresh slots cache.'))).toBe('CLUSTER_UNREACHABLE');
+    expect(connectionErrorCode(new Error('CLUSTERDOWN The cluster is down'))).toBe('CLUSTERDOWN');
+    expect(
+      connectionErrorCode(new Error('All sentinels are unreachable. Retrying from scratch after 200ms.')),
+    ).toBe('SENTINELS_UNREACHABLE');
+    expect(
+      connectionErrorCode(
+        new Error(
+          'UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)',
+        ),
+      ),
+    ).toBe('FAILOVER');
+    expect(connectionErrorCode(new Error("READONLY You can't write against a read only replica."))).toBe(
+      'FAILOVER',
+    );
+  });
+
   it('leaves script, lock and data errors to the caller', () => {
     expect(connectionErrorCode(new Error('Missing lock for job 1. moveToFinished'))).toBeUndefined();
     expect(connectionErrorCode(new Error('ERR unknown command'))).toBeUndefined();

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../core/redis-client.js';
 
 /*
  * KEYS[1] the channel's next free posting slot (ms), KEYS[2] the channel's pause (ms, after a 429).
@@ -53,7 +53,7 @@ export class ChannelPacer {
   readonly maxWaitMs: number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     options: PacingOptions = {},
   ) {

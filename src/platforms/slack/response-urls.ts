@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../core/redis-client.js';
 
 /** Slack honours a response_url for 30 minutes and 5 posts; we stop a minute early. */
 const LIFETIME_SECONDS = 29 * 60;
@@ -17,7 +17,7 @@ return redis.call('INCR', KEYS[1])
  */
 export class ResponseUrls {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     /** Origins besides Slack's own hooks hosts that may hand out response_urls (a test double, a proxy). */
     private readonly extraOrigins: readonly string[] = [],

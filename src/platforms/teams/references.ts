@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../core/redis-client.js';
 
 /** What we need to talk into a conversation later, without an inbound activity at hand. */
 export interface TeamsConversationReference {
@@ -20,7 +20,7 @@ const TTL_SECONDS = 365 * 86_400;
  */
 export class ConversationReferences {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 
