@@ -124,6 +124,8 @@ interface Usage {
   redis: RedisCounters;
   /** Share of the whole machine's CPU (all cores) that was busy, any process, softirq included. */
   machineBusy: number;
+  /** 1-minute load average when the last event came due (other tenants of a shared machine show here). */
+  loadAverage: number;
 }
 
 /** CPU of our processes (read at once) and Redis' counters. */
@@ -143,6 +145,7 @@ function usageBetween(a: UsageMark, b: UsageMark, events: number): Usage {
     seconds: (b.at - a.at) / 1000,
     events,
     machineBusy: (b.machine.busy - a.machine.busy) / Math.max(1, b.machine.total - a.machine.total),
+    loadAverage: os.loadavg()[0] ?? 0,
     cpu,
     redis: {
       commands: b.redis.commands - a.redis.commands,
@@ -531,7 +534,7 @@ function printRun(h: Harness, r: RunResult): void {
       r.kind === 'alertmanager'
         ? ''
         : `; redis-server ${u.redis.cpuSeconds.toFixed(1)} s (${perEvent(u.redis.cpuSeconds)})`
-    }; whole machine ${(100 * u.machineBusy).toFixed(0)}% busy (${os.availableParallelism()} cores)`,
+    }; whole machine ${(100 * u.machineBusy).toFixed(0)}% busy (${os.availableParallelism()} cores, load average ${u.loadAverage.toFixed(1)})`,
   );
   if (r.kind !== 'alertmanager') {
     h.log(
@@ -703,6 +706,7 @@ function printSideBySide(h: Harness, runs: RunResult[], peer: Peer): void {
       'growth/s',
       'RSS peak',
       'CPU/event',
+      'machine',
     ],
   ];
   for (const r of byRate(runs)) {
@@ -721,11 +725,12 @@ function printSideBySide(h: Harness, runs: RunResult[], peer: Peer): void {
       num(r.backlogSlope, 1),
       mb(r.rss[CONSUMER[r.kind]]),
       cpu === undefined ? 'n/a' : `${cpu.toFixed(2)} ms`,
+      `${(100 * r.usage.machineBusy).toFixed(0)}% / ${r.usage.loadAverage.toFixed(1)}`,
     ]);
   }
   h.log(table(rows));
   h.log(
-    `(${peer.binary.version}; e2e = scheduled send → first arrival of each of the 3 deliveries, undelivered counted as never; missing = deliveries of accepted events not arrived ${DRAIN_S} s after the last send; dup = deliveries received more than once; growth = Threadline's queued jobs/s, Alertmanager's owed deliveries/s; RSS and CPU of the threadline server / alertmanager process, CPU per accepted event)`,
+    `(${peer.binary.version}; e2e = scheduled send → first arrival of each of the 3 deliveries, undelivered counted as never; missing = deliveries of accepted events not arrived ${DRAIN_S} s after the last send; dup = deliveries received more than once; growth = Threadline's queued jobs/s, Alertmanager's owed deliveries/s; RSS and CPU of the threadline server / alertmanager process, CPU per accepted event; machine = all cores busy over the load / 1-min load average, figures from a machine far above 100% are other tenants' as much as the system's)`,
   );
 }
 

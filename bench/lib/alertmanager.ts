@@ -216,7 +216,8 @@ export interface AlertmanagerCounters {
 /** Alertmanager's own counters from /metrics (alerts received, webhook notifications sent/failed). */
 export async function alertmanagerCounters(url: string): Promise<AlertmanagerCounters | undefined> {
   try {
-    const response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5_000) });
+    // A busy Alertmanager (tens of thousands of groups) can take seconds to render /metrics.
+    const response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(20_000) });
     const text = await response.text();
     const sum = (name: string, filter = '') => {
       let total = 0;
