@@ -124,7 +124,7 @@ interface Usage {
   redis: RedisCounters;
   /** Share of the whole machine's CPU (all cores) that was busy, any process, softirq included. */
   machineBusy: number;
-  /** 1-minute load average when the last event came due (other tenants of a shared machine show here). */
+  /** 1-minute load average at the end of the load (other tenants of a shared machine show here). */
   loadAverage: number;
 }
 
