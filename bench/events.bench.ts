@@ -1,17 +1,30 @@
 /**
  * npm run bench:events — throughput and latency of the event pipeline
  * (POST /hooks/events → events queue → router → deliveries.<key> → webhook receivers),
- * next to a bare BullMQ producer/worker pair (the ceiling), plus Redis memory per queued event.
+ * side by side with Prometheus Alertmanager under the same load into the same receivers (the
+ * peer, when installed), next to a bare BullMQ producer/worker pair (the ceiling), plus Redis
+ * memory per queued event.
  *
- * Env: BENCH_RATES (default "1000,2000"), BENCH_DURATION_S (30), BENCH_WARMUP_S (5),
- * BENCH_DRAIN_S (10), BENCH_MEMORY_EVENTS (20000, 0 skips), BENCH_CEILING (1, 0 skips the ceiling), BENCH_CONCURRENCY (queue.concurrency,
- * default: the server's default), BENCH_MAX_OUTSTANDING (1000 unanswered POSTs, then events are shed),
- * BENCH_SKIP_BUILD=1, REDIS_URL (loopback only).
+ * Env: BENCH_RATES (default "500,1000,2000"), BENCH_DURATION_S (30), BENCH_WARMUP_S (5),
+ * BENCH_DRAIN_S (10), BENCH_MEMORY_EVENTS (20000, 0 skips), BENCH_CEILING (1, 0 skips the ceiling),
+ * BENCH_PEER (1, 0 skips Alertmanager), BENCH_ALERTMANAGER_BIN (default: prometheus-alertmanager on PATH),
+ * BENCH_CONCURRENCY (queue.concurrency, default: the server's default), BENCH_MAX_OUTSTANDING (1000
+ * unanswered POSTs, then events are shed), BENCH_SKIP_BUILD=1, REDIS_URL (loopback only).
  * See bench/README.md.
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { Queue } from 'bullmq';
+import {
+  ALERTMANAGER_COMMAND,
+  ALERTMANAGER_INSTALL,
+  type AlertmanagerBinary,
+  AlertPoster,
+  alertmanagerCounters,
+  findAlertmanager,
+  OwedDeliveries,
+  startAlertmanager,
+} from './lib/alertmanager.js';
 import type { HelperChild } from './lib/children.js';
 import { envNumber, envNumbers, now, sleep } from './lib/env.js';
 import { type Harness, runBench } from './lib/harness.js';
@@ -32,13 +45,14 @@ import { cpuSeconds, machineCpu } from './lib/rss.js';
 import { mb, ms, num, type Summary, slope, table } from './lib/stats.js';
 import { EventPoster, writeConfig } from './lib/threadline.js';
 
-const RATES = envNumbers('BENCH_RATES', [1000, 2000]);
+const RATES = envNumbers('BENCH_RATES', [500, 1000, 2000]);
 const DURATION_S = envNumber('BENCH_DURATION_S', 30, 1);
 const WARMUP_S = envNumber('BENCH_WARMUP_S', 5, 0);
 const DRAIN_S = envNumber('BENCH_DRAIN_S', 10, 0);
 const MEMORY_EVENTS = Math.round(envNumber('BENCH_MEMORY_EVENTS', 20_000, 0));
 const CONCURRENCY = process.env.BENCH_CONCURRENCY ? envNumber('BENCH_CONCURRENCY', 50, 1) : undefined;
 const CEILING = process.env.BENCH_CEILING !== '0';
+const PEER = process.env.BENCH_PEER !== '0';
 const ENDPOINTS = ['receiver-a', 'receiver-b', 'receiver-c'];
 const CEILING_CONCURRENCY = 50;
 const MAX_OUTSTANDING = Math.round(envNumber('BENCH_MAX_OUTSTANDING', 1_000, 1));
@@ -48,6 +62,26 @@ const GOAL_P99_RATE = 1000;
 const GOAL_P99_MS = 100;
 const GOAL_RSS_BYTES = 250 * 1024 * 1024;
 
+/** Issue 8: against Alertmanager on the same machine, same load, same receivers. */
+const PEER_GOAL_P99_RATES = [500, 1000];
+const PEER_GOAL_P99_MS = 50;
+const PEER_GOAL_P99_MS_RATE = 500;
+const PEER_GOAL_THROUGHPUT_RATE = 2000;
+const PEER_GOAL_CPU_MS = 0.35;
+const PEER_GOAL_RSS_RATE = 1000;
+const PEER_GOAL_RSS_BYTES = 180 * 1024 * 1024;
+
+type Kind = 'threadline' | 'alertmanager' | 'ceiling';
+
+/** The process each kind of run is about (its RSS and CPU are the run's figures). */
+const CONSUMER: Record<Kind, string> = {
+  threadline: 'server',
+  alertmanager: 'alertmanager',
+  ceiling: 'ceiling worker',
+};
+
+type Peer = { ran: true; binary: AlertmanagerBinary } | { ran: false; why: string };
+
 interface BacklogSnapshot {
   events: number;
   deliveries: number;
@@ -55,7 +89,7 @@ interface BacklogSnapshot {
 }
 
 interface RunResult {
-  kind: 'threadline' | 'ceiling';
+  kind: Kind;
   rate: number;
   /** Deliveries per event: 3 receivers, or 1 for the ceiling's single queue. */
   fanOut: number;
@@ -90,6 +124,8 @@ interface Usage {
   redis: RedisCounters;
   /** Share of the whole machine's CPU (all cores) that was busy, any process, softirq included. */
   machineBusy: number;
+  /** 1-minute load average at the end of the load (other tenants of a shared machine show here). */
+  loadAverage: number;
 }
 
 /** CPU of our processes (read at once) and Redis' counters. */
@@ -109,6 +145,7 @@ function usageBetween(a: UsageMark, b: UsageMark, events: number): Usage {
     seconds: (b.at - a.at) / 1000,
     events,
     machineBusy: (b.machine.busy - a.machine.busy) / Math.max(1, b.machine.total - a.machine.total),
+    loadAverage: os.loadavg()[0] ?? 0,
     cpu,
     redis: {
       commands: b.redis.commands - a.redis.commands,
@@ -143,7 +180,7 @@ function snapshot(
 }
 
 /** Samples the total backlog once a second until stopped. */
-function sampleBacklog(backlog: Backlog): { stop: () => Promise<Array<[number, number]>> } {
+function sampleBacklog(backlog: BacklogSource): { stop: () => Promise<Array<[number, number]>> } {
   const points: Array<[number, number]> = [];
   let busy: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
@@ -163,15 +200,18 @@ function sampleBacklog(backlog: Backlog): { stop: () => Promise<Array<[number, n
   };
 }
 
+/** What measure() samples as the backlog: BullMQ queues, or the deliveries Alertmanager still owes. */
+type BacklogSource = Pick<Backlog, 'counts' | 'total'>;
+
 interface MeasureSpec {
-  kind: RunResult['kind'];
+  kind: Kind;
   rate: number;
   run: string;
   fanOut: number;
   /** The process that records arrivals (receivers or the ceiling worker). */
   consumer: RpcClient;
   pids: Record<string, number>;
-  backlog: Backlog;
+  backlog: BacklogSource;
   send: (seq: number, t: number, warm: boolean) => Promise<boolean>;
 }
 
@@ -286,6 +326,53 @@ async function threadlineRun(
     h.rss.unwatch('server');
     await h.children.stop(server.process);
     await deleteKeys(h.redis, prefix);
+  }
+}
+
+/** The peer: Alertmanager alone on the machine (no Threadline server running), same load and receivers. */
+async function alertmanagerRun(
+  h: Harness,
+  receivers: HelperChild<ReceiverReady>,
+  binary: AlertmanagerBinary,
+  rate: number,
+): Promise<RunResult> {
+  const run = `a${rate}-${randomBytes(3).toString('hex')}`;
+  const am = await startAlertmanager(h.children, {
+    bin: binary.path,
+    dir: h.dir,
+    label: `alertmanager-${rate}`,
+    receiverUrls: receivers.ready.ports.map((port) => `http://127.0.0.1:${port}/hook`),
+  });
+  h.rss.watch('alertmanager', am.pid);
+  const poster = new AlertPoster(am.url, 32);
+  const fanOut = receivers.ready.ports.length;
+  h.log(
+    `\n== Alertmanager: ${rate} alerts/s × ${fanOut} webhook_configs (${WARMUP_S} s warm-up, ${DURATION_S} s measured) ==`,
+  );
+  try {
+    const result = await measure(h, {
+      kind: 'alertmanager',
+      rate,
+      run,
+      fanOut,
+      consumer: receivers.rpc,
+      pids: { alertmanager: am.pid, receivers: receivers.pid, bench: process.pid },
+      backlog: new OwedDeliveries(receivers.rpc, run, poster, fanOut),
+      send: (seq, t, warm) => poster.post({ run, seq, t, warm }),
+    });
+    const statuses = [...poster.statuses].sort(([a], [b]) => a - b).map(([code, n]) => `${code}×${num(n)}`);
+    h.log(`HTTP        answers to POST /api/v2/alerts: ${statuses.join(', ') || 'none'}`);
+    const counters = await alertmanagerCounters(am.url);
+    h.log(
+      counters
+        ? `alertmanager its own counters: ${num(counters.received)} alerts received, ${num(counters.invalid)} invalid; ${num(counters.notifications)} webhook notifications, ${num(counters.failed)} failed`
+        : 'alertmanager /metrics could not be read',
+    );
+    return result;
+  } finally {
+    await poster.close();
+    h.rss.unwatch('alertmanager');
+    await h.children.stop(am.process);
   }
 }
 
@@ -409,26 +496,30 @@ function latencyLine(s: Summary): string {
 
 function printRun(h: Harness, r: RunResult): void {
   const { load, delivered } = r;
-  const unit = r.kind === 'threadline' ? 'deliveries' : 'processed';
+  const unit = r.kind === 'ceiling' ? 'processed' : 'deliveries';
+  const acked = { threadline: 'HTTP 202', alertmanager: 'HTTP 200', ceiling: 'Queue.add resolved' }[r.kind];
+  const arrived = r.kind === 'ceiling' ? 'processor ran' : 'first arrival at the receiver';
   h.log(
     `load        ${num(load.scheduled)} scheduled (${num(load.measuredScheduled)} measured): ${num(load.accepted)} accepted, ${num(load.rejected)} refused, ${num(load.failed)} failed (error/timeout), ${num(load.shed)} shed (>${num(MAX_OUTSTANDING)} outstanding), ${num(load.unanswered)} unanswered; generator lag p99 ${ms(load.sendLag.p99)} max ${ms(load.sendLag.max)}`,
   );
   h.log(`accepted/s  ${num(load.acceptedInWindow / DURATION_S, 1)} (target ${num(r.rate)})`);
-  h.log(
-    `ack         ${latencyLine(load.ack)}  (scheduled → ${r.kind === 'threadline' ? 'HTTP 202' : 'Queue.add resolved'})`,
-  );
+  h.log(`ack         ${latencyLine(load.ack)}  (scheduled → ${acked})`);
   h.log(`${unit.padEnd(11)} ${num(r.deliveriesPerS, 1)}/s (target ${num(r.rate * r.fanOut)}/s)`);
   h.log(
-    `latency     ${latencyLine(delivered.latency)}  (scheduled → ${r.kind === 'threadline' ? 'first arrival at the receiver' : 'processor ran'}, over all ${num(load.measuredScheduled * r.fanOut)} measured ${unit}: ${num(Math.max(0, load.measuredScheduled * r.fanOut - delivered.latency.count))} never arrived and count as never)`,
+    `latency     ${latencyLine(delivered.latency)}  (scheduled → ${arrived}, over all ${num(load.measuredScheduled * r.fanOut)} measured ${unit}: ${num(Math.max(0, load.measuredScheduled * r.fanOut - delivered.latency.count))} never arrived and count as never)`,
   );
   h.log(
-    `backlog     at end of load: ${num(r.backlogAtEnd.events + r.backlogAtEnd.deliveries)} jobs [waiting/active/delayed: ${r.backlogAtEnd.detail}]; max ${num(r.backlogMax)}; growth ${num(r.backlogSlope, 1)} jobs/s`,
+    r.kind === 'alertmanager'
+      ? `backlog     at end of load: ${num(r.backlogAtEnd.deliveries)} deliveries owed (accepted alerts × ${r.fanOut} − arrived); max ${num(r.backlogMax)}; growth ${num(r.backlogSlope, 1)}/s`
+      : `backlog     at end of load: ${num(r.backlogAtEnd.events + r.backlogAtEnd.deliveries)} jobs [waiting/active/delayed: ${r.backlogAtEnd.detail}]; max ${num(r.backlogMax)}; growth ${num(r.backlogSlope, 1)} jobs/s`,
   );
   h.log(
     `drain       ${num(r.missingAfterDrain)} of ${num(r.expectedDeliveries)} ${unit} of accepted events still missing ${DRAIN_S} s after the last send; backlog then ${num(r.backlogAfterDrain.events + r.backlogAfterDrain.deliveries)}; ${num(r.deliveredWithoutAck)} ${unit} of events whose send failed (stored anyway)`,
   );
   h.log(
-    `duplicates  ${num(delivered.duplicateIds)} ids seen more than once (${num(delivered.extraRequests)} extra requests); id mismatches ${num(delivered.idMismatches)}`,
+    r.kind === 'alertmanager'
+      ? `duplicates  ${num(delivered.duplicateIds)} alerts received more than once by the same receiver (${num(delivered.extraRequests)} extra); ${num(delivered.requests)} alert deliveries in all for ${num(r.expectedDeliveries)} owed`
+      : `duplicates  ${num(delivered.duplicateIds)} ids seen more than once (${num(delivered.extraRequests)} extra requests); id mismatches ${num(delivered.idMismatches)}`,
   );
   const u = r.usage;
   const perEvent = (seconds: number) =>
@@ -439,13 +530,17 @@ function printRun(h: Harness, r: RunResult): void {
         ([label, s]) =>
           `${label} ${s.toFixed(1)} s (${((100 * s) / u.seconds).toFixed(0)}% of a core, ${perEvent(s)})`,
       )
-      .join(
-        ', ',
-      )}; redis-server ${u.redis.cpuSeconds.toFixed(1)} s (${perEvent(u.redis.cpuSeconds)}); whole machine ${(100 * u.machineBusy).toFixed(0)}% busy (${os.availableParallelism()} cores)`,
+      .join(', ')}${
+      r.kind === 'alertmanager'
+        ? ''
+        : `; redis-server ${u.redis.cpuSeconds.toFixed(1)} s (${perEvent(u.redis.cpuSeconds)})`
+    }; whole machine ${(100 * u.machineBusy).toFixed(0)}% busy (${os.availableParallelism()} cores, load average ${u.loadAverage.toFixed(1)})`,
   );
-  h.log(
-    `redis ops   ${(u.redis.commands / Math.max(1, u.events)).toFixed(1)} commands/event incl. those inside scripts, ${(u.redis.scripts / Math.max(1, u.events)).toFixed(1)} script calls/event (per accepted event; server-wide counters)`,
-  );
+  if (r.kind !== 'alertmanager') {
+    h.log(
+      `redis ops   ${(u.redis.commands / Math.max(1, u.events)).toFixed(1)} commands/event incl. those inside scripts, ${(u.redis.scripts / Math.max(1, u.events)).toFixed(1)} script calls/event (per accepted event; server-wide counters)`,
+    );
+  }
   h.log(
     `RSS peak    ${Object.entries(r.rss)
       .map(([label, bytes]) => `${label} ${mb(bytes)}`)
@@ -465,6 +560,17 @@ function sustained(r: RunResult): { ok: boolean; why: string } {
   return { ok: checks.every((c) => c.ok), why: checks.map((c) => `${c.text}${c.ok ? '' : ' ✗'}`).join(', ') };
 }
 
+const KIND_ORDER: Record<Kind, number> = { threadline: 0, alertmanager: 1, ceiling: 2 };
+
+function byRate(runs: RunResult[]): RunResult[] {
+  return [...runs].sort((a, b) => a.rate - b.rate || KIND_ORDER[a.kind] - KIND_ORDER[b.kind]);
+}
+
+function cpuPerEvent(r: RunResult): number | undefined {
+  const cpu = r.usage.cpu[CONSUMER[r.kind]];
+  return cpu === undefined ? undefined : (cpu * 1000) / Math.max(1, r.usage.events);
+}
+
 function printSummary(h: Harness, runs: RunResult[], memory: MemoryResult | undefined): void {
   h.log('\n== Summary ==');
   const rows = [
@@ -481,16 +587,17 @@ function printSummary(h: Harness, runs: RunResult[], memory: MemoryResult | unde
       'backlog end',
       'growth/s',
       'missing',
+      'dup',
       'consumer RSS',
       'consumer CPU',
       'machine busy',
     ],
   ];
-  for (const r of [...runs].sort((a, b) => a.rate - b.rate || a.kind.localeCompare(b.kind))) {
-    const label = r.kind === 'threadline' ? 'server' : 'ceiling worker';
-    const cpu = r.usage.cpu[label];
+  for (const r of byRate(runs)) {
+    const label = CONSUMER[r.kind];
+    const cpu = cpuPerEvent(r);
     rows.push([
-      r.kind === 'threadline' ? `threadline ×${r.fanOut}` : 'bullmq ceiling',
+      r.kind === 'ceiling' ? 'bullmq ceiling' : `${r.kind} ×${r.fanOut}`,
       num(r.rate),
       num(r.load.acceptedInWindow / DURATION_S, 1),
       ms(r.load.ack.p50),
@@ -502,14 +609,15 @@ function printSummary(h: Harness, runs: RunResult[], memory: MemoryResult | unde
       num(r.backlogAtEnd.events + r.backlogAtEnd.deliveries),
       num(r.backlogSlope, 1),
       num(r.missingAfterDrain),
+      num(r.delivered.duplicateIds),
       mb(r.rss[label]),
-      cpu === undefined ? 'n/a' : `${((cpu * 1000) / Math.max(1, r.usage.events)).toFixed(2)} ms/ev`,
+      cpu === undefined ? 'n/a' : `${cpu.toFixed(2)} ms/ev`,
       `${(100 * r.usage.machineBusy).toFixed(0)}%`,
     ]);
   }
   h.log(table(rows));
   h.log(
-    '(consumer = the threadline server, or the ceiling worker; consumer CPU = its CPU time over the load per accepted event; machine busy = all cores, all processes)',
+    "(consumer = the threadline server, alertmanager, or the ceiling worker; consumer CPU = its CPU time over the load per accepted event; alertmanager's backlog = deliveries owed; dup = deliveries received more than once; machine busy = all cores, all processes)",
   );
   if (memory) {
     h.log(
@@ -517,7 +625,7 @@ function printSummary(h: Harness, runs: RunResult[], memory: MemoryResult | unde
     );
   }
 
-  h.log('\n== Goals ==');
+  h.log('\n== Goals (step 1) ==');
   const goals: string[][] = [['goal', 'measured', 'verdict']];
   const at2000 = runs.find((r) => r.kind === 'threadline' && r.rate === GOAL_RATE);
   if (at2000) {
@@ -565,6 +673,167 @@ function printSummary(h: Harness, runs: RunResult[], memory: MemoryResult | unde
   );
 }
 
+function resolvePeer(): Peer {
+  if (!PEER) return { ran: false, why: 'peer skipped: BENCH_PEER=0' };
+  const binary = findAlertmanager();
+  if (!binary) {
+    const what = process.env.BENCH_ALERTMANAGER_BIN
+      ? `BENCH_ALERTMANAGER_BIN=${process.env.BENCH_ALERTMANAGER_BIN} is not an executable`
+      : `${ALERTMANAGER_COMMAND} not installed`;
+    return { ran: false, why: `peer skipped: ${what} (${ALERTMANAGER_INSTALL})` };
+  }
+  return { ran: true, binary };
+}
+
+/** Threadline and Alertmanager at each rate, one row each, the figures the issue compares. */
+function printSideBySide(h: Harness, runs: RunResult[], peer: Peer): void {
+  h.log('\n== Threadline vs Alertmanager (same load generator, same 3 loopback receivers) ==');
+  if (!peer.ran) {
+    h.log(peer.why);
+    return;
+  }
+  const rows = [
+    [
+      'rate/s',
+      'system',
+      'accepted/s',
+      'deliv/s',
+      'e2e p50',
+      'e2e p99',
+      'e2e max',
+      'missing',
+      'dup',
+      'growth/s',
+      'RSS peak',
+      'CPU/event',
+      'machine',
+    ],
+  ];
+  for (const r of byRate(runs)) {
+    if (r.kind === 'ceiling') continue;
+    const cpu = cpuPerEvent(r);
+    rows.push([
+      num(r.rate),
+      r.kind,
+      num(r.load.acceptedInWindow / DURATION_S, 1),
+      num(r.deliveriesPerS, 1),
+      ms(r.delivered.latency.p50),
+      ms(r.delivered.latency.p99),
+      ms(r.delivered.latency.max),
+      num(r.missingAfterDrain),
+      num(r.delivered.duplicateIds),
+      num(r.backlogSlope, 1),
+      mb(r.rss[CONSUMER[r.kind]]),
+      cpu === undefined ? 'n/a' : `${cpu.toFixed(2)} ms`,
+      `${(100 * r.usage.machineBusy).toFixed(0)}% / ${r.usage.loadAverage.toFixed(1)}`,
+    ]);
+  }
+  h.log(table(rows));
+  h.log(
+    `(${peer.binary.version}; e2e = scheduled send → first arrival of each of the 3 deliveries, undelivered counted as never; missing = deliveries of accepted events not arrived ${DRAIN_S} s after the last send; dup = deliveries received more than once; growth = Threadline's queued jobs/s, Alertmanager's owed deliveries/s; RSS and CPU of the threadline server / alertmanager process, CPU per accepted event; machine = all cores busy over the load / 1-min load average, figures from a machine far above 100% are other tenants' as much as the system's)`,
+  );
+}
+
+interface GoalLine {
+  goal: string;
+  verdict: 'met' | 'not met' | 'not measured';
+  measured: string;
+}
+
+function findRun(runs: RunResult[], kind: Kind, rate: number): RunResult | undefined {
+  return runs.find((r) => r.kind === kind && r.rate === rate);
+}
+
+function notRun(rate: number): string {
+  return `no run at ${num(rate)}/s (BENCH_RATES=${RATES.join(',')})`;
+}
+
+/** Issue 8's goals, each a met / not met line against this run's figures. */
+function peerGoals(runs: RunResult[], peer: Peer): GoalLine[] {
+  const lines: GoalLine[] = [];
+  const noPeer = peer.ran ? '' : peer.why;
+  for (const rate of PEER_GOAL_P99_RATES) {
+    const goal = `p99 event→delivery at ${num(rate)}/s ≤ Alertmanager's`;
+    const tl = findRun(runs, 'threadline', rate);
+    const am = findRun(runs, 'alertmanager', rate);
+    if (!tl || !am) {
+      lines.push({ goal, verdict: 'not measured', measured: noPeer || notRun(rate) });
+      continue;
+    }
+    const [a, b] = [tl.delivered.latency.p99, am.delivered.latency.p99];
+    lines.push({
+      goal,
+      verdict: Number.isFinite(a) && a <= b ? 'met' : 'not met',
+      measured: `threadline ${ms(a)}, alertmanager ${ms(b)}`,
+    });
+  }
+  {
+    const goal = `p99 event→delivery at ${num(PEER_GOAL_P99_MS_RATE)}/s ≤ ${PEER_GOAL_P99_MS} ms`;
+    const tl = findRun(runs, 'threadline', PEER_GOAL_P99_MS_RATE);
+    lines.push(
+      tl
+        ? {
+            goal,
+            verdict: tl.delivered.latency.p99 <= PEER_GOAL_P99_MS ? 'met' : 'not met',
+            measured: ms(tl.delivered.latency.p99),
+          }
+        : { goal, verdict: 'not measured', measured: notRun(PEER_GOAL_P99_MS_RATE) },
+    );
+  }
+  {
+    const rate = PEER_GOAL_THROUGHPUT_RATE;
+    const goal = `at ${num(rate)}/s deliveries/s ≥ Alertmanager's, no backlog growth`;
+    const tl = findRun(runs, 'threadline', rate);
+    const am = findRun(runs, 'alertmanager', rate);
+    if (!tl || !am) {
+      lines.push({ goal, verdict: 'not measured', measured: tl ? noPeer || notRun(rate) : notRun(rate) });
+    } else {
+      const growthOk = tl.backlogSlope <= 0.01 * rate * (1 + tl.fanOut);
+      lines.push({
+        goal,
+        verdict: tl.deliveriesPerS >= am.deliveriesPerS && growthOk ? 'met' : 'not met',
+        measured: `threadline ${num(tl.deliveriesPerS)}/s, alertmanager ${num(am.deliveriesPerS)}/s; threadline backlog growth ${num(tl.backlogSlope, 1)} jobs/s${growthOk ? '' : ' (> 1% of the offered job rate)'}`,
+      });
+    }
+  }
+  {
+    const goal = `server CPU ≤ ${PEER_GOAL_CPU_MS} ms per event`;
+    const measured = runs
+      .filter((r) => r.kind === 'threadline')
+      .map((r) => [r.rate, cpuPerEvent(r)] as const)
+      .filter((pair): pair is readonly [number, number] => pair[1] !== undefined);
+    lines.push(
+      measured.length === 0
+        ? { goal, verdict: 'not measured', measured: 'no threadline run' }
+        : {
+            goal,
+            verdict: measured.every(([, v]) => v <= PEER_GOAL_CPU_MS) ? 'met' : 'not met',
+            measured: measured.map(([rate, v]) => `${v.toFixed(2)} ms at ${num(rate)}/s`).join(', '),
+          },
+    );
+  }
+  {
+    const goal = `server RSS ≤ ${mb(PEER_GOAL_RSS_BYTES)} at ${num(PEER_GOAL_RSS_RATE)}/s`;
+    const rss = findRun(runs, 'threadline', PEER_GOAL_RSS_RATE)?.rss.server;
+    lines.push(
+      rss === undefined
+        ? { goal, verdict: 'not measured', measured: notRun(PEER_GOAL_RSS_RATE) }
+        : { goal, verdict: rss <= PEER_GOAL_RSS_BYTES ? 'met' : 'not met', measured: `${mb(rss)} peak` },
+    );
+  }
+  return lines;
+}
+
+function printPeerGoals(h: Harness, runs: RunResult[], peer: Peer): void {
+  h.log('\n== Goals (issue 8) ==');
+  for (const line of peerGoals(runs, peer)) {
+    h.log(`${line.verdict.padEnd(12)} ${line.goal}: ${line.measured}`);
+  }
+  h.log(
+    '(CPU per accepted event over the load, every rate run; backlog growth ≤ 1% of the offered job rate counts as none)',
+  );
+}
+
 await runBench('bench-events', async (h) => {
   h.log(
     `rates ${RATES.join(', ')} events/s; ${WARMUP_S} s warm-up + ${DURATION_S} s measured; drain ${DRAIN_S} s; queue.concurrency ${CONCURRENCY ?? 'server default'}`,
@@ -573,11 +842,17 @@ await runBench('bench-events', async (h) => {
     JSON.stringify({ names: ENDPOINTS, holdMs: 0, detailed: false }),
   ]);
   h.rss.watch('receivers', receivers.pid);
+  const peer = resolvePeer();
+  h.log(peer.ran ? `peer: ${peer.binary.version} (${peer.binary.path})` : peer.why);
   const runs: RunResult[] = [];
+  // One system at a time: each run starts its process and stops it before the next one starts.
   for (const rate of RATES) {
     runs.push(await threadlineRun(h, receivers, rate));
+    if (peer.ran) runs.push(await alertmanagerRun(h, receivers, peer.binary, rate));
     if (CEILING) runs.push(await ceilingRun(h, rate));
   }
   const memory = MEMORY_EVENTS > 0 ? await memoryRun(h, receivers) : undefined;
   printSummary(h, runs, memory);
+  printSideBySide(h, runs, peer);
+  printPeerGoals(h, runs, peer);
 });

@@ -15,6 +15,13 @@ export interface ServerChild {
   log: string;
 }
 
+export interface ExternalChild {
+  label: string;
+  process: ChildProcess;
+  pid: number;
+  log: string;
+}
+
 export interface HelperChild<R> {
   label: string;
   process: ChildProcess;
@@ -78,6 +85,28 @@ export class Children {
       });
     });
     return { label, process: child, pid: child.pid!, url, log: path };
+  }
+
+  /**
+   * Any other executable (a peer system), stdout and stderr to its log file; stopped with the rest.
+   * Resolves once it has been spawned: readiness is the caller's to check.
+   */
+  async spawn(label: string, command: string, args: string[]): Promise<ExternalChild> {
+    const { path, stream } = this.logFile(label);
+    stream.write(`$ ${command} ${args.join(' ')}\n`);
+    const child = spawn(command, args, { cwd: this.logDir, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.track(child);
+    child.stdout?.pipe(stream, { end: false });
+    child.stderr?.pipe(stream, { end: false });
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', () => resolve());
+      child.once('error', (error) => {
+        // A process that never started emits no 'exit': nothing to stop later.
+        this.live.delete(child);
+        reject(new Error(`${label}: cannot start ${command}: ${error.message}`));
+      });
+    });
+    return { label, process: child, pid: child.pid!, log: path };
   }
 
   /** Forks a bench/lib helper under tsx with an IPC channel; resolves with its `ready` message. */

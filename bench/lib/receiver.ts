@@ -1,11 +1,14 @@
 /**
  * Webhook receivers (forked child): one plain node:http server per endpoint name, all in this
  * process. Each request's arrival time and x-delivery-id are recorded; the parent reads the
- * figures over IPC. `holdMs` keeps every request open that long before answering 200, and
- * `detailed` keeps one entry per request (for the crash bench, a few hundred requests).
+ * figures over IPC. Threadline's payloads carry the bench tag as a top-level `bench` key;
+ * Alertmanager's (webhook version 4) carry it in each alert's labels and annotations. `holdMs`
+ * keeps every request open that long before answering 200, and `detailed` keeps one entry per
+ * request (for the crash bench, a few hundred requests).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { benchTagsOf, isAlertmanagerPayload } from './alertmanager-payload.js';
 import { now } from './env.js';
 import { serveRpc } from './ipc.js';
 import { type BenchTag, Recorder } from './recorder.js';
@@ -38,6 +41,7 @@ const recorder = new Recorder();
 const accepted = new Map<string, Uint8Array>();
 const entries: RequestEntry[] = [];
 let untagged = 0;
+let malformedLogged = 0;
 let open = 0;
 
 function header(req: IncomingMessage, name: string): string {
@@ -45,26 +49,45 @@ function header(req: IncomingMessage, name: string): string {
   return typeof value === 'string' ? value : '';
 }
 
+/** An Alertmanager notification: one delivery per bench alert in it (it has no delivery id to check). */
+function recordAlerts(body: unknown, slot: number, arrival: number): void {
+  try {
+    const { tags, foreign } = benchTagsOf(body);
+    for (const alertTag of tags) recorder.record(alertTag, slot, arrival, true);
+    untagged += foreign;
+  } catch (error) {
+    untagged++;
+    if (malformedLogged++ < 5)
+      process.stderr.write(`malformed Alertmanager payload: ${(error as Error).message}\n`);
+  }
+}
+
 function handle(slot: number, name: string, req: IncomingMessage, res: ServerResponse): void {
   const arrival = now();
   const chunks: Buffer[] = [];
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.on('end', () => {
-    let payload: { id?: string; bench?: BenchTag } | undefined;
+    let body: unknown;
     try {
-      payload = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
     } catch {
-      payload = undefined;
+      body = undefined;
     }
-    const tag = payload?.bench;
-    const eventId = payload?.id ?? '';
+    const payload = (typeof body === 'object' && body !== null ? body : {}) as {
+      id?: string;
+      bench?: BenchTag;
+    };
+    const tag = payload.bench;
+    const eventId = payload.id ?? '';
     const deliveryId = header(req, 'x-delivery-id');
     const webhookId = header(req, 'webhook-id');
-    if (!tag || typeof tag.seq !== 'number') {
-      untagged++;
-    } else {
+    if (tag && typeof tag.seq === 'number') {
       const idOk = deliveryId === `${eventId}.webhooks.${name}` && webhookId === deliveryId;
       recorder.record(tag, slot, arrival, idOk);
+    } else if (isAlertmanagerPayload(body)) {
+      recordAlerts(body, slot, arrival);
+    } else {
+      untagged++;
     }
     let entry: RequestEntry | undefined;
     if (options.detailed) {
