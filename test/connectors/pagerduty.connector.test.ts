@@ -87,7 +87,7 @@ describe('PagerDuty as a Pager', () => {
     const receipt = await pager.note(key, 'Escalated to the database team', { by: 'Alex' });
     expect(receipt.reference).toBe(fake.alerts.get(key)?.incidentId);
     expect(fake.alerts.get(key)?.notes).toEqual([
-      { content: 'Escalated to the database team', from: 'oncall@example.com' },
+      { content: 'Escalated to the database team (Alex)', from: 'oncall@example.com' },
     ]);
   });
 

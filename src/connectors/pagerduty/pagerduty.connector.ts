@@ -83,7 +83,7 @@ export class PagerDutyConnector extends PagingConnector {
   }
 
   /** The Events API has no notes: the REST API finds the incident by its key and adds one. */
-  note(dedupKey: string, text: string): Promise<PagerReceipt> {
+  note(dedupKey: string, text: string, actor: PagerActor = {}): Promise<PagerReceipt> {
     const { api_token: token, from_email: from } = this.block;
     if (!token || !from)
       return Promise.reject(
@@ -110,7 +110,8 @@ export class PagerDutyConnector extends PagingConnector {
       const response = await this.http.sendJson({
         url: new URL(`/incidents/${encodeURIComponent(incident.id)}/notes`, this.block.api_url).toString(),
         headers: { ...headers, from },
-        json: { note: { content: text } },
+        // Notes are written as the from_email user; who acted in chat goes into the text.
+        json: { note: { content: actor.by ? `${text} (${actor.by})` : text } },
         userAgent: USER_AGENT,
         timeoutMs: this.timeoutMs,
       });
