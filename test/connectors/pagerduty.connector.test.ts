@@ -221,6 +221,32 @@ describe('PagerDuty as an event destination', () => {
     expect(fake.events().map((e) => e.event_action)).toEqual(['trigger', 'resolve']);
   });
 
+  it('follows an incident through its events: trigger, acknowledge, resolve on one dedup_key', async () => {
+    const yaml = block(fake).replace(
+      'alert_on: [implementation_failed, validation_failed, implementation_completed, incident_escalated]',
+      'alert_on: [incident_triggered, incident_acknowledged, incident_resolved]',
+    );
+    await t.close();
+    t = await startTestApp(testConfig(prefix, yaml));
+    const key = 'threadline:incident:INC-40';
+    const step = async (event: string, status: string, wanted: string) => {
+      const incident = { id: 'INC-40', title: 'Payments timing out', severity: 'critical', status };
+      await t.post({ id: id(event), event, incident, spec: { id: 'INC-40', title: 'Payments timing out' } });
+      // Each step waits for the last: deliveries of different events are not ordered.
+      await waitFor(() => fake.alerts.get(key)?.status === wanted, { what: `the alert ${wanted}` });
+    };
+    await step('incident_triggered', 'triggered', 'triggered');
+    await step('incident_acknowledged', 'acknowledged', 'acknowledged');
+    await step('incident_resolved', 'resolved', 'resolved');
+    expect(fake.events().map((e) => [e.event_action, e.dedup_key])).toEqual([
+      ['trigger', key],
+      ['acknowledge', key],
+      ['resolve', key],
+    ]);
+    expect(fake.events()[0]?.payload).toMatchObject({ summary: 'Payments timing out', severity: 'critical' });
+    expect(fake.pages).toBe(1);
+  });
+
   it("re-triggers an escalated incident's alert without paging again", async () => {
     const incident = { id: 'INC-21', title: 'Checkout down', severity: 'error', status: 'triggered' };
     const spec = { id: 'INC-21', title: 'Checkout down' };
