@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { COMMANDS } from '../commands/index.js';
 import { ChatRuntime } from './chat/runtime.js';
 import type { LoadedConfig } from './config/load.js';
+import { registerPagerHooks } from './connectors/paging/hooks.js';
 import { ConnectorRegistry } from './connectors/registry.js';
 import { PortInUseError, QueueUnavailableError } from './core/errors.js';
 import type { RedisClient } from './core/redis-client.js';
@@ -201,6 +202,8 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
     });
   }
   if (role !== 'worker') registerDisabledPlatformRoutes(server, config.platforms);
+  // Pager-side acks and resolves enter the pipeline as incident_* events, like POST /hooks/events.
+  if (role !== 'worker') registerPagerHooks(server, config.integrations, { sink: ingestor, logger, metrics });
 
   const platformDeps = { config, logger, http, redis: producer, prefix, metrics, commands: COMMANDS };
   const modules = await createPlatformModules(platformDeps);

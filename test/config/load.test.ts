@@ -177,20 +177,20 @@ integrations:
     expect(problems).toEqual([
       'inbound.events.secret: is required while POST /hooks/events is enabled (set a shared HMAC secret, or inbound.events.enabled: false)',
       'integrations.slack.webhook_url: is required when the integration is enabled (set SLACK_WEBHOOK_URL, or platforms.slack.bot_token together with integrations.slack.channel)',
+      'integrations.pagerduty.routing_key: is required when the integration is enabled (set PAGERDUTY_ROUTING_KEY)',
       'integrations.webhooks.endpoints[1].name: "a" is used by an earlier endpoint (endpoint names must be unique: they key deliveries and dead letters)',
     ]);
   });
 
   it('leaves what an integration this version does not deliver will require to a notice, not an error', () => {
     const loaded = parseConfigText(
-      'inbound: { events: { enabled: false } }\nintegrations: { pagerduty: { enabled: true }, jira: { enabled: true, project_key: PROJ, email: a@example.com } }',
+      'inbound: { events: { enabled: false } }\nintegrations: { jira: { enabled: true, project_key: PROJ, email: a@example.com } }',
       {},
     );
-    expect(loaded.config.integrations.pagerduty?.enabled).toBe(true);
+    expect(loaded.config.integrations.jira?.enabled).toBe(true);
     expect(requirementNotices(loaded.config).map(formatConfigProblem)).toEqual([
       'integrations.jira.base_url: will be required when jira is delivered (ticketing, step 3) (set JIRA_BASE_URL)',
       'integrations.jira.api_token: will be required when jira is delivered (ticketing, step 3) (set JIRA_API_TOKEN)',
-      'integrations.pagerduty.routing_key: will be required when pagerduty is delivered (paging, step 4) (set PAGERDUTY_ROUTING_KEY)',
     ]);
   });
 
@@ -225,19 +225,19 @@ describe('threadline validate', () => {
     });
     expect(result.code).toBe(0);
     expect(result.out).toBe(
-      'examples/specs.config.yaml: valid; enabled integrations: pagerduty (not delivered by this version), webhooks(internal-system,analytics), log',
+      'examples/specs.config.yaml: valid; enabled integrations: pagerduty, webhooks(internal-system,analytics), log',
     );
   });
 
   it('exits 0 with a notice for each key an undelivered integration will require', async () => {
     const result = await cli(['validate', '--config', 'examples/specs.config.yaml'], {
-      PAGERDUTY_ENABLED: 'true',
+      SENTRY_ENABLED: 'true',
     });
     expect(result.err).toBe('');
     expect(result.code).toBe(0);
     expect(result.out.split('\n')).toEqual([
-      'examples/specs.config.yaml: valid; enabled integrations: pagerduty (not delivered by this version), log',
-      'notice: integrations.pagerduty.routing_key will be required when pagerduty is delivered (paging, step 4): set PAGERDUTY_ROUTING_KEY',
+      'examples/specs.config.yaml: valid; enabled integrations: sentry (not delivered by this version), log',
+      'notice: integrations.sentry.dsn will be required when sentry is delivered (observability, step 4): set SENTRY_DSN',
     ]);
   });
 

@@ -1,11 +1,15 @@
-import { defineConnector, missingKeys } from '../definition.js';
+import { defineConnector, deliveryLimits, missingKeys } from '../definition.js';
+import { OpsgenieConnector } from './opsgenie.connector.js';
 import { OpsgenieIntegration } from './schema.js';
 
-/** Validated today, not delivered yet: paging arrives in step 4. */
+/** Opsgenie: Alert API alerts from `alert_on` events and the incident workflow's Pager calls. */
 export const opsgenieConnector = defineConnector({
   name: 'opsgenie',
   schema: OpsgenieIntegration,
   environment: { api_key: 'OPSGENIE_API_KEY' },
   requires: (block) => missingKeys(block, { api_key: 'set OPSGENIE_API_KEY' }),
-  arrives: 'paging, step 4',
+  create(block, context) {
+    const { retryCount, timeoutMs } = deliveryLimits(block, context);
+    return [new OpsgenieConnector(block, context.http, retryCount, timeoutMs)];
+  },
 });

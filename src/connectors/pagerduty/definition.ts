@@ -1,11 +1,15 @@
-import { defineConnector, missingKeys } from '../definition.js';
+import { defineConnector, deliveryLimits, missingKeys } from '../definition.js';
+import { PagerDutyConnector } from './pagerduty.connector.js';
 import { PagerDutyIntegration } from './schema.js';
 
-/** Validated today, not delivered yet: paging arrives in step 4. */
+/** PagerDuty: Events API v2 pages from `alert_on` events and the incident workflow's Pager calls. */
 export const pagerDutyConnector = defineConnector({
   name: 'pagerduty',
   schema: PagerDutyIntegration,
   environment: { routing_key: 'PAGERDUTY_ROUTING_KEY' },
   requires: (block) => missingKeys(block, { routing_key: 'set PAGERDUTY_ROUTING_KEY' }),
-  arrives: 'paging, step 4',
+  create(block, context) {
+    const { retryCount, timeoutMs } = deliveryLimits(block, context);
+    return [new PagerDutyConnector(block, context.http, retryCount, timeoutMs)];
+  },
 });

@@ -1,0 +1,178 @@
+import { z } from 'zod';
+import { AuthError, ValidationError } from '../../core/errors.js';
+import { type HttpClient, type HttpResponse, raiseForStatus } from '../../net/http-client.js';
+import { safeUrl } from '../../observability/redact.js';
+import { truncate } from '../../security/escape.js';
+import type { HealthResult } from '../connector.js';
+import { parseJson } from '../paging/json.js';
+import type { PagerActor, PagerIncident, PagerReceipt } from '../paging/pager.js';
+import { PagingConnector } from '../paging/paging-connector.js';
+import type { PagerDutyIntegrationConfig } from './schema.js';
+
+const USER_AGENT = 'Threadline-PagerDuty/1';
+const CLIENT = 'Threadline';
+/** The Events API's limits: summary 1024 characters; routing keys are 32 characters. */
+const SUMMARY_MAX = 1024;
+const ROUTING_KEY_LENGTH = 32;
+const ROUTING_KEY = 'integrations.pagerduty.routing_key';
+const API_TOKEN = 'integrations.pagerduty.api_token';
+
+/** The Events API's answer, 202 or 400: `errors` says what was wrong with the event. */
+const EventsAnswer = z.looseObject({
+  status: z.string().optional(),
+  message: z.string().optional(),
+  dedup_key: z.string().optional(),
+  errors: z.array(z.string()).optional(),
+});
+
+const IncidentList = z.looseObject({
+  incidents: z.array(z.looseObject({ id: z.string(), incident_key: z.string().nullish() })),
+});
+
+/**
+ * PagerDuty through the Events API v2 (trigger / acknowledge / resolve on one dedup_key) and,
+ * for notes only, the REST API, which needs a token and a user.
+ */
+export class PagerDutyConnector extends PagingConnector {
+  readonly pager = 'pagerduty';
+  protected readonly label = 'PagerDuty';
+
+  constructor(
+    private readonly block: PagerDutyIntegrationConfig,
+    private readonly http: HttpClient,
+    retryCount: number,
+    timeoutMs: number,
+  ) {
+    super({
+      key: 'pagerduty',
+      integration: 'pagerduty',
+      events: block.alert_on,
+      secrets: [block.routing_key, block.api_token, ...(block.webhook?.secret ?? [])].filter(
+        (s): s is string => s !== undefined,
+      ),
+      retryCount,
+      timeoutMs,
+    });
+  }
+
+  trigger(incident: PagerIncident): Promise<PagerReceipt> {
+    const details: Record<string, string> = { ...incident.details };
+    if (incident.description) details.description = incident.description;
+    return this.enqueue('trigger', incident.dedupKey, {
+      payload: {
+        summary: truncate(incident.summary, SUMMARY_MAX),
+        source: incident.source ?? 'threadline',
+        severity: incident.severity ?? this.block.severity,
+        timestamp: incident.timestamp ?? new Date().toISOString(),
+        ...(details.event ? { class: details.event } : {}),
+        custom_details: details,
+      },
+      client: CLIENT,
+      ...(incident.links && incident.links.length > 0
+        ? { links: incident.links.map((l) => ({ href: l.url, text: l.label })) }
+        : {}),
+    });
+  }
+
+  acknowledge(dedupKey: string): Promise<PagerReceipt> {
+    return this.enqueue('acknowledge', dedupKey, {});
+  }
+
+  resolve(dedupKey: string): Promise<PagerReceipt> {
+    return this.enqueue('resolve', dedupKey, {});
+  }
+
+  /** The Events API has no notes: the REST API finds the incident by its key and adds one. */
+  note(dedupKey: string, text: string, actor: PagerActor = {}): Promise<PagerReceipt> {
+    const { api_token: token, from_email: from } = this.block;
+    if (!token || !from)
+      return Promise.reject(
+        new ValidationError(
+          `PagerDuty notes go through its REST API: set ${API_TOKEN} and integrations.pagerduty.from_email`,
+        ),
+      );
+    return this.scrubbed(async () => {
+      const headers = {
+        accept: 'application/vnd.pagerduty+json;version=2',
+        authorization: `Token token=${token}`,
+      };
+      const search = new URL('/incidents', this.block.api_url);
+      search.searchParams.set('incident_key', dedupKey);
+      const found = await this.http.send({
+        url: search.toString(),
+        method: 'GET',
+        headers,
+        timeoutMs: this.timeoutMs,
+      });
+      raiseForStatus(found, 'PagerDuty REST API', API_TOKEN);
+      const incident = parseJson(IncidentList, found.body)?.incidents[0];
+      if (!incident) throw new ValidationError(`PagerDuty has no incident with dedup key ${dedupKey}`);
+      const response = await this.http.sendJson({
+        url: new URL(`/incidents/${encodeURIComponent(incident.id)}/notes`, this.block.api_url).toString(),
+        headers: { ...headers, from },
+        // Notes are written as the from_email user; who acted in chat goes into the text.
+        json: { note: { content: actor.by ? `${text} (${actor.by})` : text } },
+        userAgent: USER_AGENT,
+        timeoutMs: this.timeoutMs,
+      });
+      raiseForStatus(response, 'PagerDuty REST API', API_TOKEN);
+      return { dedupKey, reference: incident.id, summary: `note added to PagerDuty incident ${incident.id}` };
+    });
+  }
+
+  /** An escalation re-triggers the same key: PagerDuty adds it to the open alert and does not page twice. */
+  protected escalate(incident: PagerIncident, _actor: PagerActor): Promise<PagerReceipt> {
+    return this.trigger(incident);
+  }
+
+  async check(): Promise<HealthResult> {
+    const key = this.block.routing_key ?? '';
+    if (key.length !== ROUTING_KEY_LENGTH)
+      return {
+        ok: false,
+        detail: `${ROUTING_KEY} has ${key.length} characters; an Events API v2 integration key has ${ROUTING_KEY_LENGTH}`,
+      };
+    const inbound = this.block.webhook ? 'inbound webhooks verified' : 'no inbound webhooks';
+    const notes =
+      this.block.api_token && this.block.from_email ? 'notes on' : 'notes off (no api_token/from_email)';
+    return {
+      ok: true,
+      detail: `Events API v2 at ${safeUrl(this.block.events_url)}, severity ${this.block.severity}, ${this.subscriptions} event(s); ${inbound}; ${notes}`,
+    };
+  }
+
+  private enqueue(
+    action: 'trigger' | 'acknowledge' | 'resolve',
+    dedupKey: string,
+    extra: Record<string, unknown>,
+  ): Promise<PagerReceipt> {
+    return this.scrubbed(async () => {
+      const response = await this.http.sendJson({
+        url: this.block.events_url,
+        json: { routing_key: this.block.routing_key, event_action: action, dedup_key: dedupKey, ...extra },
+        userAgent: USER_AGENT,
+        timeoutMs: this.timeoutMs,
+      });
+      raiseEventsError(response);
+      const answer = parseJson(EventsAnswer, response.body);
+      const key = answer?.dedup_key ?? dedupKey;
+      return { dedupKey: key, reference: key, summary: `PagerDuty ${action} accepted (dedup_key ${key})` };
+    });
+  }
+}
+
+/**
+ * The Events API answers a bad or unknown routing key with 400 like any invalid event; that one is
+ * a credentials problem for the operator, so it is reported as such (no retry, the key named).
+ */
+function raiseEventsError(response: HttpResponse): void {
+  if (response.status === 400) {
+    const answer = parseJson(EventsAnswer, response.body);
+    const reasons = [answer?.message, ...(answer?.errors ?? [])].filter(Boolean).join('; ');
+    const detail = reasons === '' ? response.body.slice(0, 200) : reasons;
+    if (/routing[ _]?key/i.test(detail))
+      throw new AuthError(`PagerDuty refused the routing key (400): ${detail}; check ${ROUTING_KEY}`);
+    throw new ValidationError(`PagerDuty rejected the event (400): ${detail}`);
+  }
+  raiseForStatus(response, 'PagerDuty Events API', ROUTING_KEY);
+}

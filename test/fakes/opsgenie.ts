@@ -1,0 +1,204 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { closeLoopback, listenLoopback } from './loopback.js';
+
+/**
+ * A loopback Opsgenie Alert API: create, acknowledge, close and add note, by alias. Bodies are
+ * checked against zod schemas written from Opsgenie's published OpenAPI (opsgenie/opsgenie-oas,
+ * CreateAlertPayload, AlertActionPayload, AddNoteToAlertPayload) with the documented field
+ * limits, so a wrong body fails the test with Opsgenie's own 422. Like Opsgenie, every accepted
+ * request answers 202 with a requestId, and a create on the alias of an open alert only counts.
+ */
+
+const Recipient = z.strictObject({
+  type: z.enum(['all', 'none', 'user', 'escalation', 'schedule', 'team', 'group']),
+  id: z.string().optional(),
+  name: z.string().optional(),
+  username: z.string().optional(),
+});
+const ActionFields = {
+  user: z.string().max(100).optional(),
+  note: z.string().max(25_000).optional(),
+  source: z.string().max(100).optional(),
+};
+export const CreateAlertBody = z.strictObject({
+  ...ActionFields,
+  message: z.string().min(1).max(130),
+  alias: z.string().max(512).optional(),
+  description: z.string().max(15_000).optional(),
+  responders: z.array(Recipient).max(50).optional(),
+  visibleTo: z.array(Recipient).max(50).optional(),
+  actions: z.array(z.string().max(50)).max(10).optional(),
+  tags: z.array(z.string().max(50)).max(20).optional(),
+  details: z
+    .record(z.string(), z.string())
+    .refine(
+      (d) => Object.entries(d).reduce((n, [k, v]) => n + k.length + v.length, 0) <= 8_000,
+      'details may hold 8000 characters in all',
+    )
+    .optional(),
+  entity: z.string().max(512).optional(),
+  priority: z.enum(['P1', 'P2', 'P3', 'P4', 'P5']).optional(),
+});
+export type CreateAlertBody = z.infer<typeof CreateAlertBody>;
+export const AlertActionBody = z.strictObject(ActionFields);
+export const AddNoteBody = z.strictObject({ ...ActionFields, note: z.string().min(1).max(25_000) });
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  json: unknown;
+  at: number;
+}
+
+export interface ScriptedReply {
+  status?: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+  hang?: boolean;
+}
+
+export interface FakeOpsgenieAlert {
+  alias: string;
+  status: 'open' | 'closed';
+  acknowledged: boolean;
+  /** How many creates the alert absorbed (Opsgenie's de-duplication count). */
+  count: number;
+  created: CreateAlertBody;
+  notes: Array<{ note: string; user?: string }>;
+  log: Array<{ action: string; user?: string }>;
+}
+
+export const API_KEY = '3f0c9a52-6d1e-4b7a-9c55-0e1f2a3b4c5d';
+
+export class FakeOpsgenie {
+  readonly requests: RecordedRequest[] = [];
+  private readonly scripted: ScriptedReply[] = [];
+  /** Alerts by alias (the latest alert for an alias). */
+  readonly alerts = new Map<string, FakeOpsgenieAlert>();
+  /** How many times responders were notified: a create that opened a new alert. */
+  notifications = 0;
+
+  private constructor(
+    private readonly server: Server,
+    readonly baseUrl: string,
+  ) {}
+
+  static async start(): Promise<FakeOpsgenie> {
+    let fake: FakeOpsgenie | undefined;
+    const { server, baseUrl } = await listenLoopback((r, res) =>
+      fake?.handle(r.method, r.url, r.headers, r.raw, res),
+    );
+    fake = new FakeOpsgenie(server, baseUrl);
+    return fake;
+  }
+
+  reply(...replies: ScriptedReply[]): void {
+    this.scripted.push(...replies);
+  }
+
+  close(): Promise<void> {
+    return closeLoopback(this.server);
+  }
+
+  private handle(
+    method: string,
+    rawUrl: string,
+    headers: IncomingHttpHeaders,
+    raw: string,
+    res: ServerResponse,
+  ) {
+    const url = new URL(rawUrl, this.baseUrl);
+    let json: unknown;
+    try {
+      json = raw === '' ? undefined : JSON.parse(raw);
+    } catch {
+      json = undefined;
+    }
+    this.requests.push({
+      method,
+      path: url.pathname,
+      query: url.searchParams,
+      headers,
+      json,
+      at: Date.now(),
+    });
+    const next = this.scripted.shift();
+    if (next?.hang) return;
+    if (next) return send(res, next.status ?? 202, next.body ?? '', next.headers);
+    if (headers.authorization !== `GenieKey ${API_KEY}`) return error(res, 401, 'Could not authenticate');
+    if (json === undefined && raw !== '') return error(res, 400, 'Invalid JSON body');
+    if (method === 'POST' && url.pathname === '/v2/alerts') return this.create(json, res);
+    const action = /^\/v2\/alerts\/([^/]+)\/(acknowledge|close|notes)$/.exec(url.pathname);
+    if (method === 'POST' && action) {
+      if (url.searchParams.get('identifierType') !== 'alias')
+        return error(res, 404, 'Alert does not exist (identifierType is not alias)');
+      return this.act(decodeURIComponent(action[1]!), action[2]!, json ?? {}, res);
+    }
+    error(res, 404, 'No such endpoint');
+  }
+
+  private create(json: unknown, res: ServerResponse) {
+    const parsed = CreateAlertBody.safeParse(json);
+    if (!parsed.success) return error(res, 422, issues(parsed.error));
+    const body = parsed.data;
+    const alias = body.alias ?? randomUUID();
+    const existing = this.alerts.get(alias);
+    if (existing && existing.status === 'open') existing.count += 1;
+    else {
+      this.notifications += 1;
+      this.alerts.set(alias, {
+        alias,
+        status: 'open',
+        acknowledged: false,
+        count: 1,
+        created: body,
+        notes: [],
+        log: [{ action: 'create', user: body.user }],
+      });
+    }
+    accepted(res);
+  }
+
+  private act(alias: string, action: string, json: unknown, res: ServerResponse) {
+    const parsed = (action === 'notes' ? AddNoteBody : AlertActionBody).safeParse(json);
+    if (!parsed.success) return error(res, 422, issues(parsed.error));
+    const alert = this.alerts.get(alias);
+    if (!alert) return error(res, 404, 'Alert does not exist');
+    const body = parsed.data;
+    if (action === 'acknowledge') alert.acknowledged = true;
+    if (action === 'close') alert.status = 'closed';
+    if (body.note) alert.notes.push({ note: body.note, user: body.user });
+    alert.log.push({ action, user: body.user });
+    accepted(res);
+  }
+}
+
+function issues(e: z.ZodError): string {
+  return e.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+}
+
+function accepted(res: ServerResponse): void {
+  send(res, 202, { result: 'Request will be processed', took: 0.011, requestId: randomUUID() });
+}
+
+function error(res: ServerResponse, status: number, message: string): void {
+  send(res, status, { message, took: 0.002, requestId: randomUUID() });
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': typeof body === 'string' ? 'text/plain' : 'application/json',
+    ...headers,
+  });
+  res.end(text);
+}
