@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import { COMMANDS } from '../commands/index.js';
 import { ChatRuntime } from './chat/runtime.js';
 import type { LoadedConfig } from './config/load.js';
+import type { ConnectorRedis } from './connectors/definition.js';
 import { ConnectorRegistry } from './connectors/registry.js';
 import { PortInUseError, QueueUnavailableError } from './core/errors.js';
 import { logAcceptedEvents } from './events/acceptance-log.js';
@@ -106,8 +107,12 @@ async function foundation(loaded: LoadedConfig, logger: Logger, kind: 'serve' | 
   const redactor = new Redactor(loaded.secrets);
   const http = new HttpClient({ allowPrivateNetworks: config.security.allow_private_networks });
   // Chat-thread connectors reach the chat platforms, which are built after the registry.
-  const late: { chat?: ChatRuntime } = {};
-  const registry = await ConnectorRegistry.fromConfig(config, { http, chat: () => late.chat });
+  const late: { chat?: ChatRuntime; redis?: ConnectorRedis } = {};
+  const registry = await ConnectorRegistry.fromConfig(config, {
+    http,
+    chat: () => late.chat,
+    redis: () => late.redis,
+  });
   const redact = (text: string) => redactor.text(text);
   // One watcher for every Redis connection. A short-lived command reports an unreachable Redis in
   // its own one line, so its watcher speaks only of errors; a server logs the outage's start,
@@ -141,6 +146,7 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
     'ingress',
   );
   const queues = new QueueSet(producer, prefix);
+  late.redis = { client: producer, prefix };
   // Start even when Redis is down (readiness says so and ingress answers 503), but give it a moment.
   await waitUntilReady(producer, 5_000).catch((error: unknown) =>
     logger.error({ err: error }, 'Redis is not reachable yet'),
@@ -289,6 +295,7 @@ async function assembleConsole(loaded: LoadedConfig, options: ConsoleOptions): P
   const prefix = config.redis.prefix;
   const redis = redisWatch.connection(workerConnection(config.redis.url), 'console');
   await requireRedis(redis, config, steps, logger);
+  late.redis = { client: redis, prefix };
 
   const queues = new QueueSet(redis, prefix);
   const ingestor = ingestorOn(queues);
