@@ -129,18 +129,20 @@ export class JiraTracker implements TicketTracker {
     );
   }
 
-  async transition(key: string, stage: SpecStage): Promise<TicketRef | undefined> {
+  async transition(key: string, stage: SpecStage, reachedBefore?: string): Promise<TicketRef | undefined> {
     const setting = stage === 'approved' ? 'transition_on_approve' : 'transition_on_implement';
     const id = this.block[setting];
     if (id === undefined) return undefined;
     const current = await this.get(key);
     const transitions = await this.transitions(key);
     const wanted = transitions.find((t) => t.id === id);
+    if (wanted?.to?.name === current.status) return current;
+    // Jira lists only the moves out of the current status: one this stage already made is gone.
+    if (!wanted && reachedBefore === current.status) return current;
     if (!wanted || wanted.isAvailable === false)
       throw new ValidationError(
         `Jira transition ${id} (integrations.jira.${setting}) is not available for ${key} in status "${current.status}"; available: ${describeTransitions(transitions)}`,
       );
-    if (wanted.to && wanted.to.name === current.status) return current;
     await this.doTransition(key, wanted);
     return { ...current, status: wanted.to?.name ?? wanted.name };
   }

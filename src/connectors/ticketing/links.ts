@@ -23,6 +23,9 @@ export interface TicketLinks {
   set(system: TicketSystem, subject: TicketSubject, ticket: TicketRef): Promise<void>;
   /** The spec a ticket was opened for, for cards and inbound status changes. */
   specOf(system: TicketSystem, key: string): Promise<string | undefined>;
+  /** The status a ticket reached when Threadline last moved it for `stage`. */
+  reached(system: TicketSystem, key: string, stage: string): Promise<string | undefined>;
+  setReached(system: TicketSystem, key: string, stage: string, status: string): Promise<void>;
   claim(system: TicketSystem, subject: TicketSubject, ttlMs: number): Promise<boolean>;
   release(system: TicketSystem, subject: TicketSubject): Promise<void>;
 }
@@ -61,6 +64,14 @@ export class RedisTicketLinks implements TicketLinks {
     return (await this.redis.get(this.specKey(system, key))) ?? undefined;
   }
 
+  async reached(system: TicketSystem, key: string, stage: string): Promise<string | undefined> {
+    return (await this.redis.hget(this.reachedKey(system, key), stage)) ?? undefined;
+  }
+
+  async setReached(system: TicketSystem, key: string, stage: string, status: string): Promise<void> {
+    await this.redis.hset(this.reachedKey(system, key), stage, status);
+  }
+
   async claim(system: TicketSystem, subject: TicketSubject, ttlMs: number): Promise<boolean> {
     return (await this.redis.set(this.claimKey(system, subject), '1', 'PX', ttlMs, 'NX')) === 'OK';
   }
@@ -77,6 +88,10 @@ export class RedisTicketLinks implements TicketLinks {
     return `${this.prefix}:tickets:${system}:spec-of:${key}`;
   }
 
+  private reachedKey(system: TicketSystem, key: string): string {
+    return `${this.prefix}:tickets:${system}:reached:${key}`;
+  }
+
   private claimKey(system: TicketSystem, subject: TicketSubject): string {
     return `${this.prefix}:tickets:${system}:claim:${subjectKey(subject)}`;
   }
@@ -90,6 +105,7 @@ export class ProcessTicketLinks implements TicketLinks {
   private readonly links = new Map<string, TicketLink>();
   private readonly specs = new Map<string, string>();
   private readonly claims = new Map<string, number>();
+  private readonly stages = new Map<string, string>();
 
   async get(system: TicketSystem, subject: TicketSubject): Promise<TicketLink | undefined> {
     return this.links.get(`${system}:${subjectKey(subject)}`);
@@ -102,6 +118,14 @@ export class ProcessTicketLinks implements TicketLinks {
 
   async specOf(system: TicketSystem, key: string): Promise<string | undefined> {
     return this.specs.get(`${system}:${key}`);
+  }
+
+  async reached(system: TicketSystem, key: string, stage: string): Promise<string | undefined> {
+    return this.stages.get(`${system}:${key}:${stage}`);
+  }
+
+  async setReached(system: TicketSystem, key: string, stage: string, status: string): Promise<void> {
+    this.stages.set(`${system}:${key}:${stage}`, status);
   }
 
   async claim(system: TicketSystem, subject: TicketSubject, ttlMs: number): Promise<boolean> {

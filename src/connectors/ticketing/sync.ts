@@ -45,7 +45,7 @@ export async function syncSpecEvent(tickets: Tickets, event: StoredEvent): Promi
     case 'spec_approved':
     case 'implementation_completed': {
       const stage = name === 'spec_approved' ? 'approved' : 'implemented';
-      const moved = await tracker.transition(ticket.key, stage);
+      const moved = await tickets.advance(ticket.key, stage);
       return {
         reference: ticket.key,
         summary: moved

@@ -1,6 +1,6 @@
 import { TransientError } from '../../core/errors.js';
 import type { TicketLink, TicketLinks, TicketSubject } from './links.js';
-import type { NewTicket, TicketTracker } from './tracker.js';
+import type { NewTicket, SpecStage, TicketRef, TicketTracker } from './tracker.js';
 
 export interface OpenedTicket {
   ticket: TicketLink;
@@ -44,6 +44,19 @@ export class Tickets {
     } finally {
       await links.release(system, subject);
     }
+  }
+
+  /**
+   * Moves a ticket for a spec stage. Trackers list only the moves possible from where a ticket is,
+   * so a repeated stage (a replayed or second approval) is told the status the ticket reached the
+   * last time: a ticket still there is left as it is.
+   */
+  async advance(key: string, stage: SpecStage): Promise<TicketRef | undefined> {
+    const links = this.links();
+    const system = this.tracker.system;
+    const moved = await this.tracker.transition(key, stage, await links.reached(system, key, stage));
+    if (moved) await links.setReached(system, key, stage, moved.status);
+    return moved;
   }
 
   /** The spec a ticket was opened for, when Threadline opened or found it. */

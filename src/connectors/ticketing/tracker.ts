@@ -48,8 +48,11 @@ export interface TicketTracker {
   findBySpec(specId: string): Promise<TicketRef | undefined>;
   get(key: string): Promise<TicketRef>;
   comment(key: string, text: string): Promise<void>;
-  /** Moves the ticket to the configured state for `stage`; `undefined` when none is configured. */
-  transition(key: string, stage: SpecStage): Promise<TicketRef | undefined>;
+  /**
+   * Moves the ticket to the configured state for `stage`; `undefined` when none is configured.
+   * `reachedBefore` is the status this stage led to the last time: a ticket still in it is left alone.
+   */
+  transition(key: string, stage: SpecStage, reachedBefore?: string): Promise<TicketRef | undefined>;
   /** Adds the pull request as a link; adding the same one again changes nothing. */
   linkPullRequest(key: string, pr: PullRequestLink): Promise<void>;
   /** Moves the ticket to a done state; a ticket already done stays as it is. */
