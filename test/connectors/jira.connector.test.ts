@@ -6,7 +6,7 @@ import {
   isTicketingConnector,
   type TicketingConnector,
 } from '../../src/connectors/ticketing/ticketing.connector.js';
-import { AuthError, RateLimitedError, ValidationError } from '../../src/core/errors.js';
+import { AuthError, RateLimitedError, TransientError, ValidationError } from '../../src/core/errors.js';
 import { HttpClient } from '../../src/net/http-client.js';
 import { AdfDoc, FakeJira, JIRA_EMAIL, JIRA_TOKEN } from '../fakes/jira.js';
 import { dropPrefix, testRedis, uniquePrefix } from '../support/redis.js';
@@ -161,6 +161,20 @@ describe('Jira connector: the spec lifecycle', () => {
     expect(receipt.reference).toBe('PROJ-1');
     expect(jira.issues.size).toBe(1);
     expect(await redis.get(`${prefix}:tickets:jira:link:spec:FEAT-0001`)).toContain('PROJ-1');
+  });
+
+  it('opens one issue when two events of a new spec are delivered at once: the second waits for the first', async () => {
+    const c = await connector();
+    const results = await Promise.allSettled([
+      c.deliver(event('spec_created'), context),
+      c.deliver(event('spec_approved'), context),
+    ]);
+    const waited = results.filter((r) => r.status === 'rejected');
+    // The loser of the claim is told to try again (TransientError), which its queue does.
+    for (const r of waited) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(TransientError);
+    await c.deliver(event('spec_approved'), context);
+    expect(jira.of('createIssue')).toHaveLength(1);
+    expect(jira.statusOf('PROJ-1')).toBe('In Progress');
   });
 
   it('opens the issue on a spec’s first event even when that is not spec_created', async () => {
