@@ -5,7 +5,9 @@ import { COMMANDS } from '../commands/index.js';
 import { ChatRuntime } from './chat/runtime.js';
 import type { LoadedConfig } from './config/load.js';
 import type { ConnectorRedis } from './connectors/definition.js';
+import { registerJiraHook } from './connectors/jira/hook.js';
 import { ConnectorRegistry } from './connectors/registry.js';
+import { isTicketingConnector } from './connectors/ticketing/ticketing.connector.js';
 import { PortInUseError, QueueUnavailableError } from './core/errors.js';
 import { logAcceptedEvents } from './events/acceptance-log.js';
 import { registerEventsRoute } from './events/http-route.js';
@@ -207,6 +209,10 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
     });
   }
   if (role !== 'worker') registerDisabledPlatformRoutes(server, config.platforms);
+  const jira = registry.get('jira');
+  const jiraSecret = config.integrations.jira?.webhook_secret;
+  if (role !== 'worker' && isTicketingConnector(jira) && jiraSecret)
+    registerJiraHook(server, { connector: jira, secret: jiraSecret, chat: () => late.chat, logger });
 
   const platformDeps = { config, logger, http, redis: producer, prefix, metrics, commands: COMMANDS };
   const modules = await createPlatformModules(platformDeps);

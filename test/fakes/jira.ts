@@ -11,6 +11,7 @@ import { closeLoopback, listenLoopback } from './loopback.js';
  */
 
 export type JiraOperation =
+  | 'myself'
   | 'project'
   | 'createIssue'
   | 'bulkCreate'
@@ -54,6 +55,10 @@ export interface FakeIssue {
 export const JIRA_EMAIL = 'bot@example.com';
 export const JIRA_TOKEN = 'ATATT3xJiraT0kenS3cret-0123456789abcdef';
 export const PROJECT = 'PROJ';
+/** The account the API token belongs to (Threadline's Jira user). */
+export const BOT_ACCOUNT_ID = '5b10a2844c20165700ede21g';
+/** A person's account, for changes made in Jira's own UI. */
+export const PERSON_ACCOUNT_ID = '5b10ac8d82e05b22cc7d4ef5';
 
 const STATUSES = {
   '10000': { id: '10000', name: 'To Do', statusCategory: { key: 'new', name: 'To Do' } },
@@ -157,6 +162,43 @@ export class FakeJira {
     return this.store({ summary: fields.summary, labels: fields.labels ?? [] });
   }
 
+  /**
+   * Moves an issue as someone does in Jira's UI (`by` that account) and returns the body of
+   * the `jira:issue_updated` webhook Jira sends for it.
+   */
+  move(key: string, statusName: string, by = PERSON_ACCOUNT_ID): Record<string, unknown> {
+    const issue = this.issue(key);
+    const target = Object.values(STATUSES).find((s) => s.name === statusName);
+    if (!target) throw new Error(`FakeJira has no status ${statusName}`);
+    const from = STATUSES[issue.statusId as StatusId];
+    issue.statusId = target.id;
+    return {
+      timestamp: Date.now(),
+      webhookEvent: 'jira:issue_updated',
+      issue_event_type_name: 'issue_generic',
+      user: { accountId: by, displayName: by === BOT_ACCOUNT_ID ? 'Threadline' : 'Alice' },
+      issue: {
+        id: issue.id,
+        key: issue.key,
+        self: `${this.baseUrl}/rest/api/3/issue/${issue.id}`,
+        fields: { summary: issue.fields.summary, status: target },
+      },
+      changelog: {
+        id: String(this.nextId++),
+        items: [
+          {
+            field: 'status',
+            fieldtype: 'jira',
+            from: from.id,
+            fromString: from.name,
+            to: target.id,
+            toString: target.name,
+          },
+        ],
+      },
+    };
+  }
+
   async close(): Promise<void> {
     await closeLoopback(this.server);
   }
@@ -218,6 +260,13 @@ export class FakeJira {
     path: string,
   ): { operation: JiraOperation; answer: (json: unknown, query: URLSearchParams) => JiraReply } | undefined {
     const api = '/rest/api/3';
+    if (method === 'GET' && path === `${api}/myself`)
+      return {
+        operation: 'myself',
+        answer: () => ({
+          body: { accountId: BOT_ACCOUNT_ID, emailAddress: JIRA_EMAIL, displayName: 'Threadline' },
+        }),
+      };
     const project = path.match(/^\/rest\/api\/3\/project\/([^/]+)$/)?.[1];
     if (method === 'GET' && project !== undefined)
       return { operation: 'project', answer: () => this.project(project) };

@@ -5,7 +5,12 @@ import { JiraIntegration } from './schema.js';
 export const jiraConnector = defineConnector({
   name: 'jira',
   schema: JiraIntegration,
-  environment: { base_url: 'JIRA_BASE_URL', email: 'JIRA_EMAIL', api_token: 'JIRA_API_TOKEN' },
+  environment: {
+    base_url: 'JIRA_BASE_URL',
+    email: 'JIRA_EMAIL',
+    api_token: 'JIRA_API_TOKEN',
+    webhook_secret: 'JIRA_WEBHOOK_SECRET',
+  },
   requires: (block) =>
     missingKeys(block, {
       base_url: 'set JIRA_BASE_URL',
@@ -29,7 +34,7 @@ export const jiraConnector = defineConnector({
         integration: 'jira',
         tracker,
         context,
-        secrets: [api_token, basic],
+        secrets: [api_token, basic, ...(block.webhook_secret ? [block.webhook_secret] : [])],
         retryCount,
         timeoutMs,
       }),

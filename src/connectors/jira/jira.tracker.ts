@@ -45,6 +45,7 @@ const IssueTypes = z.looseObject({
     .default([]),
 });
 const Project = z.looseObject({ key: z.string(), name: z.string().optional() });
+const Myself = z.looseObject({ accountId: z.string().min(1) });
 
 const ISSUE_KEY = /^[A-Z][A-Z0-9_]+-\d+$/;
 const STATUS_FIELDS = ['summary', 'status'];
@@ -64,6 +65,7 @@ export class JiraTracker implements TicketTracker {
   readonly system = 'jira' as const;
   private readonly client: Version3Client;
   private readonly browseBase: string;
+  private actor: Promise<string> | undefined;
 
   constructor(
     private readonly block: JiraIntegrationConfig & { base_url: string; email: string; api_token: string },
@@ -190,6 +192,18 @@ export class JiraTracker implements TicketTracker {
     } catch (error) {
       return { ok: false, detail: error instanceof Error ? error.message : String(error) };
     }
+  }
+
+  /** Threadline's Jira account (GET /myself), asked once per process. */
+  ownActor(): Promise<string> {
+    this.actor ??= this.call('read the API user', async () =>
+      Myself.parse(await this.client.myself.getCurrentUser()),
+    ).then((me) => me.accountId);
+    // A failed lookup is asked again next time instead of being remembered.
+    this.actor.catch(() => {
+      this.actor = undefined;
+    });
+    return this.actor;
   }
 
   private async read(key: string): Promise<z.infer<typeof Issue>> {

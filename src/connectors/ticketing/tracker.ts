@@ -58,4 +58,9 @@ export interface TicketTracker {
   /** Moves the ticket to a done state; a ticket already done stays as it is. */
   close(key: string): Promise<TicketRef>;
   check(): Promise<HealthResult>;
+  /**
+   * The tracker account Threadline acts as, where the tracker's webhooks name the actor: a change
+   * made by it is one of our own calls coming back, never echoed to chat.
+   */
+  ownActor?(): Promise<string>;
 }
