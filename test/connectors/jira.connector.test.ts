@@ -301,6 +301,15 @@ describe('Jira connector: errors at the boundary', () => {
     expect((error as RateLimitedError).retryAfterMs).toBe(7_000);
   });
 
+  it('check() reports refused credentials with the key to check, even when Jira echoes the token', async () => {
+    const c = await connector();
+    jira.script('project', { status: 401, body: { errorMessages: [`bad token ${JIRA_TOKEN}`], errors: {} } });
+    const health = await c.check();
+    expect(health.ok).toBe(false);
+    expect(health.detail).toContain('integrations.jira.api_token');
+    expect(health.detail).not.toContain(JIRA_TOKEN);
+  });
+
   it('check() reads the project and says which transitions are configured', async () => {
     const c = await connector();
     expect(await c.check()).toEqual({

@@ -1,4 +1,5 @@
 import type { StoredEvent } from '../../core/payload.js';
+import { scrubError } from '../../security/escape.js';
 import type { DeliveryContext, DeliveryReceipt, HealthResult } from '../connector.js';
 import { SubscribedConnector } from '../subscribed-connector.js';
 import { SPEC_SYNC_EVENTS, syncSpecEvent } from './sync.js';
@@ -20,6 +21,7 @@ export interface TicketingConnectorOptions {
  */
 export class TicketingConnector extends SubscribedConnector {
   readonly tickets: Tickets;
+  private readonly secretValues: readonly string[];
 
   constructor(options: TicketingConnectorOptions) {
     super({
@@ -32,6 +34,7 @@ export class TicketingConnector extends SubscribedConnector {
       timeoutMs: options.timeoutMs,
     });
     this.tickets = options.tickets;
+    this.secretValues = options.secrets;
   }
 
   deliver(event: StoredEvent, _context: DeliveryContext): Promise<DeliveryReceipt> {
@@ -43,8 +46,11 @@ export class TicketingConnector extends SubscribedConnector {
     return this.scrubbed(call);
   }
 
-  check(): Promise<HealthResult> {
-    return this.scrubbed(() => this.tickets.tracker.check());
+  /** The tracker's own verdict; a detail quoting the provider's answer is scrubbed like an error. */
+  async check(): Promise<HealthResult> {
+    const health = await this.scrubbed(() => this.tickets.tracker.check());
+    const detail = scrubError(new Error(health.detail), this.secretValues);
+    return { ok: health.ok, detail: detail instanceof Error ? detail.message : health.detail };
   }
 }
 
