@@ -90,4 +90,12 @@ describe('POST /hooks/jira', () => {
     const response = await hook({ webhookEvent: 'comment_created', comment: { id: '1' } });
     expect(response).toEqual({ status: 200, json: { ignored: 'not a status change' } });
   });
+
+  it('answers a change to an issue Threadline cannot read with the reason, so Jira does not retry it', async () => {
+    const body = jira.move(jira.seed({ summary: 'Soon deleted' }).key, 'Done');
+    jira.issues.clear();
+    const response = await hook(body);
+    expect(response.status).toBe(200);
+    expect(String(response.json.ignored)).toContain('Jira answered 404');
+  });
 });

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ticketCard } from '../../../cards/ticket.js';
+import { errorMessage, isPermanent } from '../../core/errors.js';
 import { sendError } from '../../http/errors.js';
 import type { Logger } from '../../observability/logger.js';
 import type { ChatSurface } from '../../platforms/chat-platform.js';
@@ -91,6 +92,8 @@ export function registerJiraHook(app: FastifyInstance, options: JiraHookOptions)
       return reply.code(200).send({ updated });
     } catch (error) {
       logger.warn({ err: error, key: change.key }, 'Jira status change not shown in chat');
+      // A retry cannot help an issue we may not read (deleted, no permission): say so and stop.
+      if (isPermanent(error)) return reply.code(200).send({ ignored: errorMessage(error) });
       // Jira retries a webhook that fails; a moment later Jira or Redis may answer.
       return sendError(reply, 503, 'unavailable', 'the change could not be applied now; Jira will retry');
     }
