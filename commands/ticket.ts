@@ -1,18 +1,72 @@
 import { z } from 'zod';
+import { resultCard } from '../cards/result.js';
+import { type TicketSummary, ticketCard } from '../cards/ticket.js';
+import type { ConnectorRegistry } from '../src/connectors/registry.js';
+import {
+  isTicketingConnector,
+  type TicketingConnector,
+} from '../src/connectors/ticketing/ticketing.connector.js';
+import type { TicketRef } from '../src/connectors/ticketing/tracker.js';
+import { userKey } from '../src/core/chat.js';
 import { UserFacingError } from '../src/core/errors.js';
-import { defineCommand } from './define.js';
+import { type CommandResult, defineCommand } from './define.js';
 
 const SYSTEMS = ['jira', 'github', 'linear', 'azure'] as const;
+type SystemOption = (typeof SYSTEMS)[number];
 
-/*
- * Ticketing connectors (Jira, GitHub Issues, Linear, Azure DevOps) arrive in step 3. The
- * commands already parse, validate, check permissions and run as queued actions; until a
- * ticketing connector is enabled the worker answers with what is missing.
- */
-function noTicketing(system: string | undefined): never {
+/** The `integrations:` block behind each --system value, for the "turn it on" hint. */
+const INTEGRATION: Record<SystemOption, string> = {
+  jira: 'jira',
+  github: 'github_projects',
+  linear: 'linear',
+  azure: 'azure_devops',
+};
+
+function trackers(connectors: ConnectorRegistry): TicketingConnector[] {
+  return connectors.all().filter(isTicketingConnector);
+}
+
+function trackerFor(connectors: ConnectorRegistry, system: SystemOption | undefined): TicketingConnector {
+  const enabled = trackers(connectors);
+  const chosen = system ? enabled.find((c) => c.tickets.tracker.system === system) : enabled[0];
+  if (chosen) return chosen;
   throw new UserFacingError(
-    `No ticketing integration${system ? ` for ${system}` : ''} is available in this version: Jira, GitHub Issues, Linear and Azure DevOps connectors arrive with step 3.`,
+    system
+      ? `No ticketing integration for ${system} is enabled: set integrations.${INTEGRATION[system]}.enabled: true`
+      : 'No ticketing integration is enabled: turn one on under integrations (jira in this version).',
   );
+}
+
+function trackerOwning(connectors: ConnectorRegistry, key: string): TicketingConnector {
+  const enabled = trackers(connectors);
+  const owner = enabled.find((c) => c.tickets.tracker.recognises(key));
+  if (owner) return owner;
+  throw new UserFacingError(
+    enabled.length === 0
+      ? 'No ticketing integration is enabled: turn one on under integrations (jira in this version).'
+      : `${key} is not a ticket key of ${enabled.map((c) => c.key).join(' or ')} (a Jira key looks like PROJ-12)`,
+  );
+}
+
+function summary(connector: TicketingConnector, ticket: TicketRef, specId?: string): TicketSummary {
+  return {
+    system: connector.tickets.tracker.system,
+    key: ticket.key,
+    title: ticket.title ?? ticket.key,
+    status: ticket.status,
+    url: ticket.url,
+    specId,
+  };
+}
+
+/**
+ * The ticket's card in its thread: under the spec when it has one (the spec's card stays its
+ * parent), else in a thread of its own whose parent is the ticket card, kept up to date.
+ */
+function threaded(card: TicketSummary, headline: string): CommandResult {
+  const ticket = ticketCard(card);
+  if (card.specId) return { visibility: 'subject', subject: card.specId, card: ticket };
+  return { visibility: 'subject', subject: card.key, parent: ticket, card: resultCard(headline) };
 }
 
 export const ticketCreate = defineCommand({
@@ -32,7 +86,26 @@ export const ticketCreate = defineCommand({
   role: 'responder',
   mode: 'queued',
   pending: ({ title }) => `Creating ticket "${title}"…`,
-  run: async ({ system }) => noTicketing(system),
+  async run({ title, system, spec }, { services, invoker, idempotencyKey }) {
+    const connector = trackerFor(services.connectors, system);
+    const { tickets } = connector;
+    // A spec's ticket is the one the spec events keep; a retried request finds the ticket it opened.
+    const subject = spec
+      ? { kind: 'spec' as const, id: spec }
+      : { kind: 'request' as const, id: idempotencyKey };
+    const { ticket, created } = await connector.run(async () =>
+      tickets.open(subject, {
+        title,
+        specId: spec,
+        description: `Opened from chat by ${userKey(invoker)}${spec ? ` for spec ${spec}` : ''}.`,
+      }),
+    );
+    const current = await connector.run(() => tickets.tracker.get(ticket.key));
+    return threaded(
+      summary(connector, current, spec),
+      created ? `🎫 Opened ${current.key}` : `🎫 ${current.key} was already open`,
+    );
+  },
 });
 
 export const ticketComment = defineCommand({
@@ -45,7 +118,13 @@ export const ticketComment = defineCommand({
   role: 'responder',
   mode: 'queued',
   pending: ({ key }) => `Commenting on ${key}…`,
-  run: async () => noTicketing(undefined),
+  async run({ key, text }, { services, invoker }) {
+    const connector = trackerOwning(services.connectors, key);
+    const { tickets } = connector;
+    await connector.run(() => tickets.tracker.comment(key, `${text}\n— ${userKey(invoker)} via Threadline`));
+    const current = await connector.run(() => tickets.tracker.get(key));
+    return threaded(summary(connector, current, await tickets.specOf(key)), `💬 Commented on ${key}`);
+  },
 });
 
 export const ticketClose = defineCommand({
@@ -57,5 +136,10 @@ export const ticketClose = defineCommand({
   role: 'responder',
   mode: 'queued',
   pending: ({ key }) => `Closing ${key}…`,
-  run: async () => noTicketing(undefined),
+  async run({ key }, { services }) {
+    const connector = trackerOwning(services.connectors, key);
+    const { tickets } = connector;
+    const closed = await connector.run(() => tickets.tracker.close(key));
+    return threaded(summary(connector, closed, await tickets.specOf(key)), `✅ ${key} is ${closed.status}`);
+  },
 });

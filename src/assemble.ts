@@ -3,8 +3,11 @@ import type { FastifyInstance } from 'fastify';
 import { COMMANDS } from '../commands/index.js';
 import { ChatRuntime } from './chat/runtime.js';
 import type { LoadedConfig } from './config/load.js';
+import type { ConnectorRedis } from './connectors/definition.js';
+import { registerJiraHook } from './connectors/jira/hook.js';
 import { registerPagerHooks } from './connectors/paging/hooks.js';
 import { ConnectorRegistry } from './connectors/registry.js';
+import { isTicketingConnector } from './connectors/ticketing/ticketing.connector.js';
 import { PortInUseError, QueueUnavailableError } from './core/errors.js';
 import type { RedisClient } from './core/redis-client.js';
 import { logAcceptedEvents } from './events/acceptance-log.js';
@@ -107,8 +110,12 @@ async function foundation(loaded: LoadedConfig, logger: Logger, kind: 'serve' | 
   const redactor = new Redactor(loaded.secrets);
   const http = new HttpClient({ allowPrivateNetworks: config.security.allow_private_networks });
   // Chat-thread connectors reach the chat platforms, which are built after the registry.
-  const late: { chat?: ChatRuntime } = {};
-  const registry = await ConnectorRegistry.fromConfig(config, { http, chat: () => late.chat });
+  const late: { chat?: ChatRuntime; redis?: ConnectorRedis } = {};
+  const registry = await ConnectorRegistry.fromConfig(config, {
+    http,
+    chat: () => late.chat,
+    redis: () => late.redis,
+  });
   const redact = (text: string) => redactor.text(text);
   // One watcher for every Redis connection. A short-lived command reports an unreachable Redis in
   // its own one line, so its watcher speaks only of errors; a server logs the outage's start,
@@ -142,6 +149,7 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
     'ingress',
   );
   const queues = new QueueSet(producer, prefix);
+  late.redis = { client: producer, prefix };
   // Start even when Redis is down (readiness says so and ingress answers 503), but give it a moment.
   await waitUntilReady(producer, 5_000).catch((error: unknown) =>
     logger.error({ err: error }, 'Redis is not reachable yet'),
@@ -204,6 +212,10 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
   if (role !== 'worker') registerDisabledPlatformRoutes(server, config.platforms);
   // Pager-side acks and resolves enter the pipeline as incident_* events, like POST /hooks/events.
   if (role !== 'worker') registerPagerHooks(server, config.integrations, { sink: ingestor, logger, metrics });
+  const jira = registry.get('jira');
+  const jiraSecret = config.integrations.jira?.webhook_secret;
+  if (role !== 'worker' && isTicketingConnector(jira) && jiraSecret)
+    registerJiraHook(server, { connector: jira, secret: jiraSecret, chat: () => late.chat, logger });
 
   const platformDeps = { config, logger, http, redis: producer, prefix, metrics, commands: COMMANDS };
   const modules = await createPlatformModules(platformDeps);
@@ -298,6 +310,7 @@ async function assembleConsole(loaded: LoadedConfig, options: ConsoleOptions): P
   const prefix = config.redis.prefix;
   const redis = redisWatch.connection(workerConnection(config.redis.endpoint), 'console');
   await requireRedis(redis, config, steps, logger);
+  late.redis = { client: redis, prefix };
 
   const queues = new QueueSet(redis, prefix);
   const ingestor = ingestorOn(queues);

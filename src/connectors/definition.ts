@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ConfigProblem } from '../core/errors.js';
+import type { RedisClient } from '../core/redis-client.js';
 import type { HttpClient } from '../net/http-client.js';
 import type { ChatSurface } from '../platforms/chat-platform.js';
 import type { Connector } from './connector.js';
@@ -28,6 +29,16 @@ export interface ConnectorContext extends RequirementContext {
   readonly allowPrivateNetworks: boolean;
   /** The running chat platforms, for notifications threaded through a bot instead of a webhook. */
   readonly chat: () => ChatSurface | undefined;
+  /**
+   * The process's Redis and key prefix, once connected; undefined where there is none (notify
+   * --direct). Connectors that keep state of their own (ticket links) use it at delivery time.
+   */
+  readonly redis: () => ConnectorRedis | undefined;
+}
+
+export interface ConnectorRedis {
+  readonly client: RedisClient;
+  readonly prefix: string;
 }
 
 /** Every integration block has an on/off switch; the rest is the connector's own. */

@@ -7,6 +7,7 @@ import {
   type ChatPlatformSettings,
   type ConnectorContext,
   type ConnectorDefinition,
+  type ConnectorRedis,
   isEnabled,
 } from './definition.js';
 
@@ -14,6 +15,8 @@ export interface ConnectorDependencies {
   http: HttpClient;
   /** The running chat platforms, for notifications threaded through a bot instead of a webhook. */
   chat?: () => ChatSurface | undefined;
+  /** The process's Redis once connected, for connectors that keep state (ticket links). */
+  redis?: () => ConnectorRedis | undefined;
 }
 
 /** The parts of the validated config the connectors are built from. */
@@ -44,6 +47,7 @@ export class ConnectorRegistry {
       http: deps.http,
       allowPrivateNetworks: config.security.allow_private_networks,
       chat: deps.chat ?? (() => undefined),
+      redis: deps.redis ?? (() => undefined),
     };
     const connectors: Connector[] = [];
     for (const definition of definitions) {

@@ -70,5 +70,7 @@ export interface ChatSurface {
   platforms: { get(name: PlatformName): ChatPlatform | undefined; require(name: PlatformName): ChatPlatform };
   threads: {
     post(conversation: ConversationRef, subject: string, reply: Card, parent?: Card): Promise<MessageRef>;
+    /** Replaces the subject's parent card wherever it is shown; how many copies there were. */
+    updateEverywhere(subject: string, card: Card): Promise<number>;
   };
 }

@@ -103,7 +103,9 @@ integrations:
     expect(await alice.run('frobnicate now')).toContain('Unknown command "frobnicate"');
     expect(await alice.run('runbook paymnts')).toContain('Did you mean "payments"?');
     expect(await alice.run('runbook payments')).toContain('https://wiki.example.com/runbooks/payments');
-    expect(await alice.run('ticket create "Broken checkout" --system jira')).toContain('arrive with step 3');
+    expect(await alice.run('ticket create "Broken checkout" --system jira')).toContain(
+      'No ticketing integration for jira is enabled: set integrations.jira.enabled: true',
+    );
     expect(await alice.run('status')).toContain('All queues healthy');
   });
 

@@ -176,7 +176,7 @@ describe('connectors registered by one list', () => {
       ['teams', true],
       ['discord', true],
       ['email', true],
-      ['jira', false],
+      ['jira', true],
       ['linear', false],
       ['azure_devops', false],
       ['github_projects', false],

@@ -184,13 +184,12 @@ integrations:
 
   it('leaves what an integration this version does not deliver will require to a notice, not an error', () => {
     const loaded = parseConfigText(
-      'inbound: { events: { enabled: false } }\nintegrations: { jira: { enabled: true, project_key: PROJ, email: a@example.com } }',
+      'inbound: { events: { enabled: false } }\nintegrations: { linear: { enabled: true, team_id: TEAM } }',
       {},
     );
-    expect(loaded.config.integrations.jira?.enabled).toBe(true);
+    expect(loaded.config.integrations.linear?.enabled).toBe(true);
     expect(requirementNotices(loaded.config).map(formatConfigProblem)).toEqual([
-      'integrations.jira.base_url: will be required when jira is delivered (ticketing, step 3) (set JIRA_BASE_URL)',
-      'integrations.jira.api_token: will be required when jira is delivered (ticketing, step 3) (set JIRA_API_TOKEN)',
+      'integrations.linear.api_key: will be required when linear is delivered (ticketing, step 3) (set LINEAR_API_KEY)',
     ]);
   });
 

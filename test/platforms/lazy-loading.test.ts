@@ -57,4 +57,16 @@ integrations:
     },
     TEST_MS,
   );
+
+  it(
+    'loads jira.js only with the Jira integration on',
+    async () => {
+      const jira = `
+integrations:
+  jira: { enabled: true, base_url: "http://127.0.0.1:9", email: "bot@example.com", api_token: "lazy-loading-token", project_key: PROJ }
+`;
+      expect(await heavyPackagesLoadedByServe(jira)).toEqual(['jira.js']);
+    },
+    TEST_MS,
+  );
 });

@@ -29,6 +29,8 @@ export const JiraIntegration = z.strictObject({
     })
     .default({}),
   create_subtasks: flag.default(false),
+  /** The secret of the Jira webhook that reports issue changes to POST /hooks/jira. */
+  webhook_secret: secret.optional(),
 });
 
 export type JiraIntegrationConfig = z.infer<typeof JiraIntegration>;

@@ -15,6 +15,7 @@ export const HEAVY_PACKAGES = [
   '@discordjs/rest',
   'discord.js',
   'nodemailer',
+  'jira.js',
 ] as const;
 
 const RECORDER = new URL('./import-recorder.mjs', import.meta.url).href;

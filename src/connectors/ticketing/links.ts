@@ -1,0 +1,150 @@
+import { z } from 'zod';
+import type { RedisClient } from '../../core/redis-client.js';
+import type { TicketRef, TicketSystem } from './tracker.js';
+
+/** What is remembered of a ticket: enough to address it and to link to it. */
+const StoredLink = z.object({ key: z.string().min(1), url: z.string().optional() });
+export type TicketLink = z.infer<typeof StoredLink>;
+
+/**
+ * What a ticket was opened for: a spec (kept for good, and also found on the tracker by its spec
+ * id), or one chat request (kept a day, so a retried `/ops ticket create` finds its ticket).
+ */
+export type TicketSubject = { kind: 'spec'; id: string } | { kind: 'request'; id: string };
+
+const REQUEST_LINK_TTL_S = 86_400;
+
+/**
+ * Subject → ticket links and the short claim that lets one worker at a time open a subject's
+ * ticket. A claim that another holds means "try again shortly", never "go ahead".
+ */
+export interface TicketLinks {
+  get(system: TicketSystem, subject: TicketSubject): Promise<TicketLink | undefined>;
+  set(system: TicketSystem, subject: TicketSubject, ticket: TicketRef): Promise<void>;
+  /** The spec a ticket was opened for, for cards and inbound status changes. */
+  specOf(system: TicketSystem, key: string): Promise<string | undefined>;
+  /** The status a ticket reached when Threadline last moved it for `stage`. */
+  reached(system: TicketSystem, key: string, stage: string): Promise<string | undefined>;
+  setReached(system: TicketSystem, key: string, stage: string, status: string): Promise<void>;
+  claim(system: TicketSystem, subject: TicketSubject, ttlMs: number): Promise<boolean>;
+  release(system: TicketSystem, subject: TicketSubject): Promise<void>;
+}
+
+function subjectKey(subject: TicketSubject): string {
+  return `${subject.kind}:${subject.id}`;
+}
+
+/** The links in Redis under the configured prefix, shared by every worker. */
+export class RedisTicketLinks implements TicketLinks {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly prefix: string,
+  ) {}
+
+  async get(system: TicketSystem, subject: TicketSubject): Promise<TicketLink | undefined> {
+    const raw = await this.redis.get(this.linkKey(system, subject));
+    if (raw === null) return undefined;
+    const parsed = StoredLink.safeParse(safeJson(raw));
+    return parsed.success ? parsed.data : undefined;
+  }
+
+  async set(system: TicketSystem, subject: TicketSubject, ticket: TicketRef): Promise<void> {
+    const value = JSON.stringify({ key: ticket.key, url: ticket.url });
+    const multi = this.redis.multi();
+    if (subject.kind === 'spec') {
+      multi.set(this.linkKey(system, subject), value);
+      multi.set(this.specKey(system, ticket.key), subject.id);
+    } else {
+      multi.set(this.linkKey(system, subject), value, 'EX', REQUEST_LINK_TTL_S);
+    }
+    await multi.exec();
+  }
+
+  async specOf(system: TicketSystem, key: string): Promise<string | undefined> {
+    return (await this.redis.get(this.specKey(system, key))) ?? undefined;
+  }
+
+  async reached(system: TicketSystem, key: string, stage: string): Promise<string | undefined> {
+    return (await this.redis.hget(this.reachedKey(system, key), stage)) ?? undefined;
+  }
+
+  async setReached(system: TicketSystem, key: string, stage: string, status: string): Promise<void> {
+    await this.redis.hset(this.reachedKey(system, key), stage, status);
+  }
+
+  async claim(system: TicketSystem, subject: TicketSubject, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(this.claimKey(system, subject), '1', 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  async release(system: TicketSystem, subject: TicketSubject): Promise<void> {
+    await this.redis.del(this.claimKey(system, subject));
+  }
+
+  private linkKey(system: TicketSystem, subject: TicketSubject): string {
+    return `${this.prefix}:tickets:${system}:link:${subjectKey(subject)}`;
+  }
+
+  private specKey(system: TicketSystem, key: string): string {
+    return `${this.prefix}:tickets:${system}:spec-of:${key}`;
+  }
+
+  private reachedKey(system: TicketSystem, key: string): string {
+    return `${this.prefix}:tickets:${system}:reached:${key}`;
+  }
+
+  private claimKey(system: TicketSystem, subject: TicketSubject): string {
+    return `${this.prefix}:tickets:${system}:claim:${subjectKey(subject)}`;
+  }
+}
+
+/**
+ * The links of a process without Redis (`notify --direct`): remembered for the process's life.
+ * Across runs the tracker's own search by spec id keeps create idempotent.
+ */
+export class ProcessTicketLinks implements TicketLinks {
+  private readonly links = new Map<string, TicketLink>();
+  private readonly specs = new Map<string, string>();
+  private readonly claims = new Map<string, number>();
+  private readonly stages = new Map<string, string>();
+
+  async get(system: TicketSystem, subject: TicketSubject): Promise<TicketLink | undefined> {
+    return this.links.get(`${system}:${subjectKey(subject)}`);
+  }
+
+  async set(system: TicketSystem, subject: TicketSubject, ticket: TicketRef): Promise<void> {
+    this.links.set(`${system}:${subjectKey(subject)}`, { key: ticket.key, url: ticket.url });
+    if (subject.kind === 'spec') this.specs.set(`${system}:${ticket.key}`, subject.id);
+  }
+
+  async specOf(system: TicketSystem, key: string): Promise<string | undefined> {
+    return this.specs.get(`${system}:${key}`);
+  }
+
+  async reached(system: TicketSystem, key: string, stage: string): Promise<string | undefined> {
+    return this.stages.get(`${system}:${key}:${stage}`);
+  }
+
+  async setReached(system: TicketSystem, key: string, stage: string, status: string): Promise<void> {
+    this.stages.set(`${system}:${key}:${stage}`, status);
+  }
+
+  async claim(system: TicketSystem, subject: TicketSubject, ttlMs: number): Promise<boolean> {
+    const key = `${system}:${subjectKey(subject)}`;
+    const until = this.claims.get(key);
+    if (until !== undefined && until > Date.now()) return false;
+    this.claims.set(key, Date.now() + ttlMs);
+    return true;
+  }
+
+  async release(system: TicketSystem, subject: TicketSubject): Promise<void> {
+    this.claims.delete(`${system}:${subjectKey(subject)}`);
+  }
+}
+
+function safeJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+}

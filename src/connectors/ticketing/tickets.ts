@@ -1,0 +1,66 @@
+import { TransientError } from '../../core/errors.js';
+import type { TicketLink, TicketLinks, TicketSubject } from './links.js';
+import type { NewTicket, SpecStage, TicketRef, TicketTracker } from './tracker.js';
+
+export interface OpenedTicket {
+  ticket: TicketLink;
+  /** False when the subject already had its ticket (stored link, or found on the tracker). */
+  created: boolean;
+}
+
+/**
+ * Opens at most one ticket per subject on one tracker. The stored link is asked first; a spec
+ * without one is searched for on the tracker by its spec id, so a create that succeeded just
+ * before a crash (the link never stored) is found instead of opened twice. A short claim keeps
+ * two workers from opening the same subject at once; the one that loses is retried by its queue.
+ */
+export class Tickets {
+  constructor(
+    readonly tracker: TicketTracker,
+    private readonly links: () => TicketLinks,
+    private readonly claimMs: number,
+  ) {}
+
+  async open(subject: TicketSubject, ticket: NewTicket): Promise<OpenedTicket> {
+    const links = this.links();
+    const system = this.tracker.system;
+    const known = await links.get(system, subject);
+    if (known) return { ticket: known, created: false };
+    if (!(await links.claim(system, subject, this.claimMs)))
+      throw new TransientError(
+        `another worker is opening the ${system} ticket for ${subject.id}; trying again`,
+      );
+    try {
+      const stored = await links.get(system, subject);
+      if (stored) return { ticket: stored, created: false };
+      const found = subject.kind === 'spec' ? await this.tracker.findBySpec(subject.id) : undefined;
+      if (found) {
+        await links.set(system, subject, found);
+        return { ticket: { key: found.key, url: found.url }, created: false };
+      }
+      const created = await this.tracker.create(ticket);
+      await links.set(system, subject, created);
+      return { ticket: { key: created.key, url: created.url }, created: true };
+    } finally {
+      await links.release(system, subject);
+    }
+  }
+
+  /**
+   * Moves a ticket for a spec stage. Trackers list only the moves possible from where a ticket is,
+   * so a repeated stage (a replayed or second approval) is told the status the ticket reached the
+   * last time: a ticket still there is left as it is.
+   */
+  async advance(key: string, stage: SpecStage): Promise<TicketRef | undefined> {
+    const links = this.links();
+    const system = this.tracker.system;
+    const moved = await this.tracker.transition(key, stage, await links.reached(system, key, stage));
+    if (moved) await links.setReached(system, key, stage, moved.status);
+    return moved;
+  }
+
+  /** The spec a ticket was opened for, when Threadline opened or found it. */
+  specOf(key: string): Promise<string | undefined> {
+    return this.links().specOf(this.tracker.system, key);
+  }
+}

@@ -1,0 +1,320 @@
+import type { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parseConfigText } from '../../src/config/load.js';
+import { ConnectorRegistry } from '../../src/connectors/registry.js';
+import {
+  isTicketingConnector,
+  type TicketingConnector,
+} from '../../src/connectors/ticketing/ticketing.connector.js';
+import { AuthError, RateLimitedError, TransientError, ValidationError } from '../../src/core/errors.js';
+import { HttpClient } from '../../src/net/http-client.js';
+import { AdfDoc, FakeJira, JIRA_EMAIL, JIRA_TOKEN } from '../fakes/jira.js';
+import { dropPrefix, testRedis, uniquePrefix } from '../support/redis.js';
+import { stored } from './support.js';
+
+const http = new HttpClient({ allowPrivateNetworks: true });
+let redis: Redis;
+let jira: FakeJira;
+let prefix: string;
+const open: ConnectorRegistry[] = [];
+
+beforeAll(() => {
+  redis = testRedis();
+});
+beforeEach(async () => {
+  jira = await FakeJira.start();
+  prefix = uniquePrefix('jira');
+});
+afterEach(async () => {
+  for (const registry of open.splice(0)) await registry.close();
+  await jira.close();
+  await dropPrefix(prefix);
+});
+afterAll(async () => {
+  redis.disconnect();
+  await http.close();
+});
+
+const context = { deliveryId: 'dlv-1', attempt: 1 };
+
+async function connector(extra = '', token = JIRA_TOKEN, approve = '21'): Promise<TicketingConnector> {
+  const { config } = parseConfigText(
+    `
+security: { allow_private_networks: true }
+inbound: { events: { enabled: false } }
+queue: { retry_count: 2, request_timeout_ms: 3000 }
+integrations:
+  jira:
+    enabled: true
+    base_url: "${jira.baseUrl}"
+    email: "${JIRA_EMAIL}"
+    api_token: "${token}"
+    project_key: "PROJ"
+    issue_type: "Story"
+    transition_on_approve: "${approve}"
+    transition_on_implement: "31"
+${extra}
+`,
+    {},
+  );
+  const registry = await ConnectorRegistry.fromConfig(config, {
+    http,
+    redis: () => ({ client: redis, prefix }),
+  });
+  open.push(registry);
+  const found = registry.get('jira');
+  if (!isTicketingConnector(found)) throw new Error('jira is not a ticketing connector');
+  return found;
+}
+
+const spec = {
+  id: 'FEAT-0001',
+  title: 'User Authentication',
+  file: 'specs/features/FEAT-0001.yaml',
+  status: 'draft',
+};
+
+function event(name: string, extra: Record<string, unknown> = {}, id = `evt-${name}`) {
+  return stored({ event: name, spec, ...extra }, id);
+}
+
+describe('Jira connector: the spec lifecycle', () => {
+  it('opens one Story per spec on spec_created, labelled with the spec id and described in ADF', async () => {
+    const c = await connector();
+    const receipt = await c.deliver(event('spec_created'), context);
+    expect(receipt).toMatchObject({ reference: 'PROJ-1', summary: 'opened PROJ-1 for FEAT-0001' });
+    const [create] = jira.of('createIssue');
+    expect(create?.json).toMatchObject({
+      fields: {
+        project: { key: 'PROJ' },
+        issuetype: { name: 'Story' },
+        summary: 'FEAT-0001: User Authentication',
+        labels: ['spec-FEAT-0001'],
+      },
+    });
+    const description = jira.issue('PROJ-1').fields.description;
+    expect(AdfDoc.safeParse(description).success).toBe(true);
+    expect(description).toMatchObject({
+      content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Spec FEAT-0001 (draft).' }] }, {}],
+    });
+  });
+
+  it('sets the mapped custom fields: the spec id as text, the acceptance criteria as an ADF list', async () => {
+    const c = await connector(`    field_mappings:
+      spec_id: "customfield_10001"
+      acceptance_criteria: "customfield_10002"`);
+    await c.deliver(
+      event('spec_created', {
+        spec: { ...spec, acceptance_criteria: ['Users can log in', 'Sessions expire'] },
+      }),
+      context,
+    );
+    const fields = jira.issue('PROJ-1').fields;
+    expect(fields.customfield_10001).toBe('FEAT-0001');
+    expect(fields.customfield_10002).toEqual({
+      type: 'doc',
+      version: 1,
+      content: [
+        {
+          type: 'bulletList',
+          content: [
+            {
+              type: 'listItem',
+              content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Users can log in' }] }],
+            },
+            {
+              type: 'listItem',
+              content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Sessions expire' }] }],
+            },
+          ],
+        },
+      ],
+    });
+  });
+
+  it('creates one sub-task per acceptance criterion when create_subtasks is on', async () => {
+    const c = await connector('    create_subtasks: true');
+    await c.deliver(
+      event('spec_created', { spec: { ...spec, acceptance_criteria: ['Log in', 'Log out'] } }),
+      context,
+    );
+    const subtasks = [...jira.issues.values()].filter((i) => i.parent === 'PROJ-1');
+    expect(subtasks.map((i) => i.fields.summary)).toEqual(['Log in', 'Log out']);
+  });
+
+  it('never opens a second issue for a spec: a later event finds the stored link', async () => {
+    const c = await connector();
+    await c.deliver(event('spec_created'), context);
+    await c.deliver(event('spec_created', {}, 'evt-replayed'), context);
+    await c.deliver(event('spec_approved'), context);
+    expect(jira.issues.size).toBe(1);
+    expect(jira.of('createIssue')).toHaveLength(1);
+    // The stored link answers: the tracker is searched only before the first create.
+    expect(jira.of('search')).toHaveLength(1);
+  });
+
+  it('finds the issue on Jira when a crash came between create and storing the link: still one issue', async () => {
+    const c = await connector();
+    // The first try created the issue, then the worker died before the link was stored.
+    await c.tickets.tracker.create({ title: 'FEAT-0001: User Authentication', specId: 'FEAT-0001' });
+    const receipt = await c.deliver(event('spec_created'), context);
+    expect(receipt.reference).toBe('PROJ-1');
+    expect(jira.issues.size).toBe(1);
+    expect(await redis.get(`${prefix}:tickets:jira:link:spec:FEAT-0001`)).toContain('PROJ-1');
+  });
+
+  it('opens one issue when two events of a new spec are delivered at once: the second waits for the first', async () => {
+    const c = await connector();
+    const results = await Promise.allSettled([
+      c.deliver(event('spec_created'), context),
+      c.deliver(event('spec_approved'), context),
+    ]);
+    const waited = results.filter((r) => r.status === 'rejected');
+    // The loser of the claim is told to try again (TransientError), which its queue does.
+    for (const r of waited) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(TransientError);
+    await c.deliver(event('spec_approved'), context);
+    expect(jira.of('createIssue')).toHaveLength(1);
+    expect(jira.statusOf('PROJ-1')).toBe('In Progress');
+  });
+
+  it('opens the issue on a spec’s first event even when that is not spec_created', async () => {
+    const c = await connector();
+    const receipt = await c.deliver(event('spec_approved'), context);
+    expect(receipt.summary).toBe('opened PROJ-1 moved to In Progress');
+    expect(jira.statusOf('PROJ-1')).toBe('In Progress');
+  });
+
+  it('moves the issue with transition_on_approve and transition_on_implement', async () => {
+    const c = await connector();
+    await c.deliver(event('spec_created'), context);
+    await c.deliver(event('spec_approved'), context);
+    expect(jira.statusOf('PROJ-1')).toBe('In Progress');
+    await c.deliver(event('implementation_completed'), context);
+    expect(jira.statusOf('PROJ-1')).toBe('Done');
+    expect(jira.of('doTransition').map((r) => r.json)).toEqual([
+      { transition: { id: '21' } },
+      { transition: { id: '31' } },
+    ]);
+  });
+
+  it('does not move an issue already in the transition’s target status (a replayed approval)', async () => {
+    const c = await connector();
+    await c.deliver(event('spec_approved'), context);
+    await c.deliver(event('spec_approved', {}, 'evt-again'), context);
+    expect(jira.of('doTransition')).toHaveLength(1);
+  });
+
+  it('names the available transitions when a configured id is wrong, and is not retried', async () => {
+    const wrong = await connector('', JIRA_TOKEN, '99');
+    const error = await wrong.deliver(event('spec_approved'), context).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as Error).message).toBe(
+      'Jira transition 99 (integrations.jira.transition_on_approve) is not available for PROJ-1 in status "To Do"; available: 21 "In Progress" → In Progress, 31 "Done" → Done',
+    );
+    expect(jira.of('doTransition')).toHaveLength(0);
+  });
+
+  it('links the pull request once as a remote link, however often pr_created arrives', async () => {
+    const c = await connector();
+    const pr = { number: 42, url: 'https://github.com/org/repo/pull/42', title: 'Add login' };
+    await c.deliver(event('pr_created', { pr }), context);
+    await c.deliver(event('pr_created', { pr }, 'evt-pr-again'), context);
+    expect(jira.issue('PROJ-1').remoteLinks).toEqual([
+      {
+        globalId: 'https://github.com/org/repo/pull/42',
+        object: { url: 'https://github.com/org/repo/pull/42', title: 'PR #42: Add login' },
+      },
+    ]);
+  });
+
+  it('closes the issue on pr_merged through a transition to a done status', async () => {
+    const c = await connector();
+    const receipt = await c.deliver(event('pr_merged', { pr: { number: 42 } }), context);
+    expect(receipt.summary).toBe('opened PROJ-1 is Done');
+    expect(jira.statusOf('PROJ-1')).toBe('Done');
+    await c.deliver(event('pr_merged', { pr: { number: 42 } }, 'evt-merged-again'), context);
+    expect(jira.of('doTransition')).toHaveLength(1);
+  });
+
+  it('comments the error of implementation_failed and validation_failed as an ADF document', async () => {
+    const c = await connector();
+    await c.deliver(
+      event('implementation_failed', {
+        error: { message: 'tests failed: 3 of 120', logs_url: 'https://ci.example.com/runs/9' },
+      }),
+      context,
+    );
+    await c.deliver(event('validation_failed', { error: 'spec.owner is required' }), context);
+    const comments = jira.issue('PROJ-1').comments;
+    expect(comments).toEqual([
+      {
+        type: 'doc',
+        version: 1,
+        content: [
+          {
+            type: 'paragraph',
+            content: [{ type: 'text', text: 'Spec Implementation Failed: tests failed: 3 of 120' }],
+          },
+          { type: 'paragraph', content: [{ type: 'text', text: 'Logs: https://ci.example.com/runs/9' }] },
+        ],
+      },
+      {
+        type: 'doc',
+        version: 1,
+        content: [
+          {
+            type: 'paragraph',
+            content: [{ type: 'text', text: 'Spec Validation Failed: spec.owner is required' }],
+          },
+        ],
+      },
+    ]);
+  });
+
+  it('refuses an event without a spec, naming the field', async () => {
+    const c = await connector();
+    const error = await c.deliver(stored({ event: 'spec_approved' }), context).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as Error).message).toMatch(/^spec: is required for spec_approved/);
+    expect(jira.requests).toHaveLength(0);
+  });
+});
+
+describe('Jira connector: errors at the boundary', () => {
+  it('an expired token is an AuthError naming the secrets to check, without the token', async () => {
+    const c = await connector('', 'expired-token-000000000000');
+    const error = await c.deliver(event('spec_created'), context).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthError);
+    expect((error as Error).message).toContain('integrations.jira.api_token');
+    expect((error as Error).message).not.toContain('expired-token-000000000000');
+  });
+
+  it('a 429 is a RateLimitedError carrying Jira’s Retry-After', async () => {
+    const c = await connector();
+    jira.script('search', {
+      status: 429,
+      headers: { 'retry-after': '7' },
+      body: { errorMessages: ['Rate limit'] },
+    });
+    const error = await c.deliver(event('spec_created'), context).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RateLimitedError);
+    expect((error as RateLimitedError).retryAfterMs).toBe(7_000);
+  });
+
+  it('check() reports refused credentials with the key to check, even when Jira echoes the token', async () => {
+    const c = await connector();
+    jira.script('project', { status: 401, body: { errorMessages: [`bad token ${JIRA_TOKEN}`], errors: {} } });
+    const health = await c.check();
+    expect(health.ok).toBe(false);
+    expect(health.detail).toContain('integrations.jira.api_token');
+    expect(health.detail).not.toContain(JIRA_TOKEN);
+  });
+
+  it('check() reads the project and says which transitions are configured', async () => {
+    const c = await connector();
+    expect(await c.check()).toEqual({
+      ok: true,
+      detail: 'project PROJ (Project), Story issues, transitions approve → 21, implement → 31',
+    });
+  });
+});

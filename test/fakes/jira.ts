@@ -1,0 +1,501 @@
+import type { IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { closeLoopback, listenLoopback } from './loopback.js';
+
+/**
+ * A loopback Jira Cloud (REST v3) with one project and the default workflow (To Do → In
+ * Progress → Done). It checks basic auth and the bodies Threadline sends (ADF documents where
+ * Jira wants one, the required create fields) against hand-written schemas of the documented
+ * shapes, answering 400 with Jira's `{ errorMessages, errors }` like Jira does, and records
+ * every request with the operation it was.
+ */
+
+export type JiraOperation =
+  | 'myself'
+  | 'project'
+  | 'createIssue'
+  | 'bulkCreate'
+  | 'issueTypes'
+  | 'getIssue'
+  | 'search'
+  | 'comment'
+  | 'getTransitions'
+  | 'doTransition'
+  | 'remoteLink';
+
+export interface JiraRequest {
+  operation: JiraOperation | 'unknown';
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  json: unknown;
+  at: number;
+}
+
+export interface JiraReply {
+  status?: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+  hang?: boolean;
+  /** Answer this one as Jira normally would (a scripted success in a sequence of failures). */
+  normal?: boolean;
+}
+
+export interface FakeIssue {
+  id: string;
+  key: string;
+  fields: Record<string, unknown> & { summary: string; labels: string[] };
+  statusId: string;
+  parent?: string;
+  comments: unknown[];
+  remoteLinks: Array<{ globalId?: string; object: { url: string; title: string } }>;
+}
+
+export const JIRA_EMAIL = 'bot@example.com';
+export const JIRA_TOKEN = 'ATATT3xJiraT0kenS3cret-0123456789abcdef';
+export const PROJECT = 'PROJ';
+/** The account the API token belongs to (Threadline's Jira user). */
+export const BOT_ACCOUNT_ID = '5b10a2844c20165700ede21g';
+/** A person's account, for changes made in Jira's own UI. */
+export const PERSON_ACCOUNT_ID = '5b10ac8d82e05b22cc7d4ef5';
+
+const STATUSES = {
+  '10000': { id: '10000', name: 'To Do', statusCategory: { key: 'new', name: 'To Do' } },
+  '3': { id: '3', name: 'In Progress', statusCategory: { key: 'indeterminate', name: 'In Progress' } },
+  '10001': { id: '10001', name: 'Done', statusCategory: { key: 'done', name: 'Done' } },
+} as const;
+type StatusId = keyof typeof STATUSES;
+/** Global transitions, as a new Jira Cloud project has them: any status to any other. */
+const TRANSITIONS: ReadonlyArray<{ id: string; name: string; to: StatusId }> = [
+  { id: '11', name: 'To Do', to: '10000' },
+  { id: '21', name: 'In Progress', to: '3' },
+  { id: '31', name: 'Done', to: '10001' },
+];
+const ISSUE_TYPES = [
+  { id: '10001', name: 'Story', subtask: false },
+  { id: '10002', name: 'Task', subtask: false },
+  { id: '10003', name: 'Subtask', subtask: true },
+];
+
+/** Atlassian Document Format, the part we send: a doc of paragraphs and bullet lists of text. */
+const AdfText = z.strictObject({ type: z.literal('text'), text: z.string().min(1) });
+const AdfParagraph = z.strictObject({ type: z.literal('paragraph'), content: z.array(AdfText).optional() });
+const AdfBulletList = z.strictObject({
+  type: z.literal('bulletList'),
+  content: z
+    .array(z.strictObject({ type: z.literal('listItem'), content: z.array(AdfParagraph).min(1) }))
+    .min(1),
+});
+export const AdfDoc = z.strictObject({
+  type: z.literal('doc'),
+  version: z.literal(1),
+  content: z.array(z.union([AdfParagraph, AdfBulletList])),
+});
+
+const CreateFields = z.looseObject({
+  project: z.strictObject({ key: z.string() }),
+  issuetype: z.union([z.strictObject({ name: z.string() }), z.strictObject({ id: z.string() })]),
+  summary: z.string().min(1).max(255),
+  description: AdfDoc.optional(),
+  labels: z.array(z.string().regex(/^\S+$/, 'labels cannot contain spaces')).optional(),
+  parent: z.strictObject({ key: z.string() }).optional(),
+});
+const CreateBody = z.strictObject({ fields: CreateFields });
+const BulkBody = z.strictObject({ issueUpdates: z.array(CreateBody).min(1).max(50) });
+const CommentBody = z.looseObject({ body: AdfDoc });
+const TransitionBody = z.looseObject({ transition: z.strictObject({ id: z.string().regex(/^\d+$/) }) });
+const RemoteLinkBody = z.looseObject({
+  globalId: z.string().max(255).optional(),
+  relationship: z.string().optional(),
+  object: z.looseObject({ url: z.string().url(), title: z.string().min(1) }),
+});
+const SearchBody = z.looseObject({
+  jql: z.string().min(1),
+  fields: z.array(z.string()).optional(),
+  maxResults: z.number().int().positive().optional(),
+});
+
+export class FakeJira {
+  readonly requests: JiraRequest[] = [];
+  readonly issues = new Map<string, FakeIssue>();
+  /** Custom fields the project's create screen has; any other customfield_ is refused. */
+  customFields = new Set(['customfield_10001', 'customfield_10002']);
+  private readonly scripted = new Map<JiraOperation, JiraReply[]>();
+  private nextId = 10_000;
+
+  private constructor(
+    private readonly server: Server,
+    readonly baseUrl: string,
+  ) {}
+
+  static async start(): Promise<FakeJira> {
+    let fake: FakeJira | undefined;
+    const { server, baseUrl } = await listenLoopback((r, res) =>
+      fake?.handle(r.method, r.url, r.headers, r.raw, res),
+    );
+    fake = new FakeJira(server, baseUrl);
+    return fake;
+  }
+
+  /** The next requests of one operation get these answers, in order; then Jira behaves normally. */
+  script(operation: JiraOperation, ...replies: JiraReply[]): void {
+    this.scripted.set(operation, [...(this.scripted.get(operation) ?? []), ...replies]);
+  }
+
+  of(operation: JiraOperation): JiraRequest[] {
+    return this.requests.filter((r) => r.operation === operation);
+  }
+
+  issue(key: string): FakeIssue {
+    const issue = this.issues.get(key);
+    if (!issue) throw new Error(`FakeJira has no issue ${key}`);
+    return issue;
+  }
+
+  statusOf(key: string): string {
+    return STATUSES[this.issue(key).statusId as StatusId].name;
+  }
+
+  /** An issue made as a person would make it in Jira (not through the API's recorded requests). */
+  seed(fields: { summary: string; labels?: string[] }): FakeIssue {
+    return this.store({ summary: fields.summary, labels: fields.labels ?? [] });
+  }
+
+  /**
+   * Moves an issue as someone does in Jira's UI (`by` that account) and returns the body of
+   * the `jira:issue_updated` webhook Jira sends for it.
+   */
+  move(key: string, statusName: string, by = PERSON_ACCOUNT_ID): Record<string, unknown> {
+    const issue = this.issue(key);
+    const target = Object.values(STATUSES).find((s) => s.name === statusName);
+    if (!target) throw new Error(`FakeJira has no status ${statusName}`);
+    const from = STATUSES[issue.statusId as StatusId];
+    issue.statusId = target.id;
+    return {
+      timestamp: Date.now(),
+      webhookEvent: 'jira:issue_updated',
+      issue_event_type_name: 'issue_generic',
+      user: { accountId: by, displayName: by === BOT_ACCOUNT_ID ? 'Threadline' : 'Alice' },
+      issue: {
+        id: issue.id,
+        key: issue.key,
+        self: `${this.baseUrl}/rest/api/3/issue/${issue.id}`,
+        fields: { summary: issue.fields.summary, status: target },
+      },
+      changelog: {
+        id: String(this.nextId++),
+        items: [
+          {
+            field: 'status',
+            fieldtype: 'jira',
+            from: from.id,
+            fromString: from.name,
+            to: target.id,
+            toString: target.name,
+          },
+        ],
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    await closeLoopback(this.server);
+  }
+
+  private handle(
+    method: string,
+    url: string,
+    headers: IncomingHttpHeaders,
+    raw: string,
+    res: ServerResponse,
+  ): void {
+    const parsed = new URL(url, this.baseUrl);
+    let json: unknown;
+    try {
+      json = raw === '' ? undefined : JSON.parse(raw);
+    } catch {
+      json = undefined;
+    }
+    const route = this.route(method, parsed.pathname);
+    this.requests.push({
+      operation: route?.operation ?? 'unknown',
+      method,
+      path: parsed.pathname,
+      query: parsed.searchParams,
+      headers,
+      json,
+      at: Date.now(),
+    });
+    const next = route ? this.scripted.get(route.operation)?.shift() : undefined;
+    const scripted = next?.normal ? undefined : next;
+    const reply =
+      scripted ??
+      (!this.authorised(headers)
+        ? { status: 401, body: 'Client must be authenticated to access this resource.' }
+        : route
+          ? route.answer(json, parsed.searchParams)
+          : { status: 404, body: { errorMessages: ['No such endpoint'], errors: {} } });
+    if (reply.hang) return;
+    const body =
+      typeof reply.body === 'string'
+        ? reply.body
+        : reply.body === undefined
+          ? ''
+          : JSON.stringify(reply.body);
+    res.writeHead(reply.status ?? 200, {
+      'content-type': 'application/json;charset=UTF-8',
+      ...reply.headers,
+    });
+    res.end(body);
+  }
+
+  private authorised(headers: IncomingHttpHeaders): boolean {
+    const expected = `Basic ${Buffer.from(`${JIRA_EMAIL}:${JIRA_TOKEN}`).toString('base64')}`;
+    return headers.authorization === expected;
+  }
+
+  private route(
+    method: string,
+    path: string,
+  ): { operation: JiraOperation; answer: (json: unknown, query: URLSearchParams) => JiraReply } | undefined {
+    const api = '/rest/api/3';
+    if (method === 'GET' && path === `${api}/myself`)
+      return {
+        operation: 'myself',
+        answer: () => ({
+          body: { accountId: BOT_ACCOUNT_ID, emailAddress: JIRA_EMAIL, displayName: 'Threadline' },
+        }),
+      };
+    const project = path.match(/^\/rest\/api\/3\/project\/([^/]+)$/)?.[1];
+    if (method === 'GET' && project !== undefined)
+      return { operation: 'project', answer: () => this.project(project) };
+    if (method === 'POST' && path === `${api}/issue`)
+      return { operation: 'createIssue', answer: (j) => this.create(j) };
+    if (method === 'POST' && path === `${api}/issue/bulk`)
+      return { operation: 'bulkCreate', answer: (j) => this.bulk(j) };
+    const metaProject = path.match(/^\/rest\/api\/3\/issue\/createmeta\/([^/]+)\/issuetypes$/)?.[1];
+    if (method === 'GET' && metaProject !== undefined)
+      return {
+        operation: 'issueTypes',
+        answer: () =>
+          metaProject === PROJECT
+            ? { body: { issueTypes: ISSUE_TYPES, maxResults: 50, startAt: 0, total: ISSUE_TYPES.length } }
+            : notFound('No project could be found with key'),
+      };
+    if (method === 'POST' && path === `${api}/search/jql`)
+      return { operation: 'search', answer: (j) => this.search(j) };
+    const issuePath = path.match(/^\/rest\/api\/3\/issue\/([^/]+)(\/[a-z]+)?$/);
+    if (issuePath?.[1] !== undefined) {
+      const key = decodeURIComponent(issuePath[1]);
+      const tail = issuePath[2];
+      if (method === 'GET' && tail === undefined)
+        return { operation: 'getIssue', answer: (_j, q) => this.withIssue(key, (i) => this.show(i, q)) };
+      if (method === 'POST' && tail === '/comment')
+        return { operation: 'comment', answer: (j) => this.withIssue(key, (i) => this.comment(i, j)) };
+      if (method === 'GET' && tail === '/transitions')
+        return { operation: 'getTransitions', answer: () => this.withIssue(key, (i) => this.transitions(i)) };
+      if (method === 'POST' && tail === '/transitions')
+        return {
+          operation: 'doTransition',
+          answer: (j) => this.withIssue(key, (i) => this.transition(i, j)),
+        };
+      if (method === 'POST' && tail === '/remotelink')
+        return { operation: 'remoteLink', answer: (j) => this.withIssue(key, (i) => this.remoteLink(i, j)) };
+    }
+    return undefined;
+  }
+
+  private project(key: string): JiraReply {
+    if (key !== PROJECT) return notFound(`No project could be found with key '${key}'.`);
+    return { body: { id: '10000', key: PROJECT, name: 'Project', projectTypeKey: 'software' } };
+  }
+
+  private create(json: unknown): JiraReply {
+    const body = CreateBody.safeParse(json);
+    if (!body.success) return invalid(body.error);
+    const problem = this.fieldProblem(body.data.fields);
+    if (problem) return { status: 400, body: { errorMessages: [], errors: problem } };
+    const issue = this.storeFrom(body.data.fields);
+    return {
+      status: 201,
+      body: { id: issue.id, key: issue.key, self: `${this.baseUrl}/rest/api/3/issue/${issue.id}` },
+    };
+  }
+
+  private bulk(json: unknown): JiraReply {
+    const body = BulkBody.safeParse(json);
+    if (!body.success) return invalid(body.error);
+    for (const update of body.data.issueUpdates) {
+      const problem = this.fieldProblem(update.fields);
+      if (problem)
+        return {
+          status: 400,
+          body: { issues: [], errors: [{ status: 400, elementErrors: { errors: problem } }] },
+        };
+    }
+    const issues = body.data.issueUpdates.map((u) => this.storeFrom(u.fields));
+    return { status: 201, body: { issues: issues.map((i) => ({ id: i.id, key: i.key })), errors: [] } };
+  }
+
+  private fieldProblem(fields: z.infer<typeof CreateFields>): Record<string, string> | undefined {
+    if (fields.project.key !== PROJECT) return { project: 'valid project is required' };
+    const type = ISSUE_TYPES.find((t) =>
+      'name' in fields.issuetype ? t.name === fields.issuetype.name : t.id === fields.issuetype.id,
+    );
+    if (!type) return { issuetype: 'Specify a valid issue type' };
+    if (type.subtask !== (fields.parent !== undefined))
+      return { parent: type.subtask ? 'Sub-tasks need a parent' : 'Only sub-tasks have a parent' };
+    if (fields.parent && !this.issues.has(fields.parent.key))
+      return { parent: 'Parent issue does not exist' };
+    for (const [name, value] of Object.entries(fields)) {
+      if (!name.startsWith('customfield_')) continue;
+      if (!this.customFields.has(name))
+        return { [name]: `Field '${name}' cannot be set. It is not on the appropriate screen, or unknown.` };
+      // customfield_10001 is a short text field; customfield_10002 a paragraph, which v3 wants as ADF.
+      if (name === 'customfield_10001' && typeof value !== 'string')
+        return { [name]: 'Operation value must be a string' };
+      if (name === 'customfield_10002' && !AdfDoc.safeParse(value).success)
+        return { [name]: 'Operation value must be an Atlassian Document' };
+    }
+    return undefined;
+  }
+
+  private storeFrom(fields: z.infer<typeof CreateFields>): FakeIssue {
+    const { project: _p, issuetype: _t, parent, ...rest } = fields;
+    return this.store({ ...rest, labels: fields.labels ?? [] }, parent?.key);
+  }
+
+  private store(fields: FakeIssue['fields'], parent?: string): FakeIssue {
+    const id = String(this.nextId++);
+    const key = `${PROJECT}-${this.issues.size + 1}`;
+    const issue: FakeIssue = { id, key, fields, statusId: '10000', parent, comments: [], remoteLinks: [] };
+    this.issues.set(key, issue);
+    return issue;
+  }
+
+  private show(issue: FakeIssue, query: URLSearchParams): JiraReply {
+    const wanted = query.get('fields')?.split(',');
+    const all: Record<string, unknown> = { ...issue.fields, status: STATUSES[issue.statusId as StatusId] };
+    const fields = wanted ? Object.fromEntries(Object.entries(all).filter(([k]) => wanted.includes(k))) : all;
+    return {
+      body: { id: issue.id, key: issue.key, self: `${this.baseUrl}/rest/api/3/issue/${issue.id}`, fields },
+    };
+  }
+
+  /** The JQL Threadline sends: `project = "P" AND labels = "L"`; anything else is refused like bad JQL. */
+  private search(json: unknown): JiraReply {
+    const body = SearchBody.safeParse(json);
+    if (!body.success) return invalid(body.error);
+    const m = body.data.jql.match(
+      /^project = "([^"]+)" AND labels = "((?:[^"\\]|\\.)+)"( ORDER BY created ASC)?$/,
+    );
+    if (!m)
+      return {
+        status: 400,
+        body: { errorMessages: [`Error in the JQL Query: ${body.data.jql}`], errors: {} },
+      };
+    const label = (m[2] ?? '').replace(/\\"/g, '"');
+    const found = [...this.issues.values()].filter(
+      (i) => m[1] === PROJECT && i.fields.labels.includes(label),
+    );
+    const limited = found.slice(0, body.data.maxResults ?? 50);
+    return {
+      body: {
+        issues: limited.map((i) => ({
+          id: i.id,
+          key: i.key,
+          fields: { summary: i.fields.summary, status: STATUSES[i.statusId as StatusId] },
+        })),
+        isLast: true,
+      },
+    };
+  }
+
+  private comment(issue: FakeIssue, json: unknown): JiraReply {
+    const body = CommentBody.safeParse(json);
+    if (!body.success) return invalid(body.error);
+    issue.comments.push(body.data.body);
+    return { status: 201, body: { id: String(issue.comments.length), body: body.data.body } };
+  }
+
+  private transitions(issue: FakeIssue): JiraReply {
+    const available = TRANSITIONS.filter((t) => t.to !== issue.statusId);
+    return {
+      body: {
+        expand: 'transitions',
+        transitions: available.map((t) => ({
+          id: t.id,
+          name: t.name,
+          to: STATUSES[t.to],
+          hasScreen: false,
+          isGlobal: true,
+          isInitial: false,
+          isAvailable: true,
+          isConditional: false,
+          isLooped: false,
+        })),
+      },
+    };
+  }
+
+  private transition(issue: FakeIssue, json: unknown): JiraReply {
+    const body = TransitionBody.safeParse(json);
+    if (!body.success) return invalid(body.error);
+    const transition = TRANSITIONS.find((t) => t.id === body.data.transition.id && t.to !== issue.statusId);
+    if (!transition)
+      return {
+        status: 400,
+        body: {
+          errorMessages: [`Transition id '${body.data.transition.id}' is not valid for this issue.`],
+          errors: {},
+        },
+      };
+    issue.statusId = transition.to;
+    return { status: 204 };
+  }
+
+  private remoteLink(issue: FakeIssue, json: unknown): JiraReply {
+    const body = RemoteLinkBody.safeParse(json);
+    if (!body.success) return invalid(body.error);
+    const existing = body.data.globalId
+      ? issue.remoteLinks.findIndex((l) => l.globalId === body.data.globalId)
+      : -1;
+    const link = { globalId: body.data.globalId, object: body.data.object };
+    if (existing >= 0) {
+      issue.remoteLinks[existing] = link;
+      return {
+        status: 200,
+        body: {
+          id: existing + 1,
+          self: `${this.baseUrl}/rest/api/3/issue/${issue.key}/remotelink/${existing + 1}`,
+        },
+      };
+    }
+    issue.remoteLinks.push(link);
+    const id = issue.remoteLinks.length;
+    return {
+      status: 201,
+      body: { id, self: `${this.baseUrl}/rest/api/3/issue/${issue.key}/remotelink/${id}` },
+    };
+  }
+
+  private withIssue(key: string, answer: (issue: FakeIssue) => JiraReply): JiraReply {
+    const issue = this.issues.get(key);
+    return issue ? answer(issue) : notFound('Issue does not exist or you do not have permission to see it.');
+  }
+}
+
+function notFound(message: string): JiraReply {
+  return { status: 404, body: { errorMessages: [message], errors: {} } };
+}
+
+function invalid(error: z.ZodError): JiraReply {
+  return {
+    status: 400,
+    body: {
+      errorMessages: [],
+      errors: Object.fromEntries(error.issues.map((i) => [i.path.join('.') || 'body', i.message])),
+    },
+  };
+}
