@@ -6,6 +6,7 @@ import { ChatRuntime } from './chat/runtime.js';
 import type { LoadedConfig } from './config/load.js';
 import { ConnectorRegistry } from './connectors/registry.js';
 import { PortInUseError, QueueUnavailableError } from './core/errors.js';
+import type { EventName } from './core/events.js';
 import { logAcceptedEvents } from './events/acceptance-log.js';
 import { registerEventsRoute } from './events/http-route.js';
 import { EventIngestor } from './events/ingest.js';
@@ -118,7 +119,10 @@ async function foundation(loaded: LoadedConfig, logger: Logger, kind: 'serve' | 
   });
   // Accepted events are logged with where they go, so a first run shows what happened to each.
   const acceptance = logAcceptedEvents(logger, (event) => registry.route(event).map((c) => c.key));
-  const ingestorOn = (queues: QueueSet) => new EventIngestor(queues, config.queue, metrics, acceptance);
+  // Ingress routes: an event is stored with its delivery jobs, so every role that accepts events routes.
+  const route = (event: EventName) => registry.route(event);
+  const ingestorOn = (queues: QueueSet) =>
+    new EventIngestor(queues, config.queue, route, metrics, acceptance);
   const steps: ShutdownStep[] = [
     { name: 'connectors', close: () => registry.close() },
     { name: 'http client', close: () => http.close() },

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
 import { DeadLetters } from '../../src/queue/dead-letters.js';
 import { specEvent, startWebhookApp } from '../support/app.js';
+import { deliveryOutcomes } from '../support/outcomes.js';
 import { waitFor } from '../support/wait.js';
 
 const running: Array<() => Promise<void>> = [];
@@ -56,13 +57,15 @@ describe('webhook deliveries', () => {
     );
     receiver.respondWith({ status: 500 }, { status: 500 });
     await t.post(specEvent('implementation_failed', 'dlv-500-1'));
-    await waitFor(() => receiver.requests.length >= 3, { what: 'three attempts' });
-    await new Promise((r) => setTimeout(r, 300));
+    // Once delivered, no further attempt can come: the receiver's log is final.
+    await waitFor(async () => (await deliveryOutcomes(t.app.metrics, 'webhooks.flaky', 'delivered')) === 1, {
+      what: 'the delivery to succeed',
+    });
     expect(receiver.requests).toHaveLength(3);
     expect(new Set(receiver.deliveryIds())).toEqual(new Set(['dlv-500-1.webhooks.flaky']));
     expect(receiver.requests.map((r) => r.headers['x-threadline-attempt'])).toEqual(['1', '2', '3']);
-    const job = await t.app.queues.delivery('webhooks.flaky').getJob('dlv-500-1.webhooks.flaky');
-    expect(await job?.getState()).toBe('completed');
+    expect(await deliveryOutcomes(t.app.metrics, 'webhooks.flaky', 'retry')).toBe(2);
+    expect(await new DeadLetters(t.app.queues).list()).toEqual([]);
   });
 
   it('waits at least Retry-After on a 429 without spending an attempt', async () => {
@@ -75,9 +78,15 @@ describe('webhook deliveries', () => {
     await waitFor(() => receiver.requests.length >= 2, { what: 'the retry after 429' });
     const gap = receiver.requests[1]!.at - receiver.requests[0]!.at;
     expect(gap).toBeGreaterThanOrEqual(1000);
-    // retry_count 0 means one attempt: it was not spent by the 429.
-    const job = await t.app.queues.delivery('webhooks.limited').getJob('dlv-429-1.webhooks.limited');
-    await waitFor(async () => (await job?.getState()) === 'completed');
+    // retry_count 0 means one attempt: it was not spent by the 429, so the second one delivered.
+    await waitFor(
+      async () => (await deliveryOutcomes(t.app.metrics, 'webhooks.limited', 'delivered')) === 1,
+      { what: 'the delivery after the 429 to succeed' },
+    );
+    expect(await deliveryOutcomes(t.app.metrics, 'webhooks.limited', 'deferred')).toBe(1);
+    expect(receiver.requests).toHaveLength(2);
+    expect(new Set(receiver.deliveryIds())).toEqual(new Set(['dlv-429-1.webhooks.limited']));
+    expect(await new DeadLetters(t.app.queues).list()).toEqual([]);
   });
 
   it('dead-letters a 400 at once without retrying, and replays it with the same delivery id', async () => {
