@@ -118,7 +118,7 @@ async function foundation(loaded: LoadedConfig, logger: Logger, kind: 'serve' | 
     reminderIntervalMs: config.queue.redis_outage_reminder_ms,
   });
   // Accepted events are logged with where they go, so a first run shows what happened to each.
-  const acceptance = logAcceptedEvents(logger, (event) => registry.route(event).map((c) => c.key));
+  const acceptance = logAcceptedEvents(logger);
   // Ingress routes: an event is stored with its delivery jobs, so every role that accepts events routes.
   const route = (event: EventName) => registry.route(event);
   const ingestorOn = (queues: QueueSet) =>

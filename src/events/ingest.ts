@@ -18,7 +18,9 @@ export interface Acceptance {
 }
 
 /** Told about every event once it is stored (or recognised as a duplicate). */
-export type AcceptanceListener = (accepted: Acceptance & { event: EventName }) => void;
+export type AcceptanceListener = (
+  accepted: Acceptance & { event: EventName; destinations: readonly string[] },
+) => void;
 
 /** Makes an event id from the payload's `id`, else `X-Request-Id`, else a fresh one. */
 export function eventIdFor(payload: EventPayload, requestId: string | undefined): string {
@@ -87,7 +89,12 @@ export class EventIngestor {
       );
     }
     this.metrics?.eventsReceived.inc({ event: payload.event, duplicate: String(duplicate) });
-    this.onAccepted?.({ id, duplicate, event: payload.event });
+    this.onAccepted?.({
+      id,
+      duplicate,
+      event: payload.event,
+      destinations: duplicate ? [] : destinations.map((d) => d.key),
+    });
     return { id, duplicate };
   }
 
