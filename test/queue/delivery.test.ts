@@ -1,9 +1,10 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
+import type { StoredEvent } from '../../src/core/payload.js';
 import { DeadLetters } from '../../src/queue/dead-letters.js';
 import { specEvent, startWebhookApp } from '../support/app.js';
-import { deliveryOutcomes } from '../support/outcomes.js';
+import { allCompleted, deliveryOutcomes } from '../support/outcomes.js';
 import { waitFor } from '../support/wait.js';
 
 const running: Array<() => Promise<void>> = [];
@@ -149,6 +150,31 @@ describe('webhook deliveries', () => {
       '/a dlv-route-2.webhooks.a',
       '/b dlv-route-2.webhooks.b',
     ]);
+  });
+
+  it('delivers a router job an older version left in the events queue once, even when its event is sent again', async () => {
+    const { receiver, t } = await setUp(
+      (url) => `      - { name: old, url: "${url}/old", events: [implementation_failed] }\n`,
+    );
+    // As versions before routing at ingress stored an event: a router job deduplicated by the event id.
+    const payload = specEvent('implementation_failed', 'dlv-old-1', { timestamp: '2025-01-19T12:00:00Z' });
+    const event = { id: 'dlv-old-1', receivedAt: Date.now(), payload } as unknown as StoredEvent;
+    await t.app.queues.events.add(
+      'event',
+      { event },
+      { jobId: 'ev-old-1', removeOnComplete: true, deduplication: { id: 'dlv-old-1', ttl: 86_400_000 } },
+    );
+    expect(await t.post(specEvent('implementation_failed', 'dlv-old-1'))).toEqual({
+      status: 202,
+      json: { id: 'dlv-old-1', duplicate: true },
+    });
+    await waitFor(() => receiver.requests.length >= 1, { what: 'the delivery' });
+    await waitFor(
+      async () =>
+        (await allCompleted(t.app.queues.events)) && allCompleted(t.app.queues.delivery('webhooks.old')),
+      { what: 'the router job and the delivery to finish' },
+    );
+    expect(receiver.deliveryIds()).toEqual(['dlv-old-1.webhooks.old']);
   });
 
   it('keeps one slow endpoint from delaying another', async () => {
