@@ -27,8 +27,10 @@ export function eventDedupKey(prefix: string, eventId: string): string {
  * destination's queue with job id = delivery id, added through FlowProducer's own job scripts.
  * Every delivery job carries BullMQ deduplication on its delivery id for the same window, so a
  * repeat of a stored event adds nothing even after its completed job was removed; the SET's
- * reply alone tells whether the event was a repeat. Either the whole batch is applied or, when
- * the transaction fails, nothing of it is.
+ * reply alone tells whether the event was a repeat. A transaction that never reached Redis, or
+ * that Redis refused (EXECABORT, e.g. out of memory), stored nothing; any failure, including an
+ * error inside one of its commands, fails the whole batch, and a sender's retry with the same id
+ * is deduplicated against whatever was stored.
  */
 export class EventWriter extends FlowProducer {
   constructor(
