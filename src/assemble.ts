@@ -9,6 +9,7 @@ import { registerPagerHooks } from './connectors/paging/hooks.js';
 import { ConnectorRegistry } from './connectors/registry.js';
 import { isTicketingConnector } from './connectors/ticketing/ticketing.connector.js';
 import { PortInUseError, QueueUnavailableError } from './core/errors.js';
+import type { EventName } from './core/events.js';
 import type { RedisClient } from './core/redis-client.js';
 import { logAcceptedEvents } from './events/acceptance-log.js';
 import { registerEventsRoute } from './events/http-route.js';
@@ -125,8 +126,11 @@ async function foundation(loaded: LoadedConfig, logger: Logger, kind: 'serve' | 
     reminderIntervalMs: config.queue.redis_outage_reminder_ms,
   });
   // Accepted events are logged with where they go, so a first run shows what happened to each.
-  const acceptance = logAcceptedEvents(logger, (event) => registry.route(event).map((c) => c.key));
-  const ingestorOn = (queues: QueueSet) => new EventIngestor(queues, config.queue, metrics, acceptance);
+  const acceptance = logAcceptedEvents(logger);
+  // Ingress routes: an event is stored with its delivery jobs, so every role that accepts events routes.
+  const route = (event: EventName) => registry.route(event);
+  const ingestorOn = (queues: QueueSet) =>
+    new EventIngestor(queues, config.queue, route, metrics, acceptance);
   const steps: ShutdownStep[] = [
     { name: 'connectors', close: () => registry.close() },
     { name: 'http client', close: () => http.close() },

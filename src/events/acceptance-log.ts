@@ -1,4 +1,3 @@
-import type { EventName } from '../core/events.js';
 import type { Logger } from '../observability/logger.js';
 import type { AcceptanceListener } from './ingest.js';
 
@@ -6,12 +5,9 @@ import type { AcceptanceListener } from './ingest.js';
  * One info line per accepted event, naming where it will go. Without it a sender sees `202`
  * and an operator sees nothing, even when no destination is subscribed and the event goes nowhere.
  */
-export function logAcceptedEvents(
-  logger: Logger,
-  destinationsFor: (event: EventName) => readonly string[],
-): AcceptanceListener {
-  return ({ id, duplicate, event }) => {
-    // On the ingress path: below info (as under load) neither route the event nor build the line.
+export function logAcceptedEvents(logger: Logger): AcceptanceListener {
+  return ({ id, duplicate, event, destinations: routed }) => {
+    // On the ingress path: below info (as under load) do not build the line.
     if (!logger.isLevelEnabled('info')) return;
     if (duplicate) {
       logger.info(
@@ -20,7 +16,7 @@ export function logAcceptedEvents(
       );
       return;
     }
-    const destinations = [...destinationsFor(event)];
+    const destinations = [...routed];
     logger.info(
       { id, event, destinations },
       destinations.length > 0

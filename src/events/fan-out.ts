@@ -6,9 +6,10 @@ import { type DeliveryJobData, deliveryIdFor } from '../queue/jobs.js';
 import type { QueueSet } from '../queue/queues.js';
 
 /**
- * One delivery job per event × destination, each in its destination's own queue so a slow or
- * broken provider never delays another. Job ids are the delivery ids: running this again for
- * the same event (a retried router job) adds nothing new.
+ * Routes a router job left in the events queue by a version that routed in a worker (ingress
+ * routes now, see ingest.ts): one delivery job per destination, in its destination's queue,
+ * with job id = delivery id and the same deduplication ingress uses, so running this again for
+ * the same event (a retried router job, or a repeat ingress already stored) adds nothing new.
  */
 export async function fanOut(
   event: StoredEvent,
@@ -24,6 +25,7 @@ export async function fanOut(
       return queues.delivery(connector.key).add('deliver', data, {
         ...jobOptions('delivery', settings, connector.retryCount),
         jobId: deliveryId,
+        deduplication: { id: deliveryId, ttl: settings.dedup_window_hours * 3_600_000 },
       });
     }),
   );

@@ -5,6 +5,8 @@ import { QueueUnavailableError } from '../core/errors.js';
 import type { EventName } from '../core/events.js';
 import type { EventPayload, StoredEvent } from '../core/payload.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { EventWrite } from '../queue/event-writer.js';
+import { GroupCommit } from '../queue/group-commit.js';
 import { jobOptions } from '../queue/job-options.js';
 import type { QueueSet } from '../queue/queues.js';
 
@@ -16,7 +18,9 @@ export interface Acceptance {
 }
 
 /** Told about every event once it is stored (or recognised as a duplicate). */
-export type AcceptanceListener = (accepted: Acceptance & { event: EventName }) => void;
+export type AcceptanceListener = (
+  accepted: Acceptance & { event: EventName; destinations: readonly string[] },
+) => void;
 
 /** Makes an event id from the payload's `id`, else `X-Request-Id`, else a fresh one. */
 export function eventIdFor(payload: EventPayload, requestId: string | undefined): string {
@@ -31,23 +35,33 @@ export function eventIdFor(payload: EventPayload, requestId: string | undefined)
   return randomUUID();
 }
 
+/** Where an event goes: the destinations that listen to it, from the config. */
+export type EventRoute = (event: EventName) => ReadonlyArray<{ key: string; retryCount: number }>;
+
+/** How many accepted events one Redis transaction carries at most. */
+const MAX_BATCH = 64;
+
 /**
- * Stores an accepted event in the events queue. The queue's deduplication key (kept for the
- * dedup window) makes a redelivered id a no-op; the caller may answer 202 once this resolves.
+ * Stores an accepted event together with its delivery jobs, one per destination in that
+ * destination's queue, in one Redis transaction; the caller may answer 202 once this resolves.
+ * Events accepted in the same turn of the event loop share that transaction (group commit).
+ * A dedup key kept for the dedup window makes a redelivered id a no-op.
  */
 export class EventIngestor {
-  private readonly jobOptions: JobsOptions;
   private readonly dedupWindowMs: number;
+  private readonly writes: GroupCommit<EventWrite, boolean>;
+  private readonly optionsByRetries = new Map<number, JobsOptions>();
 
   constructor(
     private readonly queues: QueueSet,
-    settings: QueueSettings,
+    private readonly settings: QueueSettings,
+    private readonly route: EventRoute,
     private readonly metrics?: Metrics,
     private readonly onAccepted?: AcceptanceListener,
   ) {
-    // Routing an event only writes to Redis, so its retries follow queue.* like any other job.
-    this.jobOptions = jobOptions('event', settings);
     this.dedupWindowMs = settings.dedup_window_hours * 3_600_000;
+    const writer = queues.eventWriter(this.dedupWindowMs);
+    this.writes = new GroupCommit((batch) => writer.write(batch), MAX_BATCH);
   }
 
   async accept(payload: EventPayload, requestId?: string): Promise<Acceptance> {
@@ -59,18 +73,14 @@ export class EventIngestor {
       receivedAt: Date.now(),
       payload: { ...payload, id, timestamp: payload.timestamp ?? new Date().toISOString() },
     };
-    const jobId = `ev-${randomUUID()}`;
-    let job: { id?: string | undefined };
+    const destinations = this.route(payload.event).map((connector) => {
+      // The delivery queue's own Queue sets its meta (the event stream's length) once per process.
+      this.queues.delivery(connector.key);
+      return { key: connector.key, jobOptions: this.deliveryOptions(connector.retryCount) };
+    });
+    let duplicate: boolean;
     try {
-      job = await this.queues.events.add(
-        'event',
-        { event },
-        {
-          jobId,
-          ...this.jobOptions,
-          ...(senderChoseId ? { deduplication: { id, ttl: this.dedupWindowMs } } : {}),
-        },
-      );
+      duplicate = await this.writes.submit({ event, deduplicate: senderChoseId, destinations });
     } catch (error) {
       this.metrics?.eventsRejected.inc({ reason: 'unavailable' });
       throw new QueueUnavailableError(
@@ -78,9 +88,22 @@ export class EventIngestor {
         { cause: error },
       );
     }
-    const duplicate = job.id !== jobId;
     this.metrics?.eventsReceived.inc({ event: payload.event, duplicate: String(duplicate) });
-    this.onAccepted?.({ id, duplicate, event: payload.event });
+    this.onAccepted?.({
+      id,
+      duplicate,
+      event: payload.event,
+      destinations: duplicate ? [] : destinations.map((d) => d.key),
+    });
     return { id, duplicate };
+  }
+
+  private deliveryOptions(retryCount: number): JobsOptions {
+    let options = this.optionsByRetries.get(retryCount);
+    if (!options) {
+      options = jobOptions('delivery', this.settings, retryCount);
+      this.optionsByRetries.set(retryCount, options);
+    }
+    return options;
   }
 }

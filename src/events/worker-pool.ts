@@ -27,7 +27,7 @@ export interface WorkerPoolOptions extends WorkerContext {
   rateLimiter: NotificationRateLimiter;
 }
 
-/** The worker role: an event router, one worker per destination queue, and the digest sender. */
+/** The worker role: one worker per destination queue, the digest sender, and a drain for old router jobs. */
 export class WorkerPool {
   private readonly workers: Worker[] = [];
 
@@ -66,15 +66,17 @@ export class WorkerPool {
       settings,
     };
 
-    // Routing only writes to Redis: its failures are Redis failures, retried by the events
-    // queue's own options, and never a destination's dead letter.
+    // Ingress routes every event it accepts now; this worker only drains router jobs an older
+    // version left in the events queue, so an upgrade loses none. Routing only writes to Redis:
+    // its failures are Redis failures, retried by the events queue's own options, and never a
+    // destination's dead letter.
     this.workers.push(
       createWorker<EventJobData, string[]>(
         this.options,
         EVENTS_QUEUE,
         (job) => fanOut(job.data.event, registry, queues, settings),
         {
-          concurrency: Math.max(settings.concurrency, 50),
+          concurrency: 4,
           onFailed: (job, error, final) =>
             logger.error(
               { err: error.message, job: job.id, final },

@@ -25,7 +25,8 @@ export interface HttpResponse {
 }
 
 /**
- * Outbound HTTP for every connector: keep-alive pools, a deadline per request, no redirects,
+ * Outbound HTTP for every connector: a keep-alive pool per destination origin (undici's Agent
+ * keeps one Pool per origin, up to `connections` sockets each), a deadline per request, no redirects,
  * and the SSRF guard on both the URL and the resolved address. Errors come out mapped to our
  * error kinds with the URL reduced to its origin, so nothing secret travels in a message.
  */

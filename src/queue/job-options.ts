@@ -5,13 +5,16 @@ import { BACKOFF_TYPE } from './backoff.js';
 export type JobKind = 'event' | 'delivery' | 'digest' | 'action';
 
 /**
- * How long a finished job stays visible. Not a retry rule: a routed event goes at once (its dedup
- * key has a TTL of its own); deliveries keep a short tail for operators; a digest stays a day because its job id (destination + due time) is what stops a
- * second digest for the same window; chat commands stay an hour for the console and /ops status.
+ * How long a finished job stays visible. Not a retry rule: a routed event (left by a version that
+ * routed in a worker) and a delivery go at once, since their dedup keys have a TTL of their own and
+ * keeping a tail costs Redis work on every completion; what was delivered shows in the metrics and
+ * the receiver's log, what failed stays as a dead letter. A digest stays a day because its job id
+ * (destination + due time) is what stops a second digest for the same window; chat commands stay
+ * an hour for the console and /ops status.
  */
 const KEEP_COMPLETED: Record<JobKind, JobsOptions['removeOnComplete']> = {
   event: true,
-  delivery: { count: 1_000 },
+  delivery: true,
   digest: { age: 86_400 },
   action: { age: 3_600, count: 10_000 },
 };

@@ -121,7 +121,12 @@ describe('threadline notify', () => {
     const redis = testRedis();
     const queues = new QueueSet(redis, prefix);
     try {
-      expect(await queues.events.getJobCounts('waiting')).toMatchObject({ waiting: 1 });
+      // Routed when queued: one delivery per destination that listens, under its delivery id.
+      for (const key of ['webhooks.ok', 'webhooks.broken']) {
+        const queue = queues.delivery(key);
+        expect(await queue.getJobCounts('waiting')).toMatchObject({ waiting: 1 });
+        expect(await queue.getJobState(`ci-run-1.${key}`)).toBe('waiting');
+      }
     } finally {
       await queues.close();
       redis.disconnect();

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AuthError,
@@ -90,6 +92,21 @@ describe('HttpClient', () => {
     expect((error as Error).message).not.toContain('secret-path-token');
   });
 
+  it('keeps a keep-alive pool per destination origin: requests in turn reuse one connection each', async () => {
+    const origins = await Promise.all([countingServer(), countingServer()]);
+    try {
+      for (let i = 0; i < 5; i++) {
+        for (const origin of origins) {
+          const answer = await http.send({ url: `${origin.url}/hook-${i}`, body: '{}', timeoutMs: 2_000 });
+          expect(answer.status).toBe(200);
+        }
+      }
+      expect(origins.map((origin) => origin.connections())).toEqual([1, 1]);
+    } finally {
+      await Promise.all(origins.map((origin) => origin.close()));
+    }
+  });
+
   it('reports a refused connection as retryable', async () => {
     const error = await http
       .send({ url: 'http://127.0.0.1:1/x', body: '{}', timeoutMs: 1000 })
@@ -98,3 +115,24 @@ describe('HttpClient', () => {
     expect((error as Error).message).toContain('ECONNREFUSED');
   });
 });
+
+/** A loopback server that answers 200 and counts the TCP connections it was opened. */
+async function countingServer() {
+  let connections = 0;
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => response.end('ok'));
+  });
+  server.on('connection', () => connections++);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    connections: () => connections,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,8 +1,10 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
+import type { StoredEvent } from '../../src/core/payload.js';
 import { DeadLetters } from '../../src/queue/dead-letters.js';
 import { specEvent, startWebhookApp } from '../support/app.js';
+import { allCompleted, deliveryOutcomes } from '../support/outcomes.js';
 import { waitFor } from '../support/wait.js';
 
 const running: Array<() => Promise<void>> = [];
@@ -56,13 +58,15 @@ describe('webhook deliveries', () => {
     );
     receiver.respondWith({ status: 500 }, { status: 500 });
     await t.post(specEvent('implementation_failed', 'dlv-500-1'));
-    await waitFor(() => receiver.requests.length >= 3, { what: 'three attempts' });
-    await new Promise((r) => setTimeout(r, 300));
+    // Once delivered, no further attempt can come: the receiver's log is final.
+    await waitFor(async () => (await deliveryOutcomes(t.app.metrics, 'webhooks.flaky', 'delivered')) === 1, {
+      what: 'the delivery to succeed',
+    });
     expect(receiver.requests).toHaveLength(3);
     expect(new Set(receiver.deliveryIds())).toEqual(new Set(['dlv-500-1.webhooks.flaky']));
     expect(receiver.requests.map((r) => r.headers['x-threadline-attempt'])).toEqual(['1', '2', '3']);
-    const job = await t.app.queues.delivery('webhooks.flaky').getJob('dlv-500-1.webhooks.flaky');
-    expect(await job?.getState()).toBe('completed');
+    expect(await deliveryOutcomes(t.app.metrics, 'webhooks.flaky', 'retry')).toBe(2);
+    expect(await new DeadLetters(t.app.queues).list()).toEqual([]);
   });
 
   it('waits at least Retry-After on a 429 without spending an attempt', async () => {
@@ -75,9 +79,15 @@ describe('webhook deliveries', () => {
     await waitFor(() => receiver.requests.length >= 2, { what: 'the retry after 429' });
     const gap = receiver.requests[1]!.at - receiver.requests[0]!.at;
     expect(gap).toBeGreaterThanOrEqual(1000);
-    // retry_count 0 means one attempt: it was not spent by the 429.
-    const job = await t.app.queues.delivery('webhooks.limited').getJob('dlv-429-1.webhooks.limited');
-    await waitFor(async () => (await job?.getState()) === 'completed');
+    // retry_count 0 means one attempt: it was not spent by the 429, so the second one delivered.
+    await waitFor(
+      async () => (await deliveryOutcomes(t.app.metrics, 'webhooks.limited', 'delivered')) === 1,
+      { what: 'the delivery after the 429 to succeed' },
+    );
+    expect(await deliveryOutcomes(t.app.metrics, 'webhooks.limited', 'deferred')).toBe(1);
+    expect(receiver.requests).toHaveLength(2);
+    expect(new Set(receiver.deliveryIds())).toEqual(new Set(['dlv-429-1.webhooks.limited']));
+    expect(await new DeadLetters(t.app.queues).list()).toEqual([]);
   });
 
   it('dead-letters a 400 at once without retrying, and replays it with the same delivery id', async () => {
@@ -140,6 +150,31 @@ describe('webhook deliveries', () => {
       '/a dlv-route-2.webhooks.a',
       '/b dlv-route-2.webhooks.b',
     ]);
+  });
+
+  it('delivers a router job an older version left in the events queue once, even when its event is sent again', async () => {
+    const { receiver, t } = await setUp(
+      (url) => `      - { name: old, url: "${url}/old", events: [implementation_failed] }\n`,
+    );
+    // As versions before routing at ingress stored an event: a router job deduplicated by the event id.
+    const payload = specEvent('implementation_failed', 'dlv-old-1', { timestamp: '2025-01-19T12:00:00Z' });
+    const event = { id: 'dlv-old-1', receivedAt: Date.now(), payload } as unknown as StoredEvent;
+    await t.app.queues.events.add(
+      'event',
+      { event },
+      { jobId: 'ev-old-1', removeOnComplete: true, deduplication: { id: 'dlv-old-1', ttl: 86_400_000 } },
+    );
+    expect(await t.post(specEvent('implementation_failed', 'dlv-old-1'))).toEqual({
+      status: 202,
+      json: { id: 'dlv-old-1', duplicate: true },
+    });
+    await waitFor(() => receiver.requests.length >= 1, { what: 'the delivery' });
+    await waitFor(
+      async () =>
+        (await allCompleted(t.app.queues.events)) && allCompleted(t.app.queues.delivery('webhooks.old')),
+      { what: 'the router job and the delivery to finish' },
+    );
+    expect(receiver.deliveryIds()).toEqual(['dlv-old-1.webhooks.old']);
   });
 
   it('keeps one slow endpoint from delaying another', async () => {

@@ -4,6 +4,7 @@ import { parseConfigText } from '../../src/config/load.js';
 import { WebhookReceiver } from '../fakes/webhook-receiver.js';
 import { specEvent, startTestApp, type TestApp } from '../support/app.js';
 import { EVENTS_SECRET } from '../support/config.js';
+import { allCompleted, deliveryOutcomes } from '../support/outcomes.js';
 import { PrivateRedis } from '../support/private-redis.js';
 import { waitFor } from '../support/wait.js';
 
@@ -106,8 +107,8 @@ describe('when Redis is down', () => {
     // Finished, not just sent: a job whose outcome the outage interrupts simply runs again.
     await waitFor(
       async () =>
-        (await app.app.queues.delivery('webhooks.ci').getJobCounts('completed')).completed === 1 &&
-        (await app.app.queues.events.getJobCounts('active', 'waiting')).active === 0,
+        (await deliveryOutcomes(app.app.metrics, 'webhooks.ci', 'delivered')) === 1 &&
+        (await allCompleted(app.app.queues.delivery('webhooks.ci'))),
       { what: 'the delivery before the outage' },
     );
     const quietBefore = lines().length;

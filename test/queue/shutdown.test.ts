@@ -65,7 +65,7 @@ async function startPool(redisUrl: string, receiverUrl: string) {
     },
     () => (redisUrl === REDIS_URL ? dropPrefix(prefix) : Promise.resolve()),
   );
-  const ingestor = new EventIngestor(queues, config.queue);
+  const ingestor = new EventIngestor(queues, config.queue, (event) => registry.route(event));
   const send = (id: string) =>
     ingestor.accept(specEvent('implementation_failed', id) as unknown as EventPayload);
   return { pool, redisWatch, send, logs: text };
