@@ -57,12 +57,9 @@ describe('a config written only from the Integrations Guide', () => {
         'github_projects',
         'pagerduty',
         'opsgenie',
-        'datadog',
-        'new_relic',
-        'sentry',
       ]
         .map(later)
-        .join(', ')}, webhooks(internal-system,analytics)`,
+        .join(', ')}, datadog(metrics,events), new_relic, sentry, webhooks(internal-system,analytics)`,
       'POST /hooks/events is off: no inbound.events.secret is set (set a shared HMAC secret there to turn it on)',
     ]);
   });
