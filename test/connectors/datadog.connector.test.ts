@@ -227,4 +227,21 @@ describe('Datadog configuration', () => {
     expect(datadog.requestsTo('/api/v1/validate')).toHaveLength(1);
     expect(datadog.requestsTo('/api/v2/series')).toHaveLength(0);
   });
+
+  it('reports a refused key unhealthy, naming the setting and never the key Datadog echoes', async () => {
+    const { datadog, connector } = await datadogWith('');
+    datadog.provider.reply({ status: 403, body: { errors: [`Forbidden: ${DATADOG_API_KEY}`] } });
+    const health = await connector('datadog.events').check();
+    expect(health.ok).toBe(false);
+    expect(health.detail).toContain('integrations.datadog.api_key (DATADOG_API_KEY)');
+    expect(health.detail).not.toContain(DATADOG_API_KEY);
+  });
+
+  it('reports a metrics destination that none of its events can feed', async () => {
+    const { connector } = await datadogWith('    events: [spec_created]\n');
+    expect(await connector('datadog.metrics').check()).toEqual({
+      ok: false,
+      detail: 'datadog.metrics is subscribed to no event that it can send',
+    });
+  });
 });

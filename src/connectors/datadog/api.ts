@@ -1,6 +1,5 @@
-import { RateLimitedError } from '../../core/errors.js';
+import { AuthError, RateLimitedError } from '../../core/errors.js';
 import { type HttpClient, type HttpResponse, raiseForStatus } from '../../net/http-client.js';
-import type { HealthResult } from '../connector.js';
 
 export const USER_AGENT = 'Threadline-Datadog/1';
 
@@ -72,15 +71,18 @@ function raiseForRateLimit(response: HttpResponse, what: string): void {
   );
 }
 
-/** `GET /api/v1/validate`: Datadog says whether the API key is valid, without sending data. */
-export async function validateApiKey(api: DatadogApi): Promise<HealthResult> {
+/**
+ * `GET /api/v1/validate`: Datadog says whether the API key is valid, without sending data. Throws
+ * the mapped error when Datadog refuses or cannot be reached; the caller scrubs it.
+ */
+export async function validateApiKey(api: DatadogApi): Promise<string> {
+  const response = await callDatadog(api, { method: 'GET', path: '/api/v1/validate' }, 'Datadog');
+  let valid = false;
   try {
-    const response = await callDatadog(api, { method: 'GET', path: '/api/v1/validate' }, 'Datadog');
-    const valid = (JSON.parse(response.body) as { valid?: unknown }).valid === true;
-    return valid
-      ? { ok: true, detail: `API key valid at ${new URL(api.baseUrl).host}` }
-      : { ok: false, detail: `Datadog did not confirm the API key; check ${API_KEY_SETTING}` };
-  } catch (error) {
-    return { ok: false, detail: error instanceof Error ? error.message : String(error) };
+    valid = (JSON.parse(response.body) as { valid?: unknown }).valid === true;
+  } catch {
+    // Not Datadog's JSON (a proxy's page): the key is not confirmed.
   }
+  if (!valid) throw new AuthError(`Datadog did not confirm the API key; check ${API_KEY_SETTING}`);
+  return `API key valid at ${new URL(api.baseUrl).host}`;
 }

@@ -1,3 +1,4 @@
+import { errorMessage } from '../../core/errors.js';
 import type { EventName } from '../../core/events.js';
 import type { StoredEvent } from '../../core/payload.js';
 import type { HttpClient } from '../../net/http-client.js';
@@ -42,11 +43,15 @@ abstract class DatadogConnector extends SubscribedConnector {
   protected abstract describeSubscription(): string;
 
   async check(): Promise<HealthResult> {
-    const health = await this.scrubbed(() => validateApiKey(this.api));
-    if (!health.ok) return health;
+    let valid: string;
+    try {
+      valid = await this.scrubbed(() => validateApiKey(this.api));
+    } catch (error) {
+      return { ok: false, detail: errorMessage(error) };
+    }
     if (this.subscriptions === 0)
       return { ok: false, detail: `${this.key} is subscribed to no event that it can send` };
-    return { ok: true, detail: `${health.detail}; ${this.describeSubscription()}` };
+    return { ok: true, detail: `${valid}; ${this.describeSubscription()}` };
   }
 }
 
