@@ -1,7 +1,7 @@
 import { eventDefinition } from '../../core/events.js';
 import { errorText, logsUrl, type StoredEvent } from '../../core/payload.js';
 import { truncate } from '../../security/escape.js';
-import { baseTags, tagValue } from './tags.js';
+import { baseTags, tag } from './tags.js';
 
 /** Limits of `EventCreateRequest`: a 100-character title and aggregation key, 4000 characters of text. */
 const TITLE_MAX = 100;
@@ -62,7 +62,7 @@ export function datadogEvent(
   add('Event id', payload.id);
 
   const tags = baseTags(event, eventTags);
-  if (payload.spec?.id) tags.push(`spec_id:${tagValue(payload.spec.id)}`);
+  if (payload.spec?.id) tags.push(tag('spec_id', payload.spec.id));
   const happened = Math.floor(Date.parse(payload.timestamp) / 1000);
   const nowS = Math.floor(now / 1000);
   const body: DatadogEvent = {

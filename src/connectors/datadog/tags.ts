@@ -4,12 +4,10 @@ import type { StoredEvent } from '../../core/payload.js';
 /** Datadog tags are at most 200 characters; it lowercases them and turns other characters into `_`. */
 const TAG_MAX = 200;
 
-/** A tag value from event data in the form Datadog stores it, so what we send is what is shown. */
-export function tagValue(raw: string): string {
-  return raw
-    .toLowerCase()
-    .replace(/[^a-z0-9_\-:./]/g, '_')
-    .slice(0, TAG_MAX);
+/** A `name:value` tag from event data in the form Datadog stores it, so what we send is what is shown. */
+export function tag(name: string, raw: string): string {
+  const value = raw.toLowerCase().replace(/[^a-z0-9_\-:./]/g, '_');
+  return `${name}:${value}`.slice(0, TAG_MAX);
 }
 
 /** The configured `event_tags`, then the event's own: `event:`, `outcome:` and `repository:`. */
@@ -17,6 +15,6 @@ export function baseTags(event: StoredEvent, eventTags: readonly string[]): stri
   const { payload } = event;
   const tags = [...eventTags, `event:${payload.event}`, `outcome:${eventDefinition(payload.event).outcome}`];
   if (payload.repository)
-    tags.push(`repository:${tagValue(`${payload.repository.owner}/${payload.repository.name}`)}`);
+    tags.push(tag('repository', `${payload.repository.owner}/${payload.repository.name}`));
   return tags;
 }
