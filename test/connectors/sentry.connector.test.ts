@@ -180,6 +180,11 @@ describe('Sentry DSN', () => {
     expect(parseDsn('https://abc123@sentry.example.com/sentry/7')?.envelopeUrl).toBe(
       'https://sentry.example.com/sentry/api/7/envelope/',
     );
+    expect(parseDsn('https://abc123:legacysecret@o0.ingest.sentry.io/4505')).toMatchObject({
+      publicKey: 'abc123',
+      secretKey: 'legacysecret',
+    });
+    expect(parseDsn('https://%E0%A4%A@o0.ingest.sentry.io/4505')).toBeUndefined();
     expect(parseDsn('https://o0.ingest.sentry.io/4505')).toBeUndefined();
     expect(parseDsn('https://abc@o0.ingest.sentry.io/')).toBeUndefined();
     expect(parseDsn('not a dsn')).toBeUndefined();

@@ -1,6 +1,8 @@
 /** A Sentry DSN, `https://<public key>@<host>[/<path>]/<project id>`, taken apart. */
 export interface SentryDsn {
   readonly publicKey: string;
+  /** The legacy `<public>:<secret>@` form's secret: never sent, only kept out of errors. */
+  readonly secretKey?: string;
   readonly host: string;
   readonly projectId: string;
   /** Where the project's envelopes go: `<scheme>://<host>[/<path>]/api/<project id>/envelope/`. */
@@ -16,13 +18,21 @@ export function parseDsn(dsn: string): SentryDsn | undefined {
     return undefined;
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
-  const publicKey = decodeURIComponent(url.username);
+  let publicKey: string;
+  let secretKey: string;
+  try {
+    publicKey = decodeURIComponent(url.username);
+    secretKey = decodeURIComponent(url.password);
+  } catch {
+    return undefined;
+  }
   const segments = url.pathname.split('/').filter((s) => s !== '');
   const projectId = segments.pop();
   if (publicKey === '' || projectId === undefined || !/^\d+$/.test(projectId)) return undefined;
   const prefix = segments.length > 0 ? `/${segments.join('/')}` : '';
   return {
     publicKey,
+    ...(secretKey ? { secretKey } : {}),
     host: url.host,
     projectId,
     envelopeUrl: `${url.protocol}//${url.host}${prefix}/api/${projectId}/envelope/`,

@@ -31,7 +31,12 @@ export class SentryConnector extends SubscribedConnector {
       integration: 'sentry',
       humanFacing: false,
       events: config.report_on,
-      secrets: [...urlSecrets(config.dsn), config.dsn, ...(dsn ? [dsn.publicKey] : [])],
+      secrets: [
+        ...urlSecrets(config.dsn),
+        config.dsn,
+        ...(dsn ? [dsn.publicKey] : []),
+        ...(dsn?.secretKey ? [dsn.secretKey] : []),
+      ],
       retryCount,
       timeoutMs,
     });
