@@ -1,6 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { collectorUrl, EU_COLLECTOR, keyKind, US_COLLECTOR } from '../../src/connectors/new-relic/api.js';
 import { ConnectorRegistry } from '../../src/connectors/registry.js';
+import type { StoredEvent } from '../../src/core/payload.js';
 import { HttpClient } from '../../src/net/http-client.js';
 import { FakeNewRelic, NEW_RELIC_ACCOUNT_ID, NEW_RELIC_LICENSE_KEY } from '../fakes/new-relic.js';
 import { testConfig } from '../support/config.js';
@@ -12,6 +13,13 @@ const running: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const stop of running.splice(0)) await stop();
 });
+
+/** An event sent a minute ago. */
+function recent(payload: Record<string, unknown>): StoredEvent {
+  const event = stored(payload);
+  event.payload.timestamp = new Date(Date.now() - 60_000).toISOString();
+  return event;
+}
 
 async function newRelicWith(key: string, extra = '') {
   const newRelic = await FakeNewRelic.start({ licenseKey: key });
@@ -34,7 +42,7 @@ ${extra}`;
 describe('New Relic custom events', () => {
   it("sends one SpecIngestion event with spec_id and outcome, queryable as the guide's NRQL example", async () => {
     const { newRelic, connector } = await newRelicWith(NEW_RELIC_LICENSE_KEY);
-    const event = stored({
+    const event = recent({
       event: 'implementation_failed',
       spec: { id: 'FEAT-0001', title: 'User Authentication', file: 'specs/features/FEAT-0001.yaml' },
       pr: { number: 42, url: 'https://github.com/acme/specs/pull/42' },
@@ -51,7 +59,7 @@ describe('New Relic custom events', () => {
     expect(newRelic.events()).toEqual([
       {
         eventType: 'SpecIngestion',
-        timestamp: Date.parse('2026-11-22T10:00:00Z'),
+        timestamp: Date.parse(event.payload.timestamp),
         event: 'implementation_failed',
         outcome: 'failure',
         event_id: 'evt-1',
@@ -74,6 +82,15 @@ describe('New Relic custom events', () => {
       .filter((e) => e.eventType === 'SpecIngestion' && e.spec_id === 'FEAT-0001');
     expect(matching).toHaveLength(1);
     expect(receipt.reference).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("leaves an event older than a day to New Relic's time of arrival, so a late replay is still stored", async () => {
+    const { newRelic, connector } = await newRelicWith(NEW_RELIC_LICENSE_KEY);
+    const old = stored({ event: 'implementation_failed', spec: { id: 'FEAT-0001' } });
+    old.payload.timestamp = new Date(Date.now() - 25 * 3600_000).toISOString();
+    await connector.deliver(old, { deliveryId: 'd', attempt: 1 });
+    expect(newRelic.events()[0]).not.toHaveProperty('timestamp');
+    expect(newRelic.events()[0]).toMatchObject({ spec_id: 'FEAT-0001', event_id: 'evt-1' });
   });
 
   it('sends an insert key (NRII-) as X-Insert-Key', async () => {

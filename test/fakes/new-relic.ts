@@ -6,7 +6,7 @@ import { header, type ProviderReply, type ProviderRequest, ScriptedProvider } fr
  * `Api-Key` or an insert key in `X-Insert-Key` (403 otherwise), a JSON array of flat events, and
  * `{ success: true, uuid }` on success. The body is checked against the Event API's documented
  * rules (New Relic publishes no machine-readable schema): every event has an `eventType` of
- * letters, digits, `_` and `:`; at most 255 attributes; values are strings of at most 4096
+ * letters, digits, `_` and `:`; at most 254 attributes; values are strings of at most 4096
  * characters, numbers or booleans, never nested objects.
  */
 
@@ -24,7 +24,7 @@ export const NewRelicEvent = z
     timestamp: z.number().int().positive().optional(),
   })
   .catchall(AttributeValue)
-  .refine((e) => Object.keys(e).length <= 255, 'at most 255 attributes')
+  .refine((e) => Object.keys(e).length <= 254, 'at most 254 attributes')
   .refine(
     (e) => Object.keys(e).every((name) => name.length <= 255),
     'attribute names are at most 255 characters',

@@ -4,6 +4,11 @@ import { truncate } from '../../security/escape.js';
 
 /** The Event API keeps string attribute values up to 4096 characters. */
 const VALUE_MAX = 4096;
+/**
+ * Older event times are left to New Relic's time of arrival: a replayed dead letter stays
+ * queryable with `SINCE 1 day ago` instead of landing outside what the collector accepts.
+ */
+const MAX_EVENT_AGE_MS = 24 * 3600_000;
 
 export type Attribute = string | number | boolean;
 
@@ -13,23 +18,25 @@ export type Attribute = string | number | boolean;
  *
  *   SELECT * FROM SpecIngestion WHERE spec_id = 'FEAT-0001' SINCE 1 day ago
  *
- * `timestamp` is the event's own time (ms); `delivery_id` is the same on every retry, so
- * `uniqueCount(delivery_id)` counts deliveries, not attempts.
+ * `timestamp` is the event's own time (ms) when it is less than a day old; `delivery_id` is the
+ * same on every retry, so `uniqueCount(delivery_id)` counts deliveries, not attempts.
  */
 export function newRelicEvent(
   event: StoredEvent,
   eventType: string,
   deliveryId: string,
+  now = Date.now(),
 ): Record<string, Attribute> {
   const { payload } = event;
-  const attributes: Record<string, Attribute> = {
-    eventType,
-    timestamp: timestampMs(event),
+  const attributes: Record<string, Attribute> = { eventType };
+  const at = Date.parse(payload.timestamp);
+  if (Number.isFinite(at) && at >= now - MAX_EVENT_AGE_MS && at <= now + 60_000) attributes.timestamp = at;
+  Object.assign(attributes, {
     event: payload.event,
     outcome: eventDefinition(payload.event).outcome,
     event_id: payload.id,
     delivery_id: deliveryId,
-  };
+  });
   const put = (name: string, value: string | number | undefined) => {
     if (typeof value === 'number') attributes[name] = value;
     else if (value !== undefined && value.trim() !== '') attributes[name] = truncate(value, VALUE_MAX);
@@ -52,9 +59,4 @@ export function newRelicEvent(
   if (typeof duration === 'number' && Number.isFinite(duration) && duration >= 0)
     put('duration_seconds', duration);
   return attributes;
-}
-
-function timestampMs(event: StoredEvent): number {
-  const at = Date.parse(event.payload.timestamp);
-  return Number.isFinite(at) ? at : event.receivedAt;
 }
