@@ -56,9 +56,9 @@ describe('a config written only from the Integrations Guide', () => {
         'github_projects',
       ]
         .map(later)
-        .join(', ')}, pagerduty, opsgenie, ${['datadog', 'new_relic', 'sentry']
-        .map(later)
-        .join(', ')}, webhooks(internal-system,analytics)`,
+        .join(
+          ', ',
+        )}, pagerduty, opsgenie, datadog(metrics,events), new_relic, sentry, webhooks(internal-system,analytics)`,
       'POST /hooks/events is off: no inbound.events.secret is set (set a shared HMAC secret there to turn it on)',
     ]);
   });

@@ -183,9 +183,9 @@ describe('connectors registered by one list', () => {
       ['ms_project', false],
       ['pagerduty', true],
       ['opsgenie', true],
-      ['datadog', false],
-      ['new_relic', false],
-      ['sentry', false],
+      ['datadog', true],
+      ['new_relic', true],
+      ['sentry', true],
       ['webhooks', true],
       ['log', true],
     ]);

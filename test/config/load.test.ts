@@ -230,13 +230,13 @@ describe('threadline validate', () => {
 
   it('exits 0 with a notice for each key an undelivered integration will require', async () => {
     const result = await cli(['validate', '--config', 'examples/specs.config.yaml'], {
-      SENTRY_ENABLED: 'true',
+      LINEAR_ENABLED: 'true',
     });
     expect(result.err).toBe('');
     expect(result.code).toBe(0);
     expect(result.out.split('\n')).toEqual([
-      'examples/specs.config.yaml: valid; enabled integrations: sentry (not delivered by this version), log',
-      'notice: integrations.sentry.dsn will be required when sentry is delivered (observability, step 4): set SENTRY_DSN',
+      'examples/specs.config.yaml: valid; enabled integrations: linear (not delivered by this version), log',
+      'notice: integrations.linear.api_key will be required when linear is delivered (ticketing, step 3): set LINEAR_API_KEY',
     ]);
   });
 
