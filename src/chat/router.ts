@@ -18,6 +18,22 @@ import { type ActionJobData, actionJobId } from './jobs.js';
 import { resolveCommand, validate } from './parse.js';
 import type { Rbac } from './rbac.js';
 
+/** How long a platform request id is remembered: longer than any platform redelivers. */
+const SEEN_SECONDS = 86_400;
+
+/** What a repeated request is told: nothing new was done. */
+type Repeat = () => Acknowledgement;
+const commandRepeat: Repeat = () => ({
+  card: pendingCard('Already received; working on it.'),
+  visibility: 'ephemeral',
+  duplicate: true,
+});
+const actionRepeat: Repeat = () => ({
+  card: pendingCard('Already received.'),
+  visibility: 'ephemeral',
+  duplicate: true,
+});
+
 export interface ChatRouterOptions {
   commands: readonly AnyCommand[];
   services: CommandServices;
@@ -49,15 +65,12 @@ export class ChatRouter implements ChatIngress {
   }
 
   async handleCommand(request: CommandRequest): Promise<Acknowledgement> {
-    if (await this.seenBefore(request.replyTo, request.id)) {
-      return {
-        card: pendingCard('Already received; working on it.'),
-        visibility: 'ephemeral',
-        duplicate: true,
-      };
-    }
     const { commands, services } = this.options;
+    // Resolving the text touches no state, so a queued command can be marked seen and queued at once.
     const resolution = resolveCommand(request.text, commands);
+    if (resolution.kind === 'command')
+      return this.dispatch(resolution.command, resolution.args, request.replyTo, request.id, commandRepeat);
+    if (await this.seenBefore(request.replyTo, request.id)) return commandRepeat();
     if (resolution.kind === 'unknown') {
       const help = commands.find((c) => c.name === 'help')!;
       const { card } = await help.run({} as never, this.context(request.replyTo, request.id));
@@ -66,39 +79,34 @@ export class ChatRouter implements ChatIngress {
         visibility: 'ephemeral',
       };
     }
-    if (resolution.kind === 'usage') {
-      return {
-        card: errorCard(
-          `/${services.commandName} ${resolution.command.name}: ${resolution.problem}`,
-          `Usage: /${services.commandName} ${resolution.command.usage}`,
-        ),
-        visibility: 'ephemeral',
-      };
-    }
-    return this.dispatch(resolution.command, resolution.args, request.replyTo, request.id);
+    return {
+      card: errorCard(
+        `/${services.commandName} ${resolution.command.name}: ${resolution.problem}`,
+        `Usage: /${services.commandName} ${resolution.command.usage}`,
+      ),
+      visibility: 'ephemeral',
+    };
   }
 
   /** A button press: the card's value is untrusted, so it is validated like typed arguments. */
   async handleAction(request: ActionRequest): Promise<Acknowledgement> {
-    if (await this.seenBefore(request.replyTo, request.id)) {
-      return { card: pendingCard('Already received.'), visibility: 'ephemeral', duplicate: true };
-    }
     const binding = this.buttons.get(request.actionId);
+    const args = binding ? validate(binding.command.args, { [binding.argument]: request.value }) : undefined;
+    if (binding && args !== undefined && typeof args !== 'string') {
+      const replyTo: ReplyTo = {
+        ...request.replyTo,
+        thread: request.replyTo.thread ?? request.message?.thread ?? request.message?.id,
+      };
+      return this.dispatch(binding.command, args, replyTo, request.id, actionRepeat);
+    }
+    if (await this.seenBefore(request.replyTo, request.id)) return actionRepeat();
     if (!binding) {
       return {
         card: errorCard(`This button (${request.actionId}) is not one Threadline knows.`),
         visibility: 'ephemeral',
       };
     }
-    const { command, argument } = binding;
-    const args = validate(command.args, { [argument]: request.value });
-    if (typeof args === 'string')
-      return { card: errorCard(`This button carries an invalid value: ${args}`), visibility: 'ephemeral' };
-    const replyTo: ReplyTo = {
-      ...request.replyTo,
-      thread: request.replyTo.thread ?? request.message?.thread ?? request.message?.id,
-    };
-    return this.dispatch(command, args, replyTo, request.id);
+    return { card: errorCard(`This button carries an invalid value: ${args}`), visibility: 'ephemeral' };
   }
 
   private async dispatch(
@@ -106,10 +114,14 @@ export class ChatRouter implements ChatIngress {
     args: Record<string, unknown>,
     replyTo: ReplyTo,
     requestId: string,
+    repeat: Repeat,
   ): Promise<Acknowledgement> {
     const { rbac, services, audit, logger } = this.options;
     const actor = userKey(replyTo.user);
-    if (!rbac.allows(replyTo.user, command.role)) {
+    const allowed = rbac.allows(replyTo.user, command.role);
+    if (allowed && command.mode === 'queued') return this.enqueue(command, args, replyTo, requestId, repeat);
+    if (await this.seenBefore(replyTo, requestId)) return repeat();
+    if (!allowed) {
       await audit.record({
         actor,
         action: `command.${command.name}`,
@@ -127,28 +139,62 @@ export class ChatRouter implements ChatIngress {
       };
     }
     const idempotencyKey = `${replyTo.platform}.${requestId}`;
-    if (command.mode === 'immediate') {
-      try {
-        const result = await command.run(args as never, this.context(replyTo, idempotencyKey));
-        return { card: result.card, visibility: result.visibility === 'ephemeral' ? 'ephemeral' : 'reply' };
-      } catch (error) {
-        if (error instanceof UserFacingError)
-          return { card: errorCard(error.message), visibility: 'ephemeral' };
-        throw error;
-      }
+    try {
+      const result = await command.run(args as never, this.context(replyTo, idempotencyKey));
+      return { card: result.card, visibility: result.visibility === 'ephemeral' ? 'ephemeral' : 'reply' };
+    } catch (error) {
+      if (error instanceof UserFacingError)
+        return { card: errorCard(error.message), visibility: 'ephemeral' };
+      throw error;
     }
+  }
+
+  /**
+   * A queued command is acknowledged once its job is in Redis, after one round trip: the seen
+   * mark and the job go out together. The job carries its own deduplication under the same id
+   * for as long as the mark lives, so a repeat never queues a second job even though the add
+   * does not wait for the mark. The audit entry follows the job and is not waited for.
+   */
+  private async enqueue(
+    command: AnyCommand,
+    args: Record<string, unknown>,
+    replyTo: ReplyTo,
+    requestId: string,
+    repeat: Repeat,
+  ): Promise<Acknowledgement> {
+    const { services, audit, logger } = this.options;
+    const idempotencyKey = `${replyTo.platform}.${requestId}`;
     const data: ActionJobData = { command: command.name, args, replyTo, idempotencyKey, deferrals: 0 };
     const queue = this.options.actions(replyTo);
     const jobId = actionJobId(idempotencyKey);
-    await queue.add(command.name, data, { ...this.options.actionJobOptions, jobId });
-    await audit.record({
-      actor,
-      action: `command.${command.name}`,
-      target: `${replyTo.platform}:${replyTo.conversation}`,
-      outcome: 'ok',
-      detail: 'queued',
-      correlationId: idempotencyKey,
-    });
+    const [seen, added] = await Promise.allSettled([
+      this.seenBefore(replyTo, requestId),
+      queue.add(command.name, data, {
+        ...this.options.actionJobOptions,
+        jobId,
+        deduplication: { id: jobId, ttl: SEEN_SECONDS * 1_000 },
+      }),
+    ]);
+    if (added.status === 'rejected') throw added.reason;
+    if (seen.status === 'fulfilled' && seen.value) return repeat();
+    if (seen.status === 'rejected')
+      logger.warn(
+        { err: seen.reason, job: jobId },
+        'could not mark a chat request as seen; its job is queued',
+      );
+    const actor = userKey(replyTo.user);
+    audit
+      .record({
+        actor,
+        action: `command.${command.name}`,
+        target: `${replyTo.platform}:${replyTo.conversation}`,
+        outcome: 'ok',
+        detail: 'queued',
+        correlationId: idempotencyKey,
+      })
+      .catch((error: unknown) =>
+        logger.error({ err: error, job: jobId }, 'could not audit a queued command; the command is queued'),
+      );
     return {
       card: pendingCard(
         command.pending?.(args as never) ?? `Running /${services.commandName} ${command.name}…`,
@@ -165,6 +211,6 @@ export class ChatRouter implements ChatIngress {
   /** Platforms redeliver (Slack retries, Discord and Teams replays): a request id acts once. */
   private async seenBefore(replyTo: ReplyTo, requestId: string): Promise<boolean> {
     const key = `${this.options.prefix}:chat:seen:${replyTo.platform}:${requestId}`;
-    return (await this.options.redis.set(key, '1', 'EX', 86_400, 'NX')) !== 'OK';
+    return (await this.options.redis.set(key, '1', 'EX', SEEN_SECONDS, 'NX')) !== 'OK';
   }
 }

@@ -16,7 +16,8 @@ const PINO_TO_SLACK: Record<string, LogLevel> = {
 export function slackLogger(logger: Logger | undefined, component: string): SlackLogger {
   const child = logger?.child({ component });
   const write = (level: 'debug' | 'info' | 'warn' | 'error', parts: unknown[]) => {
-    if (!child) return;
+    // WebClient and Bolt log several debug lines per call: nothing is built for a level that is off.
+    if (!child?.isLevelEnabled(level)) return;
     const err = parts.find((p) => p instanceof Error);
     const text = parts
       .filter((p) => p !== err)

@@ -98,6 +98,12 @@ export type SlackInbound =
 
 export class MalformedSlackRequest extends Error {}
 
+/**
+ * Slash command bodies this module has checked already (over HTTP, before Bolt), with the checked
+ * value, so the listener does not validate the same body twice. Socket Mode bodies are not here.
+ */
+const checkedCommands = new WeakMap<object, SlashCommandBody>();
+
 /** Parses a verified request body (form-encoded commands and interactions, JSON events). */
 export function parseSlackRequest(contentType: string | undefined, raw: Buffer): SlackInbound {
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
@@ -124,7 +130,7 @@ function parseForm(text: string): SlackInbound {
   }
   if (params.has('command')) {
     const body = Object.fromEntries(params);
-    check(SlashCommandBody, body, 'slash command');
+    checkedCommands.set(body, check(SlashCommandBody, body, 'slash command'));
     return { kind: 'dispatch', body };
   }
   throw new MalformedSlackRequest('neither a slash command nor an interaction payload');
@@ -151,9 +157,9 @@ function parseJson(text: string): SlackInbound {
   throw new MalformedSlackRequest(`unsupported body type "${String(body.type).slice(0, 40)}"`);
 }
 
-function check(schema: z.ZodType, body: unknown, what: string): void {
+function check<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
   const result = schema.safeParse(body);
-  if (result.success) return;
+  if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const where = issue.path.length > 0 ? issue.path.join('.') : '(body)';
   throw new MalformedSlackRequest(`${what}: ${where} ${issue.message}`);
@@ -168,7 +174,7 @@ function user(id: string, name?: string): ChatUser {
 }
 
 export function commandRequest(raw: unknown): CommandRequest {
-  const body = SlashCommandBody.parse(raw);
+  const body = (isRecord(raw) && checkedCommands.get(raw)) || SlashCommandBody.parse(raw);
   return {
     id: `${body.team_id}.${body.trigger_id}`,
     text: body.text,

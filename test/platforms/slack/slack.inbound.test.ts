@@ -48,6 +48,7 @@ const CHANNELS = [
   'C0TWICE',
   'C0STRANGER',
   'C0RETRY',
+  'C0TOGETHER',
   'C0MENTION',
 ];
 
@@ -169,6 +170,20 @@ describe('Slack slash commands', () => {
     expect(first.status).toBe(200);
     expect(again.status).toBe(200);
     expect(shownText(again.json)).toContain('Already received');
+    expect(await jobCount()).toBe(before + 1);
+  });
+
+  it('acts once on two copies of a command that arrive at the same moment', async () => {
+    const body = slashForm('page checkout "two copies at once"', {
+      channel_id: 'C0TOGETHER',
+      response_url: slack.responseUrl(),
+    });
+    const before = await jobCount();
+    const answers = await Promise.all([postSlack(base, body), postSlack(base, body)]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200]);
+    const texts = answers.map((a) => shownText(a.json));
+    expect(texts.filter((t) => t.includes('Already received'))).toHaveLength(1);
+    expect(texts.filter((t) => t.includes('Paging'))).toHaveLength(1);
     expect(await jobCount()).toBe(before + 1);
   });
 });
