@@ -1,15 +1,11 @@
 import type { Card, CardField } from '../src/core/card.js';
-import { voterName, type Waiver, type WaiverVote } from '../src/workflows/waivers.js';
+import { signedVote, voterName, type Waiver } from '../src/workflows/waivers.js';
 
 /** `1 of 2 approvals: @alice` — how far a waiver is from its quorum, and who approved. */
 export function quorumLine(waiver: Waiver): string {
   const required = waiver.requiredApprovals;
   const count = `${waiver.approvals.length} of ${required} approval${required === 1 ? '' : 's'}`;
   return waiver.approvals.length === 0 ? count : `${count}: ${waiver.approvals.map(voterName).join(', ')}`;
-}
-
-function signed(vote: WaiverVote): string {
-  return vote.name ? `${voterName(vote)} (${vote.by}) at ${vote.at}` : `${vote.by} at ${vote.at}`;
 }
 
 /** The waiver's card: Approve / Reject while pending, then who decided and when, without buttons. */
@@ -21,13 +17,14 @@ export function approvalCard(waiver: Waiver): Card {
     { label: 'Quorum', value: quorumLine(waiver), inline: true },
     {
       label: 'Requested by',
-      value: signed({ by: waiver.requestedBy, name: waiver.requestedByName, at: waiver.requestedAt }),
+      value: signedVote({ by: waiver.requestedBy, name: waiver.requestedByName, at: waiver.requestedAt }),
       inline: false,
     },
   ];
   if (waiver.status === 'approved')
-    fields.push({ label: 'Approved by', value: waiver.approvals.map(signed).join('\n'), inline: false });
-  if (waiver.rejection) fields.push({ label: 'Rejected by', value: signed(waiver.rejection), inline: false });
+    fields.push({ label: 'Approved by', value: waiver.approvals.map(signedVote).join('\n'), inline: false });
+  if (waiver.rejection)
+    fields.push({ label: 'Rejected by', value: signedVote(waiver.rejection), inline: false });
   return {
     title: `${decided ? (waiver.status === 'approved' ? '✅' : '🚫') : '📋'} Waiver ${waiver.id} for ${waiver.specId}`,
     severity: waiver.status === 'approved' ? 'success' : waiver.status === 'rejected' ? 'failure' : 'info',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { EventPayload } from '../core/payload.js';
-import { voterName, type Waiver, type WaiverVote } from './waivers.js';
+import { signedVote, type Waiver, type WaiverVote } from './waivers.js';
 
 export type WaiverEventName = 'waiver_requested' | 'waiver_approved' | 'waiver_rejected';
 
@@ -62,13 +62,13 @@ export type WaiverEventBody = z.infer<typeof WaiverEventBody>;
  * when, and why it was asked for.
  */
 export function waiverDecisionNote(body: WaiverEventBody): string {
-  const approvals = body.approvals.map((v) => `${voterName(v)} (${v.by}) at ${v.at}`);
+  const approvals = body.approvals.map(signedVote);
   const required = body.required_approvals ?? Math.max(1, body.approvals.length);
   const lines = [
     body.status === 'approved'
       ? `Waiver ${body.id} approved (${body.approvals.length} of ${required} approvals).`
       : body.status === 'rejected'
-        ? `Waiver ${body.id} rejected${body.rejection ? ` by ${voterName(body.rejection)} (${body.rejection.by}) at ${body.rejection.at}` : ''}.`
+        ? `Waiver ${body.id} rejected${body.rejection ? ` by ${signedVote(body.rejection)}` : ''}.`
         : `Waiver ${body.id} requested, awaiting ${required} approval${required === 1 ? '' : 's'}.`,
     `Reason: ${body.reason}`,
     `Requested by ${body.requested_by}${body.requested_at ? ` at ${body.requested_at}` : ''}.`,

@@ -226,3 +226,8 @@ function publicVote({ request: _, ...vote }: z.infer<typeof Vote>): WaiverVote {
 export function voterName(vote: { by: string; name?: string }): string {
   return vote.name ? `@${vote.name}` : vote.by;
 }
+
+/** A vote with its signature: `@alice (slack:U1) at 2026-…`, or `slack:U1 at 2026-…` without a name. */
+export function signedVote(vote: WaiverVote): string {
+  return vote.name ? `${voterName(vote)} (${vote.by}) at ${vote.at}` : `${vote.by} at ${vote.at}`;
+}
