@@ -135,25 +135,25 @@ const LoggingConfig = z.strictObject({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export const ThreadlineConfigSchema = z
-  .strictObject({
-    server: ServerConfig.default(ServerConfig.parse({})),
-    redis: RedisConfig.default(RedisConfig.parse({})),
-    queue: QueueConfig.default(QueueConfig.parse({})),
-    logging: LoggingConfig.default(LoggingConfig.parse({})),
-    security: SecurityConfig.default(SecurityConfig.parse({})),
-    platforms: PlatformsConfig.default(PlatformsConfig.parse({})),
-    inbound: InboundConfig.default(InboundConfig.parse({})),
-    notifications: NotificationsConfig.default(NotificationsConfig.parse({})),
-    integrations: IntegrationsConfig.default({}),
-    rbac: RbacConfig.default(RbacConfig.parse({})),
-    waivers: WaiversConfig.default(WaiversConfig.parse({})),
-    /** Named runbook links for `/ops runbook <name>` (step 5 adds synced sources). */
-    runbooks: z
-      .record(z.string().regex(/^[\w.-]{1,100}$/, 'runbook names use letters, digits, _ . -'), RunbookLink)
-      .default({}),
-  })
-  .superRefine(checkQuorum);
+const ConfigFile = z.strictObject({
+  server: ServerConfig.default(ServerConfig.parse({})),
+  redis: RedisConfig.default(RedisConfig.parse({})),
+  queue: QueueConfig.default(QueueConfig.parse({})),
+  logging: LoggingConfig.default(LoggingConfig.parse({})),
+  security: SecurityConfig.default(SecurityConfig.parse({})),
+  platforms: PlatformsConfig.default(PlatformsConfig.parse({})),
+  inbound: InboundConfig.default(InboundConfig.parse({})),
+  notifications: NotificationsConfig.default(NotificationsConfig.parse({})),
+  integrations: IntegrationsConfig.default({}),
+  rbac: RbacConfig.default(RbacConfig.parse({})),
+  /** Named runbook links for `/ops runbook <name>` (step 5 adds synced sources). */
+  runbooks: z
+    .record(z.string().regex(/^[\w.-]{1,100}$/, 'runbook names use letters, digits, _ . -'), RunbookLink)
+    .default({}),
+  waivers: WaiversConfig.default(WaiversConfig.parse({})),
+});
+
+export const ThreadlineConfigSchema = ConfigFile.superRefine(checkQuorum);
 
 export type ThreadlineConfig = z.infer<typeof ThreadlineConfigSchema>;
 export type IntegrationsConfig = z.infer<typeof IntegrationsConfig>;
