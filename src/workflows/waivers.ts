@@ -211,10 +211,16 @@ export class WaiverStore {
 
 function parseWaiver(raw: string): Waiver {
   const { decidedRequest: _, approvals, rejection, ...waiver } = StoredWaiver.parse(JSON.parse(raw));
+  // A waiver decided before quorums existed kept only decidedBy: that one vote was the decision.
+  const legacyVote =
+    waiver.decidedBy && waiver.decidedAt ? { by: waiver.decidedBy, at: waiver.decidedAt } : undefined;
+  const votes =
+    approvals.length === 0 && waiver.status === 'approved' && legacyVote ? [legacyVote] : approvals;
+  const rejected = rejection ?? (waiver.status === 'rejected' ? legacyVote : undefined);
   return {
     ...waiver,
-    approvals: approvals.map(publicVote),
-    ...(rejection ? { rejection: publicVote(rejection) } : {}),
+    approvals: votes.map(publicVote),
+    ...(rejected ? { rejection: publicVote(rejected) } : {}),
   };
 }
 

@@ -127,6 +127,22 @@ describe('the waiver store (Redis)', () => {
     expect(waiver.status).toBe('approved');
   });
 
+  it('reads a waiver decided before quorums existed as decided by that one vote', async () => {
+    const { stores, prefix, redis } = processes(2);
+    const at = '2026-01-02T00:00:00.000Z';
+    const base = { specId: 'FEAT-0009', reason: 'old', requestedBy: alice.by, requestedAt: at };
+    await redis[0]!.set(
+      `${prefix}:waiver:WVR-901`,
+      JSON.stringify({ ...base, id: 'WVR-901', status: 'approved', decidedBy: bob.by, decidedAt: at }),
+    );
+    await redis[0]!.set(
+      `${prefix}:waiver:WVR-902`,
+      JSON.stringify({ ...base, id: 'WVR-902', status: 'rejected', decidedBy: carol.by, decidedAt: at }),
+    );
+    expect(await stores[0]!.get('WVR-901')).toMatchObject({ approvals: [{ by: bob.by, at }] });
+    expect(await stores[0]!.get('WVR-902')).toMatchObject({ approvals: [], rejection: { by: carol.by, at } });
+  });
+
   it('names a missing waiver', async () => {
     const { stores } = processes(1);
     await expect(stores[0]!.approve('WVR-404', bob, 'x')).rejects.toThrow('There is no waiver WVR-404.');
