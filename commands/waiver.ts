@@ -1,25 +1,10 @@
 import { z } from 'zod';
-import { approvalCard } from '../cards/approval.js';
+import { approvalCard, quorumLine } from '../cards/approval.js';
 import { resultCard } from '../cards/result.js';
-import { userKey } from '../src/core/chat.js';
-import type { Waiver } from '../src/workflows/waivers.js';
+import { type ChatUser, userKey } from '../src/core/chat.js';
+import { waiverEvent } from '../src/workflows/waiver-events.js';
+import { type Voter, voterName } from '../src/workflows/waivers.js';
 import { type CommandContext, type CommandResult, defineCommand } from './define.js';
-
-function waiverEvent(waiver: Waiver, event: 'waiver_requested' | 'waiver_approved' | 'waiver_rejected') {
-  return {
-    id: `${waiver.id}.${waiver.status}`,
-    event,
-    timestamp: new Date().toISOString(),
-    spec: { id: waiver.specId },
-    waiver: {
-      id: waiver.id,
-      reason: waiver.reason,
-      status: waiver.status,
-      requested_by: waiver.requestedBy,
-      decided_by: waiver.decidedBy,
-    },
-  } as const;
-}
 
 export const waiverRequest = defineCommand({
   name: 'waiver request',
@@ -35,7 +20,10 @@ export const waiverRequest = defineCommand({
   mode: 'queued',
   pending: ({ specId }) => `Requesting a waiver for ${specId}…`,
   async run({ specId, reason }, { invoker, idempotencyKey, services }) {
-    const waiver = await services.waivers.request({ specId, reason, by: userKey(invoker) }, idempotencyKey);
+    const waiver = await services.waivers.request(
+      { specId, reason, requester: voter(invoker) },
+      idempotencyKey,
+    );
     await services.emit(waiverEvent(waiver, 'waiver_requested'));
     return {
       visibility: 'subject',
@@ -43,38 +31,72 @@ export const waiverRequest = defineCommand({
       parent: approvalCard(waiver),
       card: resultCard(
         `📋 ${waiver.id} requested for ${specId}`,
-        'An approver can press Approve or Reject on the card.',
+        waiver.requiredApprovals === 1
+          ? 'An approver can press Approve or Reject on the card.'
+          : `It needs ${waiver.requiredApprovals} approvers to press Approve; one Reject rejects it.`,
       ),
     };
   },
 });
 
+function voter(user: ChatUser): Voter {
+  return { by: userKey(user), ...(user.name ? { name: user.name } : {}) };
+}
+
 async function decide(
   id: string,
   decision: 'approved' | 'rejected',
-  { invoker, services }: CommandContext,
+  { invoker, idempotencyKey, services }: CommandContext,
 ): Promise<CommandResult> {
-  const { applied, waiver } = await services.waivers.decide(id, decision, userKey(invoker));
-  if (!applied) {
-    return {
-      visibility: 'ephemeral',
-      card: resultCard(
-        `${waiver.id} was already ${waiver.status}`,
-        `by ${waiver.decidedBy} at ${waiver.decidedAt}`,
-      ),
-    };
+  const me = voter(invoker);
+  const { outcome, waiver } =
+    decision === 'approved'
+      ? await services.waivers.approve(id, me, idempotencyKey)
+      : await services.waivers.reject(id, me, idempotencyKey);
+  switch (outcome) {
+    case 'already-decided':
+      return {
+        visibility: 'ephemeral',
+        card: resultCard(
+          `${waiver.id} was already ${waiver.status}`,
+          `by ${waiver.decidedBy} at ${waiver.decidedAt}. A decision is final.`,
+        ),
+      };
+    case 'already-voted':
+      return {
+        visibility: 'ephemeral',
+        card: resultCard(
+          `You have already approved ${waiver.id}`,
+          `Your approval counts once: ${quorumLine(waiver)}.`,
+        ),
+      };
+    case 'counted':
+      return {
+        visibility: 'subject',
+        subject: waiver.id,
+        parent: approvalCard(waiver),
+        card: resultCard(`👍 ${waiver.id} approved by ${voterName(me)}: ${quorumLine(waiver)}`),
+      };
+    case 'decided': {
+      await services.emit(
+        waiverEvent(waiver, decision === 'approved' ? 'waiver_approved' : 'waiver_rejected'),
+      );
+      const by =
+        decision === 'approved'
+          ? waiver.approvals.map(voterName).join(', ')
+          : voterName(waiver.rejection ?? me);
+      return {
+        visibility: 'subject',
+        subject: waiver.id,
+        parent: approvalCard(waiver),
+        card: resultCard(
+          `${decision === 'approved' ? '✅' : '🚫'} ${waiver.id} ${decision} by ${by}`,
+          `Decided at ${waiver.decidedAt}; the decision is final.`,
+          decision === 'approved' ? 'success' : 'failure',
+        ),
+      };
+    }
   }
-  await services.emit(waiverEvent(waiver, decision === 'approved' ? 'waiver_approved' : 'waiver_rejected'));
-  return {
-    visibility: 'subject',
-    subject: waiver.id,
-    parent: approvalCard(waiver),
-    card: resultCard(
-      `${decision === 'approved' ? '✅' : '🚫'} ${waiver.id} ${decision} by ${waiver.decidedBy}`,
-      undefined,
-      decision === 'approved' ? 'success' : 'failure',
-    ),
-  };
 }
 
 const idArgs = z.object({ id: z.string().regex(/^WVR-\d+$/i, 'must be a waiver id like WVR-3') });

@@ -56,7 +56,7 @@ export class ChatRuntime {
     const { commands } = options;
     this.services = {
       incidents: new IncidentStore(redis, prefix),
-      waivers: new WaiverStore(redis, prefix),
+      waivers: new WaiverStore(redis, prefix, { requiredApprovals: config.waivers.required_approvals }),
       emit: async (payload) => (await options.ingestor.accept(payload)).id,
       connectors: options.connectors,
       queueHealth: () =>

@@ -97,13 +97,45 @@ const RbacConfig = z.strictObject({
     .default({ responder: [], approver: [], admin: [] }),
 });
 
+const WaiversConfig = z.strictObject({
+  /**
+   * Approvals from distinct approvers (rbac.roles.approver, or admins) that approve a waiver. The
+   * requester never counts, and one rejection rejects.
+   */
+  required_approvals: int(1, 20).default(1),
+});
+
+/**
+ * A quorum that can never be reached is a config error, not a waiver that waits forever. Only
+ * lists of named people can be counted: a `<platform>:*` or `discord:role:…` member may stand for
+ * any number of people.
+ */
+function checkQuorum(
+  config: {
+    waivers: { required_approvals: number };
+    rbac: { roles: { approver: string[]; admin: string[] } };
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const required = config.waivers.required_approvals;
+  const { approver, admin } = config.rbac.roles;
+  const people = new Set([...approver, ...admin]);
+  if (required <= 1 || [...people].some((m) => m.endsWith(':*') || m.includes(':role:'))) return;
+  if (people.size < required)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['waivers', 'required_approvals'],
+      message: `needs ${required} approvers, but rbac.roles.approver and rbac.roles.admin name ${people.size}`,
+    });
+}
+
 const RunbookLink = z.strictObject({ url: httpUrl, title: z.string().min(1).max(200).optional() });
 
 const LoggingConfig = z.strictObject({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export const ThreadlineConfigSchema = z.strictObject({
+const ConfigFile = z.strictObject({
   server: ServerConfig.default(ServerConfig.parse({})),
   redis: RedisConfig.default(RedisConfig.parse({})),
   queue: QueueConfig.default(QueueConfig.parse({})),
@@ -118,7 +150,10 @@ export const ThreadlineConfigSchema = z.strictObject({
   runbooks: z
     .record(z.string().regex(/^[\w.-]{1,100}$/, 'runbook names use letters, digits, _ . -'), RunbookLink)
     .default({}),
+  waivers: WaiversConfig.default(WaiversConfig.parse({})),
 });
+
+export const ThreadlineConfigSchema = ConfigFile.superRefine(checkQuorum);
 
 export type ThreadlineConfig = z.infer<typeof ThreadlineConfigSchema>;
 export type IntegrationsConfig = z.infer<typeof IntegrationsConfig>;

@@ -46,7 +46,10 @@ const CARDS: Record<string, Card> = {
     reason: 'skip load test',
     status: 'pending',
     requestedBy: 'discord:5390823',
+    requestedByName: 'lead',
     requestedAt: at,
+    requiredApprovals: 2,
+    approvals: [{ by: 'discord:7781001', name: 'alice', at }],
   }),
   'ticket-created': ticketCard({
     system: 'jira',

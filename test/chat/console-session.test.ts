@@ -120,7 +120,7 @@ integrations:
     expect(await alice.run(`waiver approve ${id}`)).toContain(
       'You are not allowed to run /ops waiver approve',
     );
-    expect(await bob.run(`!waiver.approve ${id}`)).toContain(`✅ ${id} approved by console:bob`);
+    expect(await bob.run(`!waiver.approve ${id}`)).toContain(`✅ ${id} approved by @bob`);
     expect(await bob.run(`!waiver.reject ${id}`)).toContain(`${id} was already approved`);
 
     const own = /WVR-\d+/.exec(await bob.run('waiver request FEAT-0002 "hotfix"'))![0];

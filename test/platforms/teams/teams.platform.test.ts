@@ -320,6 +320,8 @@ describe('Teams rendering', () => {
       status: 'pending',
       requestedBy: 'teams:7faf80ad',
       requestedAt: '2026-11-22T10:00:00Z',
+      requiredApprovals: 2,
+      approvals: [{ by: 'teams:2b9c', name: 'Bob', at: '2026-11-22T10:05:00Z' }],
     });
     for (const c of [busy, waiver, errorCard('nope', 'try again'), resultCard('ok', 'fine', 'success')]) {
       expect(adaptiveCardProblems(renderTeamsCard(c).content as unknown as Json)).toEqual([]);
