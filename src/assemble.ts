@@ -24,6 +24,7 @@ import { QueueSet } from './queue/queues.js';
 import { describeTarget, producerConnection, waitUntilReady, workerConnection } from './queue/redis.js';
 import { RedisWatch } from './queue/redis-watch.js';
 import { type ShutdownOutcome, type ShutdownStep, shutDown } from './shutdown.js';
+import { registerAlertmanagerHook } from './sources/alertmanager/route.js';
 
 /** The parts of the pipeline a `serve` process runs. */
 export type ServeRole = 'all' | 'ingress' | 'worker';
@@ -204,6 +205,15 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
   if (role !== 'worker') registerDisabledPlatformRoutes(server, config.platforms);
   // Pager-side acks and resolves enter the pipeline as incident_* events, like POST /hooks/events.
   if (role !== 'worker') registerPagerHooks(server, config.integrations, { sink: ingestor, logger, metrics });
+  // Alertmanager groups open and resolve incidents, announced like /ops incident's.
+  if (role !== 'worker')
+    registerAlertmanagerHook(server, config.inbound.alertmanager, {
+      sink: ingestor,
+      logger,
+      metrics,
+      redis: producer,
+      prefix,
+    });
 
   const platformDeps = { config, logger, http, redis: producer, prefix, metrics, commands: COMMANDS };
   const modules = await createPlatformModules(platformDeps);
