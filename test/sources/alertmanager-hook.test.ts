@@ -4,6 +4,7 @@ import { incidentCard } from '../../cards/incident.js';
 import { parseConfigText } from '../../src/config/load.js';
 import { IncidentStore } from '../../src/workflows/incidents.js';
 import { FakePagerDuty, ROUTING_KEY } from '../fakes/pagerduty.js';
+import { WebhookReceiver } from '../fakes/webhook-receiver.js';
 import { alertmanagerConfig } from '../support/alertmanager.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { testConfig } from '../support/config.js';
@@ -65,12 +66,14 @@ function newGroup(): string {
 describe('POST /hooks/alertmanager', () => {
   let t: TestApp;
   let pagerduty: FakePagerDuty;
+  let cards: WebhookReceiver;
   let store: IncidentStore;
   const redis = testRedis();
   const prefix = uniquePrefix('am-hook');
 
   beforeAll(async () => {
     pagerduty = await FakePagerDuty.start();
+    cards = await new WebhookReceiver().start();
     t = await startTestApp(
       alertmanagerConfig(
         prefix,
@@ -85,6 +88,12 @@ describe('POST /hooks/alertmanager', () => {
     routing_key: ${ROUTING_KEY}
     events_url: "${pagerduty.eventsUrl}"
     alert_on: [incident_triggered, incident_resolved]
+  webhooks:
+    enabled: true
+    endpoints:
+      - name: cards
+        url: "${cards.url}/incidents"
+        events: [incident_triggered, incident_resolved]
 `,
       ),
     );
@@ -93,6 +102,7 @@ describe('POST /hooks/alertmanager', () => {
   afterAll(async () => {
     await t.close();
     await pagerduty.close();
+    await cards.stop();
     await dropPrefix(prefix);
     redis.disconnect();
   });
@@ -164,7 +174,32 @@ describe('POST /hooks/alertmanager', () => {
         summary: 'Checkout answers 5xx to 12% of requests',
         severity: 'critical',
         source: 'checkout',
+        custom_details: { 'label.alertname': 'HighErrorRate', 'label.instance': 'checkout-0:9090' },
       },
+      links: [{ href: 'https://runbooks.example.com/checkout/errors', text: 'Runbook' }],
+    });
+
+    // Chat destinations and webhooks get the event /ops incident sends, with the alert's context.
+    const event = await waitFor(
+      () =>
+        cards.requests
+          .map((r) => JSON.parse(r.body) as { id: string })
+          .find((e) => e.id === `${id}.triggered`),
+      { what: 'the incident_triggered event at the webhook' },
+    );
+    expect(event).toMatchObject({
+      event: 'incident_triggered',
+      incident: {
+        id,
+        title: 'Checkout answers 5xx to 12% of requests',
+        service: 'checkout',
+        severity: 'critical',
+        status: 'triggered',
+        source: 'alertmanager',
+        runbook_url: 'https://runbooks.example.com/checkout/errors',
+        labels: { alertname: 'HighErrorRate', job: 'checkout' },
+      },
+      spec: { id },
     });
   });
 
