@@ -35,7 +35,7 @@ export class AlertGroups {
 
   async firing(groupKey: string, alert: AlertIncident): Promise<FiringOutcome> {
     const group = groupHash(groupKey);
-    const current = await this.current(group);
+    const { id, incident: current } = await this.current(group);
     if (current && current.status !== 'resolved') {
       const { applied, incident } = await this.incidents.refresh(current.id, {
         title: alert.title,
@@ -45,13 +45,12 @@ export class AlertGroups {
       });
       // Resolved between the read and the update: this firing starts the next incident.
       if (applied) return { incident, opened: false };
-      return this.open(group, alert, incident.id);
     }
-    return this.open(group, alert, current?.id);
+    return this.open(group, alert, id);
   }
 
   async resolved(groupKey: string): Promise<ResolvedOutcome> {
-    const current = await this.current(groupHash(groupKey));
+    const { incident: current } = await this.current(groupHash(groupKey));
     if (!current) return { resolved: false };
     const { applied, incident } = await this.incidents.resolve(current.id, BY);
     // A retry after a crash between the two steps finds it just resolved by us and emits again: a
@@ -71,9 +70,10 @@ export class AlertGroups {
     return { incident, opened: created };
   }
 
-  private async current(group: string): Promise<Incident | undefined> {
-    const id = await this.redis.get(this.key(group));
-    return id ? this.incidents.find(id) : undefined;
+  /** The group's latest incident id, and the incident while it is still kept. */
+  private async current(group: string): Promise<{ id?: string; incident?: Incident }> {
+    const id = (await this.redis.get(this.key(group))) ?? undefined;
+    return { id, incident: id ? await this.incidents.find(id) : undefined };
   }
 
   private key(group: string): string {
