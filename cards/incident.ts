@@ -24,6 +24,10 @@ export function incidentCard(incident: Incident): Card {
     { label: 'Status', value: STATUS_LABEL[incident.status], inline: true },
     { label: 'Severity', value: incident.severity, inline: true },
     ...(incident.service ? [{ label: 'Service', value: incident.service, inline: true }] : []),
+    ...(incident.source ? [{ label: 'Source', value: incident.source, inline: true }] : []),
+    ...(incident.labels && Object.keys(incident.labels).length > 0
+      ? [{ label: 'Labels', value: labelList(incident.labels), inline: false }]
+      : []),
     { label: 'Opened by', value: `${incident.createdBy} at ${incident.createdAt}`, inline: false },
     ...(acked ? [{ label: 'Acknowledged by', value: `${acked.by} at ${acked.at}`, inline: false }] : []),
     ...(escalated
@@ -36,7 +40,7 @@ export function incidentCard(incident: Incident): Card {
     title: `${incident.status === 'resolved' ? '✅' : '🚨'} ${incident.id}: ${incident.title}`,
     severity: incident.status === 'resolved' ? 'success' : SEVERITY[incident.severity],
     fields,
-    links: [],
+    links: incident.runbookUrl ? [{ label: 'Runbook', url: incident.runbookUrl }] : [],
     actions: open
       ? [
           ...(incident.status === 'triggered'
@@ -59,4 +63,12 @@ export function incidentCard(incident: Incident): Card {
       : [],
     footer: `Threadline · ${incident.id}`,
   };
+}
+
+/** `alertname=HighLatency, job=api`: labels as Prometheus writes them, in a stable order. */
+function labelList(labels: Readonly<Record<string, string>>): string {
+  return Object.entries(labels)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, value]) => `${name}=${value}`)
+    .join(', ');
 }

@@ -14,6 +14,9 @@ export function incidentEvent(event: EventName, incident: Incident, step: string
       service: incident.service,
       severity: incident.severity,
       status: incident.status,
+      ...(incident.source ? { source: incident.source } : {}),
+      ...(incident.runbookUrl ? { runbook_url: incident.runbookUrl } : {}),
+      ...(incident.labels ? { labels: incident.labels } : {}),
     },
     spec: { id: incident.id, title: incident.title, status: incident.status, severity: incident.severity },
   };

@@ -95,6 +95,24 @@ ensure_redis_topology_tools() {
   fi
 }
 
+# The Alertmanager end-to-end test (test/sources/alertmanager.real.test.ts) runs the real
+# Prometheus Alertmanager from Debian's prometheus-alertmanager package; without it that test is
+# skipped and says why. Installed like redis-server, and never fails the run when it cannot be.
+ensure_alertmanager() {
+  if [ -n "${ALERTMANAGER_BIN:-}" ] || command -v prometheus-alertmanager >/dev/null 2>&1 ||
+    [ -x /usr/bin/prometheus-alertmanager ]; then
+    return 0
+  fi
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing prometheus-alertmanager for the Alertmanager end-to-end test"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      prometheus-alertmanager >/dev/null) ||
+      say "could not install prometheus-alertmanager: the Alertmanager end-to-end test will be skipped"
+  else
+    say "prometheus-alertmanager not installed (sudo apt-get install prometheus-alertmanager): the Alertmanager end-to-end test will be skipped"
+  fi
+}
+
 stop_private_redis() {
   if [ -n "${THREADLINE_REDIS_DIR:-}" ] && [ -f "$THREADLINE_REDIS_DIR/redis.pid" ]; then
     kill "$(cat "$THREADLINE_REDIS_DIR/redis.pid")" 2>/dev/null || true

@@ -9,6 +9,7 @@ say "installing dependencies"
 install_dependencies
 ensure_redis
 ensure_redis_topology_tools
+ensure_alertmanager
 say "lint and type check"
 npm run lint --silent
 npm run typecheck --silent

@@ -28,6 +28,7 @@ import { QueueSet } from './queue/queues.js';
 import { describeTarget, producerConnection, waitUntilReady, workerConnection } from './queue/redis.js';
 import { RedisWatch } from './queue/redis-watch.js';
 import { type ShutdownOutcome, type ShutdownStep, shutDown } from './shutdown.js';
+import { registerAlertmanagerHook } from './sources/alertmanager/route.js';
 
 /** The parts of the pipeline a `serve` process runs. */
 export type ServeRole = 'all' | 'ingress' | 'worker';
@@ -220,6 +221,15 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
   const jiraSecret = config.integrations.jira?.webhook_secret;
   if (role !== 'worker' && isTicketingConnector(jira) && jiraSecret)
     registerJiraHook(server, { connector: jira, secret: jiraSecret, chat: () => late.chat, logger });
+  // Alertmanager groups open and resolve incidents, announced like /ops incident's.
+  if (role !== 'worker')
+    registerAlertmanagerHook(server, config.inbound.alertmanager, {
+      sink: ingestor,
+      logger,
+      metrics,
+      redis: producer,
+      prefix,
+    });
 
   const platformDeps = { config, logger, http, redis: producer, prefix, metrics, commands: COMMANDS };
   const modules = await createPlatformModules(platformDeps);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CONNECTORS } from '../connectors/catalogue.js';
 import { flag, httpUrl, int, secret } from '../core/schema-primitives.js';
 import { PlatformsConfig } from '../platforms/schema.js';
+import { ALERTMANAGER_INBOUND_OFF, AlertmanagerInbound } from '../sources/alertmanager/schema.js';
 import { buildIntegrationsSchema } from './integrations.js';
 import { RedisConfig } from './redis.js';
 
@@ -30,6 +31,8 @@ const InboundConfig = z.strictObject({
     })
     .transform(({ enabled, secret }) => ({ enabled: enabled ?? secret !== undefined, secret }))
     .default({ enabled: false, secret: undefined }),
+  /** POST /hooks/alertmanager for an Alertmanager webhook receiver (src/sources/alertmanager/schema.ts). */
+  alertmanager: AlertmanagerInbound.default(ALERTMANAGER_INBOUND_OFF),
 });
 
 const ServerConfig = z.strictObject({

@@ -14,6 +14,7 @@ export const SECRET_KEYS = new Set([
   'app_password',
   'client_secret',
   'routing_key',
+  'bearer_token',
   'dsn',
   'webhook_url',
 ]);

@@ -11,7 +11,16 @@ export interface IncidentHistoryEntry {
   note?: string;
 }
 
-export interface Incident {
+/** What an alert source (Alertmanager) adds to an incident it opened. */
+export interface IncidentContext {
+  /** Where the incident came from when not a command: `alertmanager`. */
+  source?: string;
+  runbookUrl?: string;
+  /** The alert's labels, shown on the card. */
+  labels?: Record<string, string>;
+}
+
+export interface Incident extends IncidentContext {
   id: string;
   title: string;
   service?: string;
@@ -42,6 +51,21 @@ redis.call('SET', KEYS[1], encoded, 'KEEPTTL')
 return {1, encoded}
 `;
 
+/*
+ * Replaces fields of an incident that is still open (ARGV[1]: JSON object of fields). Returns
+ * {code, incident}: 1 applied, 0 already resolved, -1 missing.
+ */
+const REFRESH = `
+local raw = redis.call('GET', KEYS[1])
+if not raw then return {-1, ''} end
+local incident = cjson.decode(raw)
+if incident.status == 'resolved' then return {0, raw} end
+for field, value in pairs(cjson.decode(ARGV[1])) do incident[field] = value end
+local encoded = cjson.encode(incident)
+redis.call('SET', KEYS[1], encoded, 'KEEPTTL')
+return {1, encoded}
+`;
+
 const RETENTION_SECONDS = 90 * 86_400;
 
 /** Incidents live in Redis so any process can act on them; ids are short and human (INC-42). */
@@ -53,7 +77,7 @@ export class IncidentStore {
 
   /** Creates once per idempotency key: a retried job gets the incident the first try made. */
   async create(
-    input: { title: string; service?: string; severity: IncidentSeverity; by: string },
+    input: { title: string; service?: string; severity: IncidentSeverity; by: string } & IncidentContext,
     idempotencyKey: string,
   ): Promise<{ incident: Incident; created: boolean }> {
     const idemKey = `${this.prefix}:idem:incident:${idempotencyKey}`;
@@ -66,6 +90,9 @@ export class IncidentStore {
       title: input.title,
       service: input.service,
       severity: input.severity,
+      ...(input.source ? { source: input.source } : {}),
+      ...(input.runbookUrl ? { runbookUrl: input.runbookUrl } : {}),
+      ...(input.labels && Object.keys(input.labels).length > 0 ? { labels: input.labels } : {}),
       status: 'triggered',
       createdAt: now,
       createdBy: input.by,
@@ -99,6 +126,24 @@ export class IncidentStore {
 
   escalate(id: string, by: string, note?: string): Promise<Transition> {
     return this.transition(id, ['triggered', 'acknowledged'], '', { by, action: 'escalated', note });
+  }
+
+  /**
+   * Updates what an alert source says about an incident that is still open (a group that keeps
+   * firing); a resolved incident is left as it was. No history entry: nothing happened to it.
+   */
+  async refresh(
+    id: string,
+    fields: Partial<Pick<Incident, 'title' | 'service'>> & IncidentContext,
+  ): Promise<Transition> {
+    const [code, raw] = (await this.redis.eval(
+      REFRESH,
+      1,
+      this.key(normaliseId(id)),
+      JSON.stringify(fields),
+    )) as [number, string];
+    if (code === -1) throw new NotFoundError(`no incident ${id}`);
+    return { applied: code === 1, incident: JSON.parse(raw) as Incident };
   }
 
   private async transition(

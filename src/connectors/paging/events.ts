@@ -18,6 +18,10 @@ const IncidentRef = z.looseObject({
   severity: z.string().max(50).optional(),
   status: z.string().max(50).optional(),
   dedup_key: z.string().max(255).optional(),
+  /** From an alert source (Alertmanager): the alert's runbook and labels. */
+  // Malformed, they are left out rather than costing the incident its id and dedup key.
+  runbook_url: z.string().max(2_000).optional().catch(undefined),
+  labels: z.record(z.string(), z.string()).optional().catch(undefined),
 });
 type IncidentRef = z.infer<typeof IncidentRef>;
 
@@ -108,10 +112,13 @@ export function pagerIncidentFor(event: StoredEvent): PagerIncident {
   add('branch', payload.branch);
   add('pr', payload.pr?.number);
   add('error', errorText(payload));
+  for (const [name, value] of Object.entries(incident?.labels ?? {})) add(`label.${name}`, value);
 
   const links: PagerLink[] = [];
   if (payload.pr?.url) links.push({ url: payload.pr.url, label: `Pull request #${payload.pr.number}` });
   if (spec?.url) links.push({ url: spec.url, label: `Spec ${spec.id}` });
+  if (incident?.runbook_url && /^https?:\/\//i.test(incident.runbook_url))
+    links.push({ url: incident.runbook_url, label: 'Runbook' });
   const logs = logsUrl(payload);
   if (logs) links.push({ url: logs, label: 'Logs' });
 

@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto';
+import { incidentEvent } from '../../../commands/incident-events.js';
+import type { EventSink } from '../../connectors/paging/inbound.js';
+import type { RedisClient } from '../../core/redis-client.js';
+import type { Incident, IncidentStore } from '../../workflows/incidents.js';
+import type { AlertIncident } from './incident.js';
+
+/** As long as the incidents themselves are kept (src/workflows/incidents.ts). */
+const RETENTION_SECONDS = 90 * 86_400;
+const BY = 'alertmanager';
+/** How long after resolving a group a repeated resolved notification still emits (as a duplicate). */
+const RETRY_WINDOW_MS = 3_600_000;
+
+export type FiringOutcome = { incident: Incident; opened: boolean };
+export type ResolvedOutcome = { incident?: Incident; resolved: boolean };
+
+/**
+ * One incident per Alertmanager group: `<prefix>:alertmanager:group:<sha256 of the group key>`
+ * names the group's latest incident. While it is open, every notification for the group (a
+ * repeat, an alert joining or leaving) updates it and pages nobody; a resolved notification
+ * resolves it; the next firing after that opens a new one.
+ *
+ * Opening is idempotent without a lock: the incident is created with an idempotency key made of
+ * the group and the incident it follows, so Alertmanager replicas or retries racing on one group
+ * get the same incident; its `INC-n.triggered` event id makes a second emit a duplicate that
+ * nothing delivers; the mapping is written last, so a crash before it is repaired by the retry.
+ */
+export class AlertGroups {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly prefix: string,
+    private readonly incidents: IncidentStore,
+    private readonly sink: EventSink,
+  ) {}
+
+  async firing(groupKey: string, alert: AlertIncident): Promise<FiringOutcome> {
+    const group = groupHash(groupKey);
+    const { id, incident: current } = await this.current(group);
+    if (current && current.status !== 'resolved') {
+      const { applied, incident } = await this.incidents.refresh(current.id, {
+        title: alert.title,
+        ...(alert.service ? { service: alert.service } : {}),
+        ...(alert.runbookUrl ? { runbookUrl: alert.runbookUrl } : {}),
+        ...(alert.labels && Object.keys(alert.labels).length > 0 ? { labels: alert.labels } : {}),
+      });
+      // Resolved between the read and the update: this firing starts the next incident.
+      if (applied) return { incident, opened: false };
+    }
+    return this.open(group, alert, id);
+  }
+
+  async resolved(groupKey: string): Promise<ResolvedOutcome> {
+    const { incident: current } = await this.current(groupHash(groupKey));
+    if (!current) return { resolved: false };
+    const { applied, incident } = await this.incidents.resolve(current.id, BY);
+    // A retry after a crash between the two steps finds it just resolved by us and emits again: a
+    // duplicate of an event that may never have been stored. A late repeat sends nothing.
+    if (applied || resolvedByUsSince(incident, Date.now() - RETRY_WINDOW_MS))
+      await this.sink.accept(incidentEvent('incident_resolved', incident, 'resolved'));
+    return { incident, resolved: applied };
+  }
+
+  private async open(group: string, alert: AlertIncident, after: string | undefined): Promise<FiringOutcome> {
+    const { incident, created } = await this.incidents.create(
+      { ...alert, by: BY },
+      `alertmanager.${group}.after.${after ?? 'none'}`,
+    );
+    await this.sink.accept(incidentEvent('incident_triggered', incident, 'triggered'));
+    await this.redis.set(this.key(group), incident.id, 'EX', RETENTION_SECONDS);
+    return { incident, opened: created };
+  }
+
+  /** The group's latest incident id, and the incident while it is still kept. */
+  private async current(group: string): Promise<{ id?: string; incident?: Incident }> {
+    const id = (await this.redis.get(this.key(group))) ?? undefined;
+    return { id, incident: id ? await this.incidents.find(id) : undefined };
+  }
+
+  private key(group: string): string {
+    return `${this.prefix}:alertmanager:group:${group}`;
+  }
+}
+
+/** Group keys hold every grouping label's value: hashed, they make a short key of fixed length. */
+function groupHash(groupKey: string): string {
+  return createHash('sha256').update(groupKey, 'utf8').digest('hex').slice(0, 40);
+}
+
+function resolvedByUsSince(incident: Incident, since: number): boolean {
+  const entry = [...incident.history].reverse().find((h) => h.action === 'resolved');
+  return entry?.by === BY && Date.parse(entry.at) >= since;
+}

@@ -1,0 +1,102 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import {
+  ignore,
+  type PagerHookDependencies,
+  rawJsonBody,
+  readJson,
+  validate,
+} from '../../connectors/paging/inbound.js';
+import { QueueUnavailableError } from '../../core/errors.js';
+import type { RedisClient } from '../../core/redis-client.js';
+import { sendError } from '../../http/errors.js';
+import { IncidentStore } from '../../workflows/incidents.js';
+import { authorised } from './auth.js';
+import { AlertGroups } from './groups.js';
+import { alertIncident } from './incident.js';
+import { AlertmanagerWebhook } from './payload.js';
+import type { AlertmanagerInboundConfig } from './schema.js';
+
+export const ALERTMANAGER_HOOK = '/hooks/alertmanager';
+
+export interface AlertmanagerHookDependencies extends PagerHookDependencies {
+  redis: RedisClient;
+  prefix: string;
+}
+
+/**
+ * POST /hooks/alertmanager: an Alertmanager webhook receiver's notifications. Credentials are
+ * checked before the body is read; a firing group opens (or updates) its incident and a resolved
+ * one resolves it, announced as incident_triggered / incident_resolved like /ops incident.
+ * While the block is off, a request is told what turns it on.
+ */
+export function registerAlertmanagerHook(
+  app: FastifyInstance,
+  settings: AlertmanagerInboundConfig,
+  deps: AlertmanagerHookDependencies,
+): void {
+  if (!settings.enabled) {
+    app.post(ALERTMANAGER_HOOK, async (_request, reply) =>
+      sendError(
+        reply,
+        404,
+        'hook_off',
+        `POST ${ALERTMANAGER_HOOK} is off: set inbound.alertmanager.bearer_token or inbound.alertmanager.basic_auth`,
+      ),
+    );
+    return;
+  }
+  const groups = new AlertGroups(
+    deps.redis,
+    deps.prefix,
+    new IncidentStore(deps.redis, deps.prefix),
+    deps.sink,
+  );
+  app.post(ALERTMANAGER_HOOK, async (request, reply) => {
+    if (!authorised(settings, request.headers.authorization)) {
+      deps.metrics?.eventsRejected.inc({ reason: 'signature' });
+      reply.header('www-authenticate', 'Bearer realm="threadline", Basic realm="threadline"');
+      return sendError(
+        reply,
+        401,
+        'bad_credentials',
+        'missing or wrong Authorization: send inbound.alertmanager.bearer_token (http_config.authorization) or basic_auth credentials',
+      );
+    }
+    const raw = rawJsonBody(request, reply, deps);
+    if (!raw) return reply;
+    const body = readJson(raw, reply, deps);
+    if (!body) return reply;
+    const webhook = validate(AlertmanagerWebhook, body.json, reply, deps);
+    if (!webhook) return reply;
+    try {
+      if (webhook.status === 'firing') {
+        const { incident, opened } = await groups.firing(
+          webhook.groupKey,
+          alertIncident(webhook, settings.severity),
+        );
+        deps.logger.info(
+          { incident: incident.id, receiver: webhook.receiver, alerts: webhook.alerts.length, opened },
+          opened ? 'alertmanager group opened an incident' : 'alertmanager group updated its incident',
+        );
+        return reply.code(202).send({ incident: incident.id, status: incident.status, opened });
+      }
+      const { incident, resolved } = await groups.resolved(webhook.groupKey);
+      if (!incident) return ignore(reply, 'no incident was opened for this group');
+      deps.logger.info(
+        { incident: incident.id, receiver: webhook.receiver, resolved },
+        'alertmanager group resolved',
+      );
+      return reply.code(202).send({ incident: incident.id, status: incident.status, resolved });
+    } catch (error) {
+      return unavailable(reply, error, deps);
+    }
+  });
+}
+
+/** Redis not answering: 503 with Retry-After, so Alertmanager sends the notification again. */
+function unavailable(reply: FastifyReply, error: unknown, deps: AlertmanagerHookDependencies): FastifyReply {
+  if (!(error instanceof QueueUnavailableError)) throw error;
+  deps.logger.error({ err: error.cause ?? error }, 'alertmanager notification not stored: Redis unavailable');
+  reply.header('retry-after', '5');
+  return sendError(reply, 503, 'unavailable', error.message);
+}
