@@ -2,7 +2,11 @@ import type { EventName } from '../src/core/events.js';
 import type { EventPayload } from '../src/core/payload.js';
 import type { Incident } from '../src/workflows/incidents.js';
 
-/** The event an incident change sends through the pipeline; its id makes a retried job a no-op. */
+/**
+ * The event an incident change sends through the pipeline; its id makes a retried job a no-op.
+ * `paged_by_workflow` tells the pager connectors that the incident workflow has called every
+ * pager itself (through the Pager seam), so `alert_on` must not call them a second time.
+ */
 export function incidentEvent(event: EventName, incident: Incident, step: string): EventPayload {
   return {
     id: `${incident.id}.${step}`,
@@ -14,6 +18,7 @@ export function incidentEvent(event: EventName, incident: Incident, step: string
       service: incident.service,
       severity: incident.severity,
       status: incident.status,
+      paged_by_workflow: true,
     },
     spec: { id: incident.id, title: incident.title, status: incident.status, severity: incident.severity },
   };

@@ -6,6 +6,7 @@ import type { RedisClient } from '../core/redis-client.js';
 import type { HttpClient } from '../net/http-client.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { Incident } from '../workflows/incidents.js';
 import type { PlatformsSettings } from './schema.js';
 
 /**
@@ -71,4 +72,6 @@ export interface ChatSurface {
   threads: {
     post(conversation: ConversationRef, subject: string, reply: Card, parent?: Card): Promise<MessageRef>;
   };
+  /** The incidents opened in Threadline: an incident's copy of its card is the interactive one. */
+  incidents?: { find(id: string): Promise<Incident | undefined> };
 }

@@ -18,6 +18,7 @@ const IncidentRef = z.looseObject({
   severity: z.string().max(50).optional(),
   status: z.string().max(50).optional(),
   dedup_key: z.string().max(255).optional(),
+  paged_by_workflow: z.boolean().optional(),
 });
 type IncidentRef = z.infer<typeof IncidentRef>;
 
@@ -32,6 +33,19 @@ function incidentOf(payload: EventPayload): IncidentRef | undefined {
  */
 export function originOf(payload: EventPayload): string | undefined {
   return typeof payload.origin === 'string' ? payload.origin : undefined;
+}
+
+/**
+ * Whether the incident workflow has already called (or will call) every pager for this event:
+ * a change made in Threadline (the commands mark their events `paged_by_workflow`), or a change
+ * a pager reported about a Threadline incident, which the workflow passes on to the other pagers.
+ * A pager connector then leaves the event alone, so an incident is never paged twice.
+ */
+export function pagedByWorkflow(payload: EventPayload): boolean {
+  if (!payload.event.startsWith('incident_')) return false;
+  const incident = incidentOf(payload);
+  if (incident?.paged_by_workflow === true) return true;
+  return Boolean(incident?.id && originOf(payload));
 }
 
 /**
