@@ -263,6 +263,10 @@ describe('incident ack and resolve stay in step between chat and the pager', () 
     await waitFor(() => pdCalls(id, 'trigger') === 1, { what: 'the PagerDuty trigger' });
     await waitFor(() => discordButtons(discordCard(id)).length > 0, { what: 'the Discord copy' });
 
+    const heard: string[] = [];
+    const stop = app.app.chat!.services.incidents.onChange((change) => {
+      if (change.incident.id === id) heard.push(`${change.action}:${change.incident.status}`);
+    });
     const resolved = await pagerDutyWebhook('incident.resolved', id, 'Sam Pager');
     expect(resolved.status).toBe(202);
 
@@ -288,6 +292,10 @@ describe('incident ack and resolve stay in step between chat and the pager', () 
     const incident = await app.app.chat!.services.incidents.get(id);
     expect(incident.status).toBe('resolved');
     expect(incident.history.at(-1)).toMatchObject({ action: 'resolved', by: 'Sam Pager', via: 'pagerduty' });
+
+    // Escalation timers listen here: the change is told once, whoever made it.
+    stop();
+    expect(heard).toEqual(['resolved:resolved']);
 
     expect(await deliveredToPagerDuty(resolved.eventId)).toMatch(/not sent back/);
     expect(pdCalls(id, 'resolve')).toBe(0);
@@ -320,5 +328,52 @@ describe('incident ack and resolve stay in step between chat and the pager', () 
     const discordNow = discordCard(id);
     expect(JSON.stringify(discordNow?.embeds)).toContain('Acknowledged');
     expect(discordButtons(discordNow)).toEqual(['Resolve', 'Escalate']);
+  });
+});
+
+describe('the pager calls of one incident', () => {
+  it('sends the trigger before an acknowledge asked for first, each once however often both are asked', async () => {
+    const paging = app.app.chat!.paging;
+    const { incident } = await app.app.chat!.services.incidents.create(
+      { title: 'asked out of order', severity: 'warning', by: 'test' },
+      `order-${prefix}`,
+    );
+    await app.app.chat!.services.incidents.acknowledge(incident.id, 'test');
+    await Promise.all([
+      paging.request(incident.id, 'acknowledge'),
+      paging.request(incident.id, 'trigger'),
+      paging.request(incident.id, 'acknowledge'),
+    ]);
+    await waitFor(() => pdCalls(incident.id, 'acknowledge') === 1, { what: 'the acknowledge' });
+    const actions = () =>
+      pagerduty
+        .events()
+        .filter((e) => e.dedup_key === `threadline:incident:${incident.id}`)
+        .map((e) => e.event_action);
+    expect(actions()).toEqual(['trigger', 'acknowledge']);
+    // Asked again after both were sent (a retried command job): nothing more reaches PagerDuty.
+    await paging.request(incident.id, 'acknowledge');
+    const job = await waitFor(() =>
+      app.app.queues.named('pager-calls.pagerduty').getJob(`pagerduty.${incident.id}.trigger`),
+    );
+    await waitFor(async () => (await job.getState()) === 'completed', { what: 'the trigger job done' });
+    expect(actions()).toEqual(['trigger', 'acknowledge']);
+  });
+
+  it('retries a call PagerDuty failed, and the acknowledge is accepted once', async () => {
+    const paging = app.app.chat!.paging;
+    const { incident } = await app.app.chat!.services.incidents.create(
+      { title: 'pager hiccup', severity: 'error', by: 'test' },
+      `retry-${prefix}`,
+    );
+    await paging.request(incident.id, 'trigger');
+    await waitFor(() => pdCalls(incident.id, 'trigger') === 1, { what: 'the trigger' });
+    pagerduty.reply({ status: 503, body: { status: 'unavailable' } });
+    await paging.request(incident.id, 'acknowledge');
+    await waitFor(() => pdCalls(incident.id, 'acknowledge') === 2, { what: 'the acknowledge retried' });
+    expect(pagerduty.alerts.get(`threadline:incident:${incident.id}`)?.status).toBe('acknowledged');
+    expect(
+      pagerduty.alerts.get(`threadline:incident:${incident.id}`)?.events.map((e) => e.event_action),
+    ).toEqual(['trigger', 'acknowledge']);
   });
 });
