@@ -17,6 +17,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import { Pool } from 'undici';
 import { stringify } from 'yaml';
 import { slackSignature } from '../src/platforms/slack/verify.js';
@@ -202,6 +203,18 @@ await runBench('incidents', async (h) => {
       const lastUpdate = Math.max(...(updates.get(channelOf(i)) ?? [Number.POSITIVE_INFINITY]));
       toCard[i] = lastUpdate - pressed.get(i)!;
     }
+    // Where the time to the pager goes: when each acknowledge's job was queued and when a worker took it.
+    const jobs = new Queue('pager-calls.pagerduty', { connection: h.redis, prefix: h.prefix });
+    const queuedAt = new Float64Array(INCIDENTS);
+    const startedAt = new Float64Array(INCIDENTS);
+    for (let i = 0; i < INCIDENTS; i++) {
+      const job = await jobs.getJob(`pagerduty.${cards.get(i)!.id}.acknowledge`);
+      queuedAt[i] = (job?.timestamp ?? Number.POSITIVE_INFINITY) - pressed.get(i)!;
+      startedAt[i] = (job?.processedOn ?? Number.POSITIVE_INFINITY) - pressed.get(i)!;
+    }
+    await jobs.close();
+    const queued = summarize(queuedAt);
+    const started = summarize(startedAt);
     const pager = summarize(toPager);
     const card = summarize(toCard);
     h.log('');
@@ -210,6 +223,8 @@ await runBench('incidents', async (h) => {
         ['from the button press to', 'p50', 'p99', 'max'],
         ["PagerDuty's acknowledge request", ms(pager.p50), ms(pager.p99), ms(pager.max)],
         ['the last card update', ms(card.p50), ms(card.p99), ms(card.max)],
+        ['(the acknowledge job queued)', ms(queued.p50), ms(queued.p99), ms(queued.max)],
+        ['(a worker took that job)', ms(started.p50), ms(started.p99), ms(started.max)],
       ]),
     );
     h.log('');
