@@ -7,6 +7,7 @@ import {
   FakeDiscordApi,
   InteractionSender,
 } from '../fakes/discord-api.js';
+import { FakeOpsgenie, API_KEY as OPSGENIE_KEY } from '../fakes/opsgenie.js';
 import { FakePagerDuty, ROUTING_KEY } from '../fakes/pagerduty.js';
 import { FakeSlack, type StoredMessage as SlackMessage } from '../fakes/slack-api.js';
 import {
@@ -33,12 +34,13 @@ import { waitFor } from '../support/wait.js';
 
 const PD_SECRET = 'pd-webhook-secret-for-incident-sync';
 const MEGAN = '7faf80ad-3a1c-4b4e-9c1e-3f3f7a1b2c01';
-const SLACK_CHANNELS = ['C0SYNCA', 'C0SYNCB', 'C0SYNCC', 'C0SYNCD'];
+const SLACK_CHANNELS = ['C0SYNCA', 'C0SYNCB', 'C0SYNCC', 'C0SYNCD', 'C0SYNCE'];
 
 let slack: FakeSlack;
 let teams: FakeBotFramework;
 let discord: FakeDiscordApi;
 let pagerduty: FakePagerDuty;
+let opsgenie: FakeOpsgenie;
 let app: TestApp;
 let discordChannel: string;
 const prefix = uniquePrefix('inc-sync');
@@ -48,6 +50,7 @@ beforeAll(async () => {
   teams = await FakeBotFramework.start({ appId: APP_ID, appPassword: APP_PASSWORD });
   discord = await FakeDiscordApi.start();
   pagerduty = await FakePagerDuty.start();
+  opsgenie = await FakeOpsgenie.start();
   discordChannel = discord.addChannel();
   app = await startTestApp(
     testConfig(
@@ -79,6 +82,10 @@ integrations:
     # Listed on purpose: the incident workflow pages itself, and alert_on must not page a second time.
     alert_on: [incident_triggered, incident_acknowledged, incident_resolved]
     webhook: { secret: "${PD_SECRET}" }
+  opsgenie:
+    enabled: true
+    api_key: ${OPSGENIE_KEY}
+    api_url: "${opsgenie.baseUrl}"
   discord:
     enabled: true
     channel_id: "${discordChannel}"
@@ -93,7 +100,13 @@ rbac:
 
 afterAll(async () => {
   await app?.close();
-  await Promise.all([slack?.close(), teams?.close(), discord?.close(), pagerduty?.close()]);
+  await Promise.all([
+    slack?.close(),
+    teams?.close(),
+    discord?.close(),
+    pagerduty?.close(),
+    opsgenie?.close(),
+  ]);
   await dropPrefix(prefix);
 });
 
@@ -300,6 +313,31 @@ describe('incident ack and resolve stay in step between chat and the pager', () 
     expect(await deliveredToPagerDuty(resolved.eventId)).toMatch(/not sent back/);
     expect(pdCalls(id, 'resolve')).toBe(0);
     expect(await app.app.chat!.paging.sent(id, 'pagerduty')).toMatchObject({ resolve: 'reported' });
+  });
+
+  it('passes an ack made in PagerDuty on to Opsgenie, and never back to PagerDuty', async () => {
+    const { id } = await page('C0SYNCE', 'disk full');
+    const alias = `threadline:incident:${id}`;
+    await waitFor(() => pdCalls(id, 'trigger') === 1 && opsgenie.alerts.get(alias), {
+      what: 'the incident paged at both pagers',
+    });
+
+    const acked = await pagerDutyWebhook('incident.acknowledged', id, 'Ana Oncall');
+    expect(acked.status).toBe(202);
+
+    await waitFor(() => opsgenie.alerts.get(alias)?.acknowledged, {
+      what: 'the Opsgenie alert acknowledged',
+    });
+    await waitFor(
+      () => shownText(slack.history('C0SYNCE').find((m) => !m.thread_ts)).includes('Ana Oncall'),
+      { what: 'the Slack card showing who acknowledged in PagerDuty' },
+    );
+    expect(await deliveredToPagerDuty(acked.eventId)).toMatch(/not sent back/);
+    expect(pdCalls(id, 'acknowledge')).toBe(0);
+    expect(await app.app.chat!.paging.sent(id, 'pagerduty')).toMatchObject({ acknowledge: 'reported' });
+    expect(await app.app.chat!.paging.sent(id, 'opsgenie')).toMatchObject({
+      acknowledge: expect.any(String),
+    });
   });
 
   it('keeps the interactive card on every copy: an ack pressed in Slack leaves buttons in Slack and in the Discord bot channel', async () => {
