@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeadLetters } from '../../src/queue/dead-letters.js';
 import { FakeBotFramework } from '../fakes/bot-framework.js';
 import {
   type StoredMessage as DiscordMessage,
@@ -413,5 +414,34 @@ describe('the pager calls of one incident', () => {
     expect(
       pagerduty.alerts.get(`threadline:incident:${incident.id}`)?.events.map((e) => e.event_action),
     ).toEqual(['trigger', 'acknowledge']);
+  });
+
+  it('makes a call PagerDuty refuses a dead letter that a replay sends once', async () => {
+    const paging = app.app.chat!.paging;
+    const { incident } = await app.app.chat!.services.incidents.create(
+      { title: 'refused ack', severity: 'info', by: 'test' },
+      `dead-${prefix}`,
+    );
+    await paging.request(incident.id, 'trigger');
+    await waitFor(() => pdCalls(incident.id, 'trigger') === 1, { what: 'the trigger' });
+    pagerduty.reply({ status: 400, body: { status: 'invalid event', message: 'Event object is invalid' } });
+    await paging.request(incident.id, 'acknowledge');
+
+    const letters = new DeadLetters(app.app.queues);
+    const letter = await waitFor(
+      async () => (await letters.list({ integration: 'pager-calls' })).find((l) => l.eventId === incident.id),
+      { what: 'the dead letter' },
+    );
+    expect(letter).toMatchObject({ integration: 'pager-calls.pagerduty', event: 'pager acknowledge' });
+    expect(pagerduty.alerts.get(`threadline:incident:${incident.id}`)?.status).toBe('triggered');
+
+    await letters.replay(letter.id);
+    await waitFor(
+      () => pagerduty.alerts.get(`threadline:incident:${incident.id}`)?.status === 'acknowledged',
+      {
+        what: 'the replayed acknowledge accepted',
+      },
+    );
+    expect(await paging.sent(incident.id, 'pagerduty')).toMatchObject({ acknowledge: expect.any(String) });
   });
 });
