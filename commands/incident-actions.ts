@@ -39,8 +39,9 @@ async function change(
   if (!transition.applied) {
     // A retry of a job whose first try changed the incident but died before the pagers were
     // asked: asking again is a no-op when they were, and completes the change when they were not.
-    if (kind !== 'escalated' && lastEntry(incident, kind) && !lastEntry(incident, kind)?.via)
-      await services.paging.request(incident.id, STEPS[kind], { by: lastEntry(incident, kind)?.by });
+    // A change a pager reported is passed on by the incident workflow itself.
+    const made = kind === 'escalated' ? undefined : lastEntry(incident, kind);
+    if (made && !made.via) await services.paging.request(incident.id, STEPS[kind], { by: made.by });
     const earlier =
       lastEntry(incident, kind === 'escalated' ? 'resolved' : kind) ?? lastEntry(incident, 'resolved');
     return {
