@@ -6,8 +6,15 @@ import type { EventName } from '../src/core/events.js';
 import { lastEntry } from '../src/workflows/incidents.js';
 import { type CommandContext, type CommandResult, defineCommand } from './define.js';
 import { incidentEvent } from './incident-events.js';
+import type { PagerStep } from './services.js';
 
 type Change = 'acknowledged' | 'resolved' | 'escalated';
+
+const STEPS: Record<Change, PagerStep> = {
+  acknowledged: 'acknowledge',
+  resolved: 'resolve',
+  escalated: 'escalate',
+};
 
 const EVENTS: Record<Change, EventName> = {
   acknowledged: 'incident_acknowledged',
@@ -30,6 +37,11 @@ async function change(
         : await services.incidents.escalate(id, by);
   const { incident } = transition;
   if (!transition.applied) {
+    // A retry of a job whose first try changed the incident but died before the pagers were
+    // asked: asking again is a no-op when they were, and completes the change when they were not.
+    // A change a pager reported is passed on by the incident workflow itself.
+    const made = kind === 'escalated' ? undefined : lastEntry(incident, kind);
+    if (made && !made.via) await services.paging.request(incident.id, STEPS[kind], { by: made.by });
     const earlier =
       lastEntry(incident, kind === 'escalated' ? 'resolved' : kind) ?? lastEntry(incident, 'resolved');
     return {
@@ -41,6 +53,7 @@ async function change(
     };
   }
   const step = kind === 'escalated' ? `escalated.${incident.history.length}` : kind;
+  await services.paging.request(incident.id, STEPS[kind], { by });
   await services.emit(incidentEvent(EVENTS[kind], incident, step));
   return {
     visibility: 'subject',

@@ -12,8 +12,12 @@ async function openIncident(
   { invoker, idempotencyKey, services }: CommandContext,
 ): Promise<CommandResult> {
   const { incident } = await services.incidents.create({ ...input, by: userKey(invoker) }, idempotencyKey);
+  // The pagers first: paging is what this command is for. Both calls are idempotent per incident.
+  const pagers = await services.paging.request(incident.id, 'trigger', { by: userKey(invoker) });
   await services.emit(incidentEvent('incident_triggered', incident, 'triggered'));
-  const destinations = services.connectors.route('incident_triggered').map((c) => c.key);
+  const destinations = [
+    ...new Set([...pagers, ...services.connectors.route('incident_triggered').map((c) => c.key)]),
+  ];
   return {
     visibility: 'subject',
     subject: incident.id,
@@ -22,7 +26,7 @@ async function openIncident(
       `🚨 ${incident.id} opened${incident.service ? ` for ${incident.service}` : ''}`,
       destinations.length
         ? `Sent to ${destinations.join(', ')}.`
-        : 'No integration is routed incident_triggered yet.',
+        : 'No pager is enabled and no integration is routed incident_triggered yet.',
       'failure',
     ),
   };

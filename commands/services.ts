@@ -17,10 +17,24 @@ export interface RunbookLink {
   title?: string;
 }
 
+/** What an incident asks of its pagers; `escalate` re-triggers (PagerDuty) or adds a note (Opsgenie). */
+export type PagerStep = 'trigger' | 'acknowledge' | 'resolve' | 'escalate';
+
+/**
+ * The incident workflow's side of the Pager seam: every enabled pager gets each step of an
+ * incident once, in order (trigger before acknowledge before resolve), whatever retries happen.
+ */
+export interface IncidentPaging {
+  /** Queues the step for every enabled pager; asking again for the same step adds nothing. Returns the pagers asked. */
+  request(incidentId: string, step: PagerStep, actor?: { by?: string }): Promise<string[]>;
+}
+
 /** What command handlers may use. Everything behind it is real: Redis stores, the event pipeline. */
 export interface CommandServices {
   incidents: IncidentStore;
   waivers: WaiverStore;
+  /** Calls the enabled pagers (PagerDuty, Opsgenie) for an incident's steps. */
+  paging: IncidentPaging;
   /** Sends an event through the pipeline (routing, rate limits, webhooks …); returns its id. */
   emit(payload: EventPayload): Promise<string>;
   connectors: ConnectorRegistry;

@@ -174,6 +174,7 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
       logger,
       redisWatch,
       redact,
+      observe: (event) => late.chat?.observeEvent(event) ?? Promise.resolve(),
     });
   }
 
@@ -336,6 +337,7 @@ async function assembleConsole(loaded: LoadedConfig, options: ConsoleOptions): P
     logger,
     redisWatch,
     redact,
+    observe: (event) => late.chat?.observeEvent(event) ?? Promise.resolve(),
   });
   const deps = { config, logger, http, redis, prefix, metrics, commands: COMMANDS };
   // Numbers come from Redis so that every console session and process numbers messages apart.

@@ -5,6 +5,7 @@ import type { CommandServices, QueueHealth } from '../../commands/services.js';
 import { AuditLog } from '../audit/audit-log.js';
 import type { ThreadlineConfig } from '../config/schema.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
+import type { StoredEvent } from '../core/payload.js';
 import type { RedisClient } from '../core/redis-client.js';
 import type { EventIngestor } from '../events/ingest.js';
 import type { PlatformDependencies, PlatformModule } from '../platforms/chat-platform.js';
@@ -16,7 +17,14 @@ import { createSteeredWorker, type WorkerContext } from '../queue/worker-factory
 import { IncidentStore } from '../workflows/incidents.js';
 import { WaiverStore } from '../workflows/waivers.js';
 import { type ActionWorkerDependencies, processAction, reportFailure } from './action-worker.js';
+import { IncidentPagerCalls, type PagerCallJobData, pagerCallsQueueName } from './incident-paging.js';
 import { type ActionJobData, actionsQueueName } from './jobs.js';
+import {
+  INCIDENT_CARDS_QUEUE,
+  type IncidentCardsJobData,
+  PagerReports,
+  updateIncidentCards,
+} from './pager-reports.js';
 import { PlatformRegistry } from './platform.js';
 import { Rbac } from './rbac.js';
 import { ChatRouter } from './router.js';
@@ -46,7 +54,10 @@ export class ChatRuntime {
   readonly threads: SubjectThreads;
   readonly services: CommandServices;
   readonly audit: AuditLog;
-  private readonly workers: Worker<ActionJobData, string>[] = [];
+  /** Every enabled pager, called once per incident step (commands/services.ts: IncidentPaging). */
+  readonly paging: IncidentPagerCalls;
+  private readonly reports: PagerReports;
+  private readonly workers: Worker[] = [];
 
   constructor(private readonly options: ChatRuntimeOptions) {
     const { config, redis, prefix } = options;
@@ -54,8 +65,25 @@ export class ChatRuntime {
     this.audit = new AuditLog(redis, prefix);
     this.threads = new SubjectThreads(redis, prefix, this.platforms);
     const { commands } = options;
+    const incidents = new IncidentStore(redis, prefix);
+    this.paging = new IncidentPagerCalls({
+      registry: options.connectors,
+      queues: options.queues,
+      redis,
+      prefix,
+      incidents,
+      settings: config.queue,
+    });
+    this.reports = new PagerReports({
+      incidents,
+      paging: this.paging,
+      queues: options.queues,
+      settings: config.queue,
+      logger: options.logger,
+    });
     this.services = {
-      incidents: new IncidentStore(redis, prefix),
+      incidents,
+      paging: this.paging,
       waivers: new WaiverStore(redis, prefix, { requiredApprovals: config.waivers.required_approvals }),
       emit: async (payload) => (await options.ingestor.accept(payload)).id,
       connectors: options.connectors,
@@ -64,6 +92,8 @@ export class ChatRuntime {
           options.queues.events,
           ...options.connectors.keys().map((k) => options.queues.delivery(k)),
           ...this.sharedActionQueues(),
+          ...this.paging.pagers().map((p) => options.queues.named(pagerCallsQueueName(p.key))),
+          options.queues.named(INCIDENT_CARDS_QUEUE),
         ]),
       runbooks: config.runbooks,
       commands: () => commands,
@@ -83,6 +113,19 @@ export class ChatRuntime {
       audit: this.audit,
       logger: options.logger,
     });
+  }
+
+  /** The incidents, for connectors that render an incident's card (ChatSurface). */
+  get incidents(): IncidentStore {
+    return this.services.incidents;
+  }
+
+  /**
+   * Sees every event before it is routed: a pager-side change to one of our incidents is applied
+   * here, so everything rendered for the event afterwards shows the new state.
+   */
+  observeEvent(event: StoredEvent): Promise<void> {
+    return this.reports.observe(event);
   }
 
   get workerDependencies(): ActionWorkerDependencies {
@@ -154,6 +197,24 @@ export class ChatRuntime {
       );
       this.workers.push(worker);
     }
+    for (const pager of this.paging.pagers()) {
+      const label = pagerCallsQueueName(pager.key);
+      this.workers.push(
+        createSteeredWorker<PagerCallJobData, string>(context, label, (job) => this.paging.process(job), {
+          concurrency: settings.concurrency,
+          kind: 'pager call',
+          label: () => label,
+        }),
+      );
+    }
+    this.workers.push(
+      createSteeredWorker<IncidentCardsJobData, string>(
+        context,
+        INCIDENT_CARDS_QUEUE,
+        (job) => updateIncidentCards(job, { incidents: this.services.incidents, threads: this.threads }),
+        { concurrency: settings.concurrency, kind: 'incident cards', label: () => INCIDENT_CARDS_QUEUE },
+      ),
+    );
   }
 
   get workerRunning(): boolean {

@@ -52,6 +52,22 @@ export class SubjectThreads {
     return refs.length;
   }
 
+  /**
+   * Posts `reply` into the subject's thread in every conversation that shows its card: a change
+   * that came from outside chat (a pager's webhook) is told wherever people follow the subject.
+   */
+  async replyEverywhere(subject: string, reply: Card): Promise<number> {
+    const refs = await this.redis.smembers(this.copiesKey(subject));
+    await Promise.all(
+      refs.map((raw) => {
+        const ref = JSON.parse(raw) as MessageRef;
+        const { id, thread, ...conversation } = ref;
+        return this.platforms.get(ref.platform)?.post({ ...conversation, thread: thread ?? id }, reply);
+      }),
+    );
+    return refs.length;
+  }
+
   async parentOf(place: ConversationRef, subject: string): Promise<MessageRef | undefined> {
     const raw = await this.redis.get(this.parentKey(place, subject));
     return raw && raw !== PENDING ? (JSON.parse(raw) as MessageRef) : undefined;

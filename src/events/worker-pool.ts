@@ -1,6 +1,7 @@
 import type { Worker } from 'bullmq';
 import type { ThreadlineConfig } from '../config/schema.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
+import type { StoredEvent } from '../core/payload.js';
 import type { RedisClient } from '../core/redis-client.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -25,6 +26,11 @@ export interface WorkerPoolOptions extends WorkerContext {
   registry: ConnectorRegistry;
   queues: QueueSet;
   rateLimiter: NotificationRateLimiter;
+  /**
+   * Sees each event before it is routed, e.g. the incident workflow applying a pager-side ack, so
+   * every delivery renders the new state. It writes to Redis only and must be safe to repeat.
+   */
+  observe?: (event: StoredEvent) => Promise<void>;
 }
 
 /** The worker role: one worker per destination queue, the digest sender, and a drain for old router jobs. */
@@ -44,6 +50,7 @@ export class WorkerPool {
       logger: Logger;
       redisWatch: RedisWatch;
       redact: (text: string) => string;
+      observe?: (event: StoredEvent) => Promise<void>;
     },
   ): WorkerPool {
     const prefix = config.redis.prefix;
@@ -74,7 +81,10 @@ export class WorkerPool {
       createWorker<EventJobData, string[]>(
         this.options,
         EVENTS_QUEUE,
-        (job) => fanOut(job.data.event, registry, queues, settings),
+        async (job) => {
+          await this.options.observe?.(job.data.event);
+          return fanOut(job.data.event, registry, queues, settings);
+        },
         {
           concurrency: 4,
           onFailed: (job, error, final) =>

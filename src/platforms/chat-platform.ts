@@ -6,6 +6,7 @@ import type { RedisClient } from '../core/redis-client.js';
 import type { HttpClient } from '../net/http-client.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { Incident } from '../workflows/incidents.js';
 import type { PlatformsSettings } from './schema.js';
 
 /**
@@ -73,4 +74,6 @@ export interface ChatSurface {
     /** Replaces the subject's parent card wherever it is shown; how many copies there were. */
     updateEverywhere(subject: string, card: Card): Promise<number>;
   };
+  /** The incidents opened in Threadline: an incident's copy of its card is the interactive one. */
+  incidents?: { find(id: string): Promise<Incident | undefined> };
 }

@@ -52,18 +52,23 @@ export class DeadLetters {
     throw new NotFoundError(`no dead letter with id "${id}" (see threadline dlq list)`);
   }
 
-  /** Deliveries (keyed by destination) and queued chat commands (keyed by their queue, actions.<platform>). */
+  /**
+   * Deliveries (keyed by destination), queued chat commands (keyed by their queue,
+   * actions.<platform>), and the incident workflow's pager calls and card updates
+   * (pager-calls.<pager>, incident-cards).
+   */
   private async sources(): Promise<Array<{ key: string; queue: Queue<FailedJobData> }>> {
     // Delivery queues are read through `named` too: a dead letter only needs the fields above.
     const deliveries = (await this.queues.knownDeliveryKeys()).map((key) => ({
       key,
       queue: this.queues.named<FailedJobData>(deliveryQueueName(key)),
     }));
-    const actions = (await this.queues.knownQueueNames('actions.*')).map((name) => ({
-      key: name,
-      queue: this.queues.named<FailedJobData>(name),
-    }));
-    return [...deliveries, ...actions];
+    const named = [
+      ...(await this.queues.knownQueueNames('actions.*')),
+      ...(await this.queues.knownQueueNames('pager-calls.*')),
+      ...(await this.queues.knownQueueNames('incident-cards')),
+    ].map((name) => ({ key: name, queue: this.queues.named<FailedJobData>(name) }));
+    return [...deliveries, ...named];
   }
 
   async replayAll(filter: { integration?: string } = {}): Promise<DeadLetter[]> {
@@ -79,13 +84,22 @@ interface FailedJobData extends Partial<Pick<DeliveryJobData, 'event' | 'deferra
   /** A queued chat command (actions.<platform>): its name and idempotency key. */
   command?: string;
   idempotencyKey?: string;
+  /** An incident's pager call (`stepKey`: trigger, acknowledge …) or card update. */
+  incident?: string;
+  stepKey?: string;
 }
 
 function describe(key: string, job: Job<FailedJobData>): DeadLetter {
   const data = job.data;
   const about = data.event
     ? { event: data.event.payload.event, eventId: data.event.id, specId: data.event.payload.spec?.id }
-    : { event: `command ${data.command}`, eventId: data.idempotencyKey ?? 'unknown', specId: undefined };
+    : data.incident
+      ? {
+          event: data.stepKey ? `pager ${data.stepKey}` : 'incident cards',
+          eventId: data.incident,
+          specId: data.incident,
+        }
+      : { event: `command ${data.command}`, eventId: data.idempotencyKey ?? 'unknown', specId: undefined };
   return {
     id: String(job.id),
     integration: key,

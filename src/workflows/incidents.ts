@@ -9,6 +9,8 @@ export interface IncidentHistoryEntry {
   by: string;
   action: 'triggered' | 'acknowledged' | 'resolved' | 'escalated';
   note?: string;
+  /** The pager that reported this change (`pagerduty`, `opsgenie`); absent when it was made in Threadline. */
+  via?: string;
 }
 
 /** What an alert source (Alertmanager) adds to an incident it opened. */
@@ -68,12 +70,36 @@ return {1, encoded}
 
 const RETENTION_SECONDS = 90 * 86_400;
 
+/** One applied change of an incident, told to every listener of the store that made it. */
+export interface IncidentChange {
+  action: IncidentHistoryEntry['action'];
+  incident: Incident;
+}
+
+/**
+ * Told about every applied change (creation included), whoever made it: a command, a button, a
+ * pager's webhook. Escalation timers listen here to stop once an incident is acknowledged. A
+ * listener must not throw; one that does is skipped.
+ */
+export type IncidentListener = (change: IncidentChange) => void;
+
 /** Incidents live in Redis so any process can act on them; ids are short and human (INC-42). */
 export class IncidentStore {
+  private readonly listeners: IncidentListener[] = [];
+
   constructor(
     private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
+
+  /** Adds a listener for every change this store applies; returns a function that removes it. */
+  onChange(listener: IncidentListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const at = this.listeners.indexOf(listener);
+      if (at >= 0) this.listeners.splice(at, 1);
+    };
+  }
 
   /** Creates once per idempotency key: a retried job gets the incident the first try made. */
   async create(
@@ -102,6 +128,7 @@ export class IncidentStore {
     if (claimed !== 'OK')
       return { incident: await this.get((await this.redis.get(idemKey))!), created: false };
     await this.redis.set(this.key(id), JSON.stringify(incident), 'EX', RETENTION_SECONDS);
+    this.tell({ action: 'triggered', incident });
     return { incident, created: true };
   }
 
@@ -116,16 +143,17 @@ export class IncidentStore {
     return raw ? (JSON.parse(raw) as Incident) : undefined;
   }
 
-  acknowledge(id: string, by: string): Promise<Transition> {
-    return this.transition(id, ['triggered'], 'acknowledged', { by, action: 'acknowledged' });
+  /** `via`: the pager that reported the change, for a change that came in through its webhook. */
+  acknowledge(id: string, by: string, via?: string): Promise<Transition> {
+    return this.transition(id, ['triggered'], 'acknowledged', { by, action: 'acknowledged', via });
   }
 
-  resolve(id: string, by: string): Promise<Transition> {
-    return this.transition(id, ['triggered', 'acknowledged'], 'resolved', { by, action: 'resolved' });
+  resolve(id: string, by: string, via?: string): Promise<Transition> {
+    return this.transition(id, ['triggered', 'acknowledged'], 'resolved', { by, action: 'resolved', via });
   }
 
-  escalate(id: string, by: string, note?: string): Promise<Transition> {
-    return this.transition(id, ['triggered', 'acknowledged'], '', { by, action: 'escalated', note });
+  escalate(id: string, by: string, note?: string, via?: string): Promise<Transition> {
+    return this.transition(id, ['triggered', 'acknowledged'], '', { by, action: 'escalated', note, via });
   }
 
   /**
@@ -161,7 +189,19 @@ export class IncidentStore {
       JSON.stringify({ at: new Date().toISOString(), ...entry }),
     )) as [number, string];
     if (code === -1) throw new UserFacingError(`There is no incident ${id}. Check the id with /ops status.`);
-    return { applied: code === 1, incident: JSON.parse(raw) as Incident };
+    const transition = { applied: code === 1, incident: JSON.parse(raw) as Incident };
+    if (transition.applied) this.tell({ action: entry.action, incident: transition.incident });
+    return transition;
+  }
+
+  private tell(change: IncidentChange): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(change);
+      } catch {
+        // A listener's failure is its own; the change is applied and the others still hear of it.
+      }
+    }
   }
 
   private key(id: string): string {

@@ -1,3 +1,4 @@
+import { incidentCard } from '../../../cards/incident.js';
 import { digestCard, isFailure, notificationCard } from '../../../cards/notification.js';
 import type { Card } from '../../core/card.js';
 import type { ConversationRef, PlatformName } from '../../core/chat.js';
@@ -56,15 +57,15 @@ export class ChatThreadConnector implements Connector {
   }
 
   async deliver(event: StoredEvent, _context: DeliveryContext): Promise<DeliveryReceipt> {
-    const { threads } = this.chat();
-    const subject = event.payload.spec?.id ?? event.id;
+    const surface = this.chat();
     const card = notificationCard(event, { mentions: isFailure(event) ? this.mentions : [] });
-    const ref = await threads.post(
-      { platform: this.platform, ...this.place },
-      subject,
-      card,
-      subjectCard(event),
-    );
+    // An incident opened in Threadline has one card everywhere: the interactive one, in its
+    // current state (as the command that opened it posted it), never the event's summary.
+    const incidentId = incidentIdOf(event);
+    const incident = incidentId ? await surface.incidents?.find(incidentId) : undefined;
+    const subject = incident?.id ?? event.payload.spec?.id ?? event.id;
+    const parent = incident ? incidentCard(incident) : subjectCard(event);
+    const ref = await surface.threads.post({ platform: this.platform, ...this.place }, subject, card, parent);
     return { reference: ref.id, summary: `posted in the ${subject} thread on ${this.platform}` };
   }
 
@@ -92,6 +93,14 @@ export class ChatThreadConnector implements Connector {
       throw new Error(`the ${this.platform} platform is not running in this process`);
     return surface;
   }
+}
+
+/** The Threadline incident an incident_* event is about (`incident.id`), if it names one. */
+function incidentIdOf(event: StoredEvent): string | undefined {
+  if (!event.payload.event.startsWith('incident_')) return undefined;
+  const { incident } = event.payload;
+  if (!incident || typeof incident !== 'object' || !('id' in incident)) return undefined;
+  return typeof incident.id === 'string' && incident.id !== '' ? incident.id : undefined;
 }
 
 /** The parent card of a spec's thread: what it is and where it stands now. */

@@ -87,7 +87,7 @@ export class OpsgenieConnector extends PagingConnector {
   }
 
   /** Opsgenie escalates on its own policies; Threadline's escalation is recorded on the alert as a note. */
-  protected escalate(incident: PagerIncident, actor: PagerActor): Promise<PagerReceipt> {
+  escalate(incident: PagerIncident, actor: PagerActor = {}): Promise<PagerReceipt> {
     return this.note(incident.dedupKey, `Escalated in Threadline: ${incident.summary}`, actor);
   }
 

@@ -121,7 +121,7 @@ export class PagerDutyConnector extends PagingConnector {
   }
 
   /** An escalation re-triggers the same key: PagerDuty adds it to the open alert and does not page twice. */
-  protected escalate(incident: PagerIncident, _actor: PagerActor): Promise<PagerReceipt> {
+  escalate(incident: PagerIncident, _actor: PagerActor = {}): Promise<PagerReceipt> {
     return this.trigger(incident);
   }
 

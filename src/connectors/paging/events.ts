@@ -22,6 +22,7 @@ const IncidentRef = z.looseObject({
   // Malformed, they are left out rather than costing the incident its id and dedup key.
   runbook_url: z.string().max(2_000).optional().catch(undefined),
   labels: z.record(z.string(), z.string()).optional().catch(undefined),
+  paged_by_workflow: z.boolean().optional(),
 });
 type IncidentRef = z.infer<typeof IncidentRef>;
 
@@ -36,6 +37,19 @@ function incidentOf(payload: EventPayload): IncidentRef | undefined {
  */
 export function originOf(payload: EventPayload): string | undefined {
   return typeof payload.origin === 'string' ? payload.origin : undefined;
+}
+
+/**
+ * Whether the incident workflow has already called (or will call) every pager for this event:
+ * a change made in Threadline (the commands mark their events `paged_by_workflow`), or a change
+ * a pager reported about a Threadline incident, which the workflow passes on to the other pagers.
+ * A pager connector then leaves the event alone, so an incident is never paged twice.
+ */
+export function pagedByWorkflow(payload: EventPayload): boolean {
+  if (!payload.event.startsWith('incident_')) return false;
+  const incident = incidentOf(payload);
+  if (incident?.paged_by_workflow === true) return true;
+  return Boolean(incident?.id && originOf(payload));
 }
 
 /**

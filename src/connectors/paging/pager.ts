@@ -54,6 +54,8 @@ export interface Pager {
   acknowledge(dedupKey: string, actor?: PagerActor): Promise<PagerReceipt>;
   resolve(dedupKey: string, actor?: PagerActor): Promise<PagerReceipt>;
   note(dedupKey: string, text: string, actor?: PagerActor): Promise<PagerReceipt>;
+  /** What an escalation in Threadline does at this pager (re-trigger, or a note); a note when absent. */
+  escalate?(incident: PagerIncident, actor?: PagerActor): Promise<PagerReceipt>;
 }
 
 /** The enabled connectors that are pagers (for the incident workflow: `registry.all().filter(isPager)`). */

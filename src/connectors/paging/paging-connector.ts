@@ -1,7 +1,7 @@
 import type { StoredEvent } from '../../core/payload.js';
 import type { DeliveryContext, DeliveryReceipt } from '../connector.js';
 import { SubscribedConnector, type SubscribedConnectorOptions } from '../subscribed-connector.js';
-import { originOf, pagerActionFor, pagerIncidentFor } from './events.js';
+import { originOf, pagedByWorkflow, pagerActionFor, pagerIncidentFor } from './events.js';
 import type { Pager, PagerActor, PagerIncident, PagerReceipt } from './pager.js';
 
 /**
@@ -23,6 +23,8 @@ export abstract class PagingConnector extends SubscribedConnector implements Pag
     // An ack or resolve that the pager itself reported must not be sent back to it.
     if (originOf(event.payload) === this.pager)
       return { summary: `reported by ${this.label}; not sent back to it` };
+    if (pagedByWorkflow(event.payload))
+      return { summary: `the incident workflow calls ${this.label} for this incident itself` };
     const incident = pagerIncidentFor(event);
     const actor = actorOf(event);
     let receipt: PagerReceipt;
@@ -44,7 +46,7 @@ export abstract class PagingConnector extends SubscribedConnector implements Pag
   }
 
   /** What an escalation in Threadline does at this pager. */
-  protected abstract escalate(incident: PagerIncident, actor: PagerActor): Promise<PagerReceipt>;
+  abstract escalate(incident: PagerIncident, actor?: PagerActor): Promise<PagerReceipt>;
 
   abstract trigger(incident: PagerIncident): Promise<PagerReceipt>;
   abstract acknowledge(dedupKey: string, actor?: PagerActor): Promise<PagerReceipt>;

@@ -56,7 +56,9 @@ export class AlertGroups {
     // A retry after a crash between the two steps finds it just resolved by us and emits again: a
     // duplicate of an event that may never have been stored. A late repeat sends nothing.
     if (applied || resolvedByUsSince(incident, Date.now() - RETRY_WINDOW_MS))
-      await this.sink.accept(incidentEvent('incident_resolved', incident, 'resolved'));
+      await this.sink.accept(
+        incidentEvent('incident_resolved', incident, 'resolved', { pagedByWorkflow: false }),
+      );
     return { incident, resolved: applied };
   }
 
@@ -65,7 +67,9 @@ export class AlertGroups {
       { ...alert, by: BY },
       `alertmanager.${group}.after.${after ?? 'none'}`,
     );
-    await this.sink.accept(incidentEvent('incident_triggered', incident, 'triggered'));
+    await this.sink.accept(
+      incidentEvent('incident_triggered', incident, 'triggered', { pagedByWorkflow: false }),
+    );
     await this.redis.set(this.key(group), incident.id, 'EX', RETENTION_SECONDS);
     return { incident, opened: created };
   }
