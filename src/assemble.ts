@@ -10,6 +10,7 @@ import { ConnectorRegistry } from './connectors/registry.js';
 import { isTicketingConnector } from './connectors/ticketing/ticketing.connector.js';
 import { PortInUseError, QueueUnavailableError } from './core/errors.js';
 import type { EventName } from './core/events.js';
+import type { StoredEvent } from './core/payload.js';
 import type { RedisClient } from './core/redis-client.js';
 import { logAcceptedEvents } from './events/acceptance-log.js';
 import { registerEventsRoute } from './events/http-route.js';
@@ -130,23 +131,22 @@ async function foundation(loaded: LoadedConfig, logger: Logger, kind: 'serve' | 
   const acceptance = logAcceptedEvents(logger);
   // Ingress routes: an event is stored with its delivery jobs, so every role that accepts events routes.
   const route = (event: EventName) => registry.route(event);
+  // The incident workflow sees each event before it is stored (pager-side acks, card copies).
+  const observe = (event: StoredEvent) => late.chat?.observeEvent(event) ?? Promise.resolve();
   const ingestorOn = (queues: QueueSet) =>
-    new EventIngestor(queues, config.queue, route, metrics, acceptance);
+    new EventIngestor(queues, config.queue, route, metrics, acceptance, observe);
   const steps: ShutdownStep[] = [
     { name: 'connectors', close: () => registry.close() },
     { name: 'http client', close: () => http.close() },
     { name: 'redis watch', close: async () => redisWatch.close() },
   ];
-  return { config, metrics, http, registry, redact, late, steps, redisWatch, ingestorOn };
+  return { config, metrics, http, registry, redact, late, steps, redisWatch, ingestorOn, observe };
 }
 
 async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Promise<RunningApp> {
   const { logger, role } = options;
-  const { config, metrics, http, registry, redact, late, steps, redisWatch, ingestorOn } = await foundation(
-    loaded,
-    logger,
-    'serve',
-  );
+  const { config, metrics, http, registry, redact, late, steps, redisWatch, ingestorOn, observe } =
+    await foundation(loaded, logger, 'serve');
   const prefix = config.redis.prefix;
 
   const producer = redisWatch.connection(
@@ -174,7 +174,8 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
       logger,
       redisWatch,
       redact,
-      observe: (event) => late.chat?.observeEvent(event) ?? Promise.resolve(),
+      // Router jobs an older version left are observed like new events.
+      observe,
     });
   }
 
@@ -317,11 +318,8 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
  */
 async function assembleConsole(loaded: LoadedConfig, options: ConsoleOptions): Promise<ConsoleApp> {
   const { logger } = options;
-  const { config, metrics, http, registry, redact, late, steps, redisWatch, ingestorOn } = await foundation(
-    loaded,
-    logger,
-    'cli',
-  );
+  const { config, metrics, http, registry, redact, late, steps, redisWatch, ingestorOn, observe } =
+    await foundation(loaded, logger, 'cli');
   const prefix = config.redis.prefix;
   const redis = redisWatch.connection(workerConnection(config.redis.endpoint), 'console');
   await requireRedis(redis, config, steps, logger);
@@ -337,7 +335,7 @@ async function assembleConsole(loaded: LoadedConfig, options: ConsoleOptions): P
     logger,
     redisWatch,
     redact,
-    observe: (event) => late.chat?.observeEvent(event) ?? Promise.resolve(),
+    observe,
   });
   const deps = { config, logger, http, redis, prefix, metrics, commands: COMMANDS };
   // Numbers come from Redis so that every console session and process numbers messages apart.

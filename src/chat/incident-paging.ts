@@ -96,7 +96,7 @@ export class IncidentPagerCalls implements IncidentPaging {
           ...(actor.by ? { by: actor.by } : {}),
         };
         return this.deps.queues.named<PagerCallJobData>(pagerCallsQueueName(pager.key)).add('call', data, {
-          ...jobOptions('delivery', this.deps.settings, pager.retryCount),
+          ...jobOptions('pager-call', this.deps.settings, pager.retryCount),
           jobId: `${pager.key}.${incident.id}.${stepKey}`,
         });
       }),

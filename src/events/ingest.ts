@@ -38,6 +38,13 @@ export function eventIdFor(payload: EventPayload, requestId: string | undefined)
 /** Where an event goes: the destinations that listen to it, from the config. */
 export type EventRoute = (event: EventName) => ReadonlyArray<{ key: string; retryCount: number }>;
 
+/**
+ * Sees each accepted event before it is stored and routed, e.g. the incident workflow applying a
+ * pager-side ack so every delivery renders the new state, or escalation timers starting. It
+ * writes to Redis only and must be safe to repeat: a sender's retry (same id) runs it again.
+ */
+export type EventObserver = (event: StoredEvent) => Promise<void>;
+
 /** How many accepted events one Redis transaction carries at most. */
 const MAX_BATCH = 64;
 
@@ -58,6 +65,7 @@ export class EventIngestor {
     private readonly route: EventRoute,
     private readonly metrics?: Metrics,
     private readonly onAccepted?: AcceptanceListener,
+    private readonly observe?: EventObserver,
   ) {
     this.dedupWindowMs = settings.dedup_window_hours * 3_600_000;
     const writer = queues.eventWriter(this.dedupWindowMs);
@@ -73,6 +81,16 @@ export class EventIngestor {
       receivedAt: Date.now(),
       payload: { ...payload, id, timestamp: payload.timestamp ?? new Date().toISOString() },
     };
+    try {
+      // Before the write: a retry after a failed write sees the event again, never one stored unseen.
+      await this.observe?.(event);
+    } catch (error) {
+      this.metrics?.eventsRejected.inc({ reason: 'unavailable' });
+      throw new QueueUnavailableError(
+        'the event could not be applied to the incident state in Redis; retry later with the same event id',
+        { cause: error },
+      );
+    }
     const destinations = this.route(payload.event).map((connector) => {
       // The delivery queue's own Queue sets its meta (the event stream's length) once per process.
       this.queues.delivery(connector.key);

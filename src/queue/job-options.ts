@@ -2,7 +2,7 @@ import type { JobsOptions } from 'bullmq';
 import type { QueueSettings } from '../config/schema.js';
 import { BACKOFF_TYPE } from './backoff.js';
 
-export type JobKind = 'event' | 'delivery' | 'digest' | 'action';
+export type JobKind = 'event' | 'delivery' | 'digest' | 'action' | 'pager-call';
 
 /**
  * How long a finished job stays visible. Not a retry rule: a routed event (left by a version that
@@ -17,6 +17,8 @@ const KEEP_COMPLETED: Record<JobKind, JobsOptions['removeOnComplete']> = {
   delivery: true,
   digest: { age: 86_400 },
   action: { age: 3_600, count: 10_000 },
+  // Few and precious: a finished call's job id keeps asking again a no-op for a day.
+  'pager-call': { age: 86_400, count: 10_000 },
 };
 
 /**
