@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { COMMANDS } from '../commands/index.js';
+import { buildEscalations, onCallSchedules, registerCalendar } from './assemble-escalations.js';
 import { ChatRuntime } from './chat/runtime.js';
 import type { LoadedConfig } from './config/load.js';
 import { registerPagerHooks } from './connectors/paging/hooks.js';
@@ -147,12 +148,26 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
     logger.error({ err: error }, 'Redis is not reachable yet'),
   );
 
+  const ingestor = ingestorOn(queues);
   let workerRedis: RedisClient | undefined;
   let workerQueues: QueueSet | undefined;
   let pool: WorkerPool | undefined;
   if (role !== 'ingress') {
     workerRedis = redisWatch.connection(workerConnection(config.redis.endpoint), 'worker');
     workerQueues = new QueueSet(workerRedis, prefix);
+  }
+  const oncall = onCallSchedules(config, http);
+  const escalation = buildEscalations({
+    config,
+    redis: workerRedis ?? producer,
+    queues: workerQueues ?? queues,
+    registry,
+    ingestor,
+    oncall,
+    chat: () => late.chat,
+    logger,
+  });
+  if (workerRedis && workerQueues) {
     pool = WorkerPool.forConfig(config, {
       connection: workerRedis,
       registry,
@@ -161,6 +176,7 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
       logger,
       redisWatch,
       redact,
+      observe: escalation ? (event) => escalation.escalations.observe(event) : undefined,
     });
   }
 
@@ -172,7 +188,11 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
       readiness: async () => {
         const checks: Record<string, string> = {};
         checks.redis = await ping(producer);
-        if (pool) checks.workers = pool.running && (late.chat?.workerRunning ?? true) ? 'ok' : 'not running';
+        if (pool)
+          checks.workers =
+            pool.running && (late.chat?.workerRunning ?? true) && (escalation?.timers.running ?? true)
+              ? 'ok'
+              : 'not running';
         return { ready: Object.values(checks).every((c) => c === 'ok'), checks };
       },
       beforeScrape: async () => {
@@ -192,7 +212,6 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
     },
   });
 
-  const ingestor = ingestorOn(queues);
   if (role !== 'worker' && config.inbound.events.enabled) {
     registerEventsRoute(server, {
       ingestor,
@@ -204,6 +223,7 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
   if (role !== 'worker') registerDisabledPlatformRoutes(server, config.platforms);
   // Pager-side acks and resolves enter the pipeline as incident_* events, like POST /hooks/events.
   if (role !== 'worker') registerPagerHooks(server, config.integrations, { sink: ingestor, logger, metrics });
+  if (role !== 'worker') registerCalendar(server, config, oncall, queues, escalation);
 
   const platformDeps = { config, logger, http, redis: producer, prefix, metrics, commands: COMMANDS };
   const modules = await createPlatformModules(platformDeps);
@@ -218,6 +238,7 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
           queueConnection: workerRedis ?? producer,
           redisWatch,
           redact,
+          oncall,
         })
       : undefined;
   late.chat = chat;
@@ -234,6 +255,10 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
             force: () => server.server.closeAllConnections(),
           },
           { name: 'delivery workers', close: (ms) => pool?.close(ms) ?? Promise.resolve() },
+          {
+            name: 'escalation timers',
+            close: (ms) => escalation?.timers.close(ms, logger) ?? Promise.resolve(),
+          },
           { name: 'chat', close: (ms) => chat?.close(ms) ?? Promise.resolve() },
           { name: 'queues', close: () => queues.close() },
           { name: 'worker queues', close: () => workerQueues?.close() ?? Promise.resolve() },
@@ -263,6 +288,16 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
   }
   // Workers start once the port is ours, so a process that cannot listen never takes a job.
   pool?.start();
+  if (escalation && workerRedis)
+    escalation.start({
+      connection: workerRedis,
+      prefix,
+      settings: config.queue,
+      metrics,
+      logger,
+      redisWatch,
+      redact,
+    });
   if (chat && role !== 'ingress') {
     chat.startWorker({ concurrency: config.queue.chat_concurrency });
   }
@@ -301,6 +336,17 @@ async function assembleConsole(loaded: LoadedConfig, options: ConsoleOptions): P
 
   const queues = new QueueSet(redis, prefix);
   const ingestor = ingestorOn(queues);
+  const oncall = onCallSchedules(config, http);
+  const escalation = buildEscalations({
+    config,
+    redis,
+    queues,
+    registry,
+    ingestor,
+    oncall,
+    chat: () => late.chat,
+    logger,
+  });
   const pool = WorkerPool.forConfig(config, {
     connection: redis,
     registry,
@@ -309,6 +355,7 @@ async function assembleConsole(loaded: LoadedConfig, options: ConsoleOptions): P
     logger,
     redisWatch,
     redact,
+    observe: escalation ? (event) => escalation.escalations.observe(event) : undefined,
   });
   const deps = { config, logger, http, redis, prefix, metrics, commands: COMMANDS };
   // Numbers come from Redis so that every console session and process numbers messages apart.
@@ -323,9 +370,19 @@ async function assembleConsole(loaded: LoadedConfig, options: ConsoleOptions): P
     redisWatch,
     redact,
     consoleSession: randomUUID().slice(0, 8),
+    oncall,
   });
   late.chat = chat;
   pool.start();
+  escalation?.start({
+    connection: redis,
+    prefix,
+    settings: config.queue,
+    metrics,
+    logger,
+    redisWatch,
+    redact,
+  });
   chat.startWorker({ concurrency: 4 });
 
   const close = once(() =>
@@ -333,6 +390,10 @@ async function assembleConsole(loaded: LoadedConfig, options: ConsoleOptions): P
       [
         { name: 'chat', close: (ms) => chat.close(ms) },
         { name: 'delivery workers', close: (ms) => pool.close(ms) },
+        {
+          name: 'escalation timers',
+          close: (ms) => escalation?.timers.close(ms, logger) ?? Promise.resolve(),
+        },
         { name: 'queues', close: () => queues.close() },
         redisStep('redis', redis),
         ...steps,

@@ -52,6 +52,26 @@ export class SubjectThreads {
     return refs.length;
   }
 
+  /** Posts `reply` under every copy of the subject's card (a timer's message has no conversation of its own). */
+  async replyEverywhere(subject: string, reply: Card): Promise<number> {
+    const refs = await this.redis.smembers(this.copiesKey(subject));
+    await Promise.all(
+      refs.map((raw) => {
+        const ref = JSON.parse(raw) as MessageRef;
+        const { platform, workspace, conversation, serviceUrl } = ref;
+        const place: ConversationRef = {
+          platform,
+          workspace,
+          conversation,
+          serviceUrl,
+          thread: ref.thread ?? ref.id,
+        };
+        return this.platforms.get(platform)?.post(place, reply);
+      }),
+    );
+    return refs.length;
+  }
+
   async parentOf(place: ConversationRef, subject: string): Promise<MessageRef | undefined> {
     const raw = await this.redis.get(this.parentKey(place, subject));
     return raw && raw !== PENDING ? (JSON.parse(raw) as MessageRef) : undefined;

@@ -1,6 +1,7 @@
 import type { Worker } from 'bullmq';
 import type { ThreadlineConfig } from '../config/schema.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
+import type { StoredEvent } from '../core/payload.js';
 import type { RedisClient } from '../core/redis-client.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -25,6 +26,8 @@ export interface WorkerPoolOptions extends WorkerContext {
   registry: ConnectorRegistry;
   queues: QueueSet;
   rateLimiter: NotificationRateLimiter;
+  /** Sees every event before it is fanned out (the escalation timers watch incident_* events). */
+  observe?: (event: StoredEvent) => Promise<void>;
 }
 
 /** The worker role: an event router, one worker per destination queue, and the digest sender. */
@@ -44,6 +47,7 @@ export class WorkerPool {
       logger: Logger;
       redisWatch: RedisWatch;
       redact: (text: string) => string;
+      observe?: (event: StoredEvent) => Promise<void>;
     },
   ): WorkerPool {
     const prefix = config.redis.prefix;
@@ -72,7 +76,10 @@ export class WorkerPool {
       createWorker<EventJobData, string[]>(
         this.options,
         EVENTS_QUEUE,
-        (job) => fanOut(job.data.event, registry, queues, settings),
+        async (job) => {
+          await this.options.observe?.(job.data.event);
+          return fanOut(job.data.event, registry, queues, settings);
+        },
         {
           concurrency: Math.max(settings.concurrency, 50),
           onFailed: (job, error, final) =>

@@ -2,18 +2,20 @@ import type { JobsOptions } from 'bullmq';
 import type { QueueSettings } from '../config/schema.js';
 import { BACKOFF_TYPE } from './backoff.js';
 
-export type JobKind = 'event' | 'delivery' | 'digest' | 'action';
+export type JobKind = 'event' | 'delivery' | 'digest' | 'action' | 'escalation';
 
 /**
  * How long a finished job stays visible. Not a retry rule: a routed event goes at once (its dedup
  * key has a TTL of its own); deliveries keep a short tail for operators; a digest stays a day because its job id (destination + due time) is what stops a
- * second digest for the same window; chat commands stay an hour for the console and /ops status.
+ * second digest for the same window; chat commands stay an hour for the console and /ops status;
+ * an escalation timer stays a week, its id (incident, round, step) being what stops a second one.
  */
 const KEEP_COMPLETED: Record<JobKind, JobsOptions['removeOnComplete']> = {
   event: true,
   delivery: { count: 1_000 },
   digest: { age: 86_400 },
   action: { age: 3_600, count: 10_000 },
+  escalation: { age: 7 * 86_400 },
 };
 
 /**
