@@ -23,13 +23,26 @@ import { OnCallSchedules } from './workflows/oncall.js';
  * (a threaded message, an incident_escalated event, the pagers).
  */
 
-export function onCallSchedules(config: ThreadlineConfig, http: HttpClient): OnCallSchedules {
+export function onCallSchedules(
+  config: ThreadlineConfig,
+  http: HttpClient,
+  clock: () => number = Date.now,
+): OnCallSchedules {
   const timeoutMs = config.queue.request_timeout_ms;
-  return new OnCallSchedules(config.oncall, async (url) => {
-    const response = await http.send({ url, method: 'GET', timeoutMs, headers: { accept: 'text/calendar' } });
-    raiseForStatus(response, 'the on-call ICS feed');
-    return response.body;
-  });
+  return new OnCallSchedules(
+    config.oncall,
+    async (url) => {
+      const response = await http.send({
+        url,
+        method: 'GET',
+        timeoutMs,
+        headers: { accept: 'text/calendar' },
+      });
+      raiseForStatus(response, 'the on-call ICS feed');
+      return response.body;
+    },
+    clock,
+  );
 }
 
 export interface EscalationParts {
