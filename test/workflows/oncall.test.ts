@@ -187,7 +187,7 @@ escalations:
         - { wait: 5m, notify: ["oncall:nobody"] }
 `),
     ).toThrow(
-      /escalations\.policies\.main\.steps\[0\]\.notify\[0\].*oncall schedule nobody|on-call schedule nobody/,
+      'escalations.policies.main.steps[0].notify[0]: names the on-call schedule nobody, which is not under oncall.schedules',
     );
   });
 
