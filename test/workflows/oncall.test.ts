@@ -305,6 +305,24 @@ escalations:
     expect(events.some((e) => String(e.summary).startsWith('On call (primary): '))).toBe(true);
   });
 
+  it('drops the deadline once an incident_acknowledged event arrives for it, as a pager webhook sends one', async () => {
+    const accepted = await app.post({
+      id: 'ext-incident-1.acknowledged',
+      event: 'incident_acknowledged',
+      origin: 'pagerduty',
+      incident: { id: 'EXT-1', title: 'Disk full on db-2', status: 'acknowledged' },
+    });
+    expect(accepted.status).toBe(202);
+    await waitFor(
+      async () => {
+        const response = await request(`${app.app.url}/calendar/${TOKEN}/oncall.ics`);
+        const body = await response.body.text();
+        return response.statusCode === 200 && !body.includes('EXT-1');
+      },
+      { what: 'the SLA deadline gone from the calendar' },
+    );
+  });
+
   it('answers 404 for any other token', async () => {
     const response = await request(`${app.app.url}/calendar/not-the-token-000000000/oncall.ics`);
     expect(response.statusCode).toBe(404);
