@@ -13,6 +13,7 @@ import type {
 } from '../workflows/escalations.js';
 
 export const ESCALATIONS_QUEUE = 'escalations';
+const NOT_STARTED = new Set(['delayed', 'waiting', 'prioritized', 'waiting-children']);
 
 export interface EscalationJobData extends EscalationTimer {
   deferrals?: number;
@@ -43,12 +44,15 @@ export class EscalationQueue implements EscalationTimers {
     });
   }
 
-  /** Removes the timers that are still waiting; one that is running finds the incident stopped. */
+  /**
+   * Removes the timers that have not started; one that is running (locked) finds the incident
+   * stopped, and a finished one stays as the record that its step happened.
+   */
   async cancel(jobIds: readonly string[]): Promise<number> {
     let removed = 0;
     for (const id of jobIds) {
       const job = await this.queue.getJob(id);
-      if (!job || !(await job.isDelayed())) continue;
+      if (!job || !NOT_STARTED.has(await job.getState())) continue;
       removed += await this.queue.remove(id);
     }
     return removed;

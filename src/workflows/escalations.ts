@@ -197,9 +197,15 @@ export class Escalations {
   /** Stops an incident's escalation and removes every timer it could have. */
   async stop(incidentId: string, reason: string): Promise<number> {
     const key = this.stateKey(incidentId);
-    const policyName = await this.deps.redis.hget(key, 'policy');
+    // Recorded even before the incident is known: events are routed concurrently, and an
+    // acknowledgement routed ahead of its trigger must still keep the policy from starting.
+    const [[, policyName]] = (await this.deps.redis
+      .multi()
+      .hget(key, 'policy')
+      .hset(key, 'stopped', reason)
+      .expire(key, STATE_TTL_SECONDS)
+      .exec()) as [[Error | null, string | null], ...unknown[]];
     if (!policyName) return 0;
-    await this.deps.redis.hset(key, 'stopped', reason);
     const policy = this.config.policies[policyName];
     if (!policy) return 0;
     const ids: string[] = [];
