@@ -2,6 +2,7 @@ import type { Job, Queue, Worker } from 'bullmq';
 import type { QueueSettings } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import { jobOptions } from '../queue/job-options.js';
+import { ESCALATIONS_QUEUE } from '../queue/jobs.js';
 import type { QueueSet } from '../queue/queues.js';
 import { closeWorkers } from '../queue/shutdown.js';
 import { createSteeredWorker, type WorkerContext } from '../queue/worker-factory.js';
@@ -12,7 +13,6 @@ import type {
   FireOutcome,
 } from '../workflows/escalations.js';
 
-export const ESCALATIONS_QUEUE = 'escalations';
 const NOT_STARTED = new Set(['delayed', 'waiting', 'prioritized', 'waiting-children']);
 
 export interface EscalationJobData extends EscalationTimer {

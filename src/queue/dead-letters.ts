@@ -1,6 +1,6 @@
 import type { Job, Queue } from 'bullmq';
 import { NotFoundError } from '../core/errors.js';
-import { type DeliveryJobData, deliveryQueueName } from './jobs.js';
+import { type DeliveryJobData, deliveryQueueName, ESCALATIONS_QUEUE } from './jobs.js';
 import type { QueueSet } from './queues.js';
 
 export interface DeadLetter {
@@ -63,7 +63,12 @@ export class DeadLetters {
       key: name,
       queue: this.queues.named<FailedJobData>(name),
     }));
-    return [...deliveries, ...actions];
+    // Escalation timers whose step failed for good (e.g. a pager refusing the credentials).
+    const escalations = (await this.queues.knownQueueNames(ESCALATIONS_QUEUE)).map((name) => ({
+      key: name,
+      queue: this.queues.named<FailedJobData>(name),
+    }));
+    return [...deliveries, ...actions, ...escalations];
   }
 
   async replayAll(filter: { integration?: string } = {}): Promise<DeadLetter[]> {
@@ -79,13 +84,23 @@ interface FailedJobData extends Partial<Pick<DeliveryJobData, 'event' | 'deferra
   /** A queued chat command (actions.<platform>): its name and idempotency key. */
   command?: string;
   idempotencyKey?: string;
+  /** An escalation timer: its incident and step. */
+  incidentId?: string;
+  step?: number;
+  round?: number;
 }
 
 function describe(key: string, job: Job<FailedJobData>): DeadLetter {
   const data = job.data;
   const about = data.event
     ? { event: data.event.payload.event, eventId: data.event.id, specId: data.event.payload.spec?.id }
-    : { event: `command ${data.command}`, eventId: data.idempotencyKey ?? 'unknown', specId: undefined };
+    : data.incidentId !== undefined
+      ? {
+          event: `escalation step ${(data.step ?? 0) + 1} round ${(data.round ?? 0) + 1}`,
+          eventId: data.incidentId,
+          specId: undefined,
+        }
+      : { event: `command ${data.command}`, eventId: data.idempotencyKey ?? 'unknown', specId: undefined };
   return {
     id: String(job.id),
     integration: key,

@@ -1,6 +1,8 @@
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ESCALATIONS_QUEUE } from '../../src/events/escalation-queue.js';
+import { DeadLetters } from '../../src/queue/dead-letters.js';
+import { ESCALATIONS_QUEUE } from '../../src/queue/jobs.js';
+import { QueueSet } from '../../src/queue/queues.js';
 import { API_TOKEN, FakePagerDuty, ROUTING_KEY } from '../fakes/pagerduty.js';
 import { FakeSlack, type StoredMessage } from '../fakes/slack-api.js';
 import { WebhookReceiver } from '../fakes/webhook-receiver.js';
@@ -16,7 +18,7 @@ import { waitFor } from '../support/wait.js';
  * a loopback PagerDuty, and a webhook endpoint subscribed to incident_escalated.
  */
 
-const CHANNELS = ['C0ESCALATE', 'C0ACKED', 'C0RESTART'];
+const CHANNELS = ['C0ESCALATE', 'C0ACKED', 'C0RESTART', 'C0DEAD'];
 
 function policies(): string {
   return `
@@ -25,6 +27,7 @@ escalations:
   services:
     slow-service: slow
     restart-service: restart
+    fragile-service: fragile
   policies:
     fast:
       steps:
@@ -36,6 +39,9 @@ escalations:
     restart:
       steps:
         - { wait: 2500ms, notify: ["oncall:primary"] }
+    fragile:
+      steps:
+        - { wait: 200ms, notify: ["oncall:primary"], page: true }
 oncall:
   schedules:
     primary:
@@ -189,5 +195,38 @@ ${policies()}`,
     });
     expect(escalationReplies('C0RESTART', parent)).toHaveLength(1);
     expect(hooks.requests.filter((r) => JSON.parse(r.body).id === `${id}.escalated.r0s0`)).toHaveLength(1);
+  });
+
+  it('dead-letters a step the pager refuses, and a replay pages without repeating the thread reply', async () => {
+    pagerduty.reply({ status: 400, body: { status: 'invalid event', message: 'Event object is invalid' } });
+    const { parent, id } = await page('C0DEAD', 'fragile-service');
+    const queues = new QueueSet(redis, prefix);
+    try {
+      const letters = new DeadLetters(queues);
+      const letter = await waitFor(async () => (await letters.list()).find((l) => l.eventId === id), {
+        what: 'the failed escalation step among the dead letters',
+      });
+      expect(letter).toMatchObject({
+        id: `esc.${id}.r0s0`,
+        integration: 'escalations',
+        event: 'escalation step 1 round 1',
+      });
+      expect(escalationReplies('C0DEAD', parent)).toHaveLength(1);
+
+      await letters.replay(letter.id);
+      await waitFor(async () => (await timers.getJob(`esc.${id}.r0s0`))?.isCompleted(), {
+        what: 'the replayed step completed',
+      });
+      // The refused trigger, then the replayed one, which opened the alert.
+      expect(
+        pagerduty
+          .events()
+          .filter((e) => e.dedup_key === `threadline:incident:${id}` && e.event_action === 'trigger'),
+      ).toHaveLength(2);
+      expect(pagerduty.alerts.get(`threadline:incident:${id}`)).toBeDefined();
+      expect(escalationReplies('C0DEAD', parent)).toHaveLength(1);
+    } finally {
+      await queues.close();
+    }
   });
 });
