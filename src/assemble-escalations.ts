@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { incidentCard } from '../cards/incident.js';
 import type { ChatRuntime } from './chat/runtime.js';
 import type { ThreadlineConfig } from './config/schema.js';
 import { incidentDedupKey } from './connectors/paging/dedup.js';
@@ -65,9 +66,15 @@ export function buildEscalations(deps: {
   const { config, redis, queues, registry, ingestor } = deps;
   if (Object.keys(config.escalations.policies).length === 0) return undefined;
   const timers = new EscalationQueue(queues, config.queue);
+  const incidents = new IncidentStore(redis, queues.prefix);
   const effects: EscalationEffects = {
     async announce(subject, card) {
-      await deps.chat()?.threads.replyEverywhere(subject, card);
+      const chat = deps.chat();
+      if (!chat) return;
+      // Every copy of the card shows the escalation (as after /ops escalate), then the reply under it.
+      const incident = await incidents.find(subject);
+      if (incident) await chat.threads.updateEverywhere(subject, incidentCard(incident));
+      await chat.threads.replyEverywhere(subject, card);
     },
     async page(incident, text) {
       const dedupKey = incidentDedupKey(incident.id);
@@ -95,7 +102,7 @@ export function buildEscalations(deps: {
     timers,
     effects,
     oncall: deps.oncall,
-    incidents: new IncidentStore(redis, queues.prefix),
+    incidents,
   });
   return { escalations, timers, start: (context) => timers.start(context, escalations) };
 }

@@ -6,7 +6,7 @@ import { QueueSet } from '../../src/queue/queues.js';
 import { API_TOKEN, FakePagerDuty, ROUTING_KEY } from '../fakes/pagerduty.js';
 import { FakeSlack, type StoredMessage } from '../fakes/slack-api.js';
 import { WebhookReceiver } from '../fakes/webhook-receiver.js';
-import { postSlack, shownText, slackYaml, slashForm } from '../platforms/slack/support.js';
+import { buttons, postSlack, shownText, slackYaml, slashForm } from '../platforms/slack/support.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { testConfig } from '../support/config.js';
 import { dropPrefix, testRedis, uniquePrefix } from '../support/redis.js';
@@ -126,6 +126,10 @@ ${policies()}`,
     });
     expect(shownText(first)).toContain(`⏫ ${id} escalated to alice (oncall:primary)`);
     expect(shownText(first)).toContain('step 1 of 2, policy fast');
+    // The incident card itself says so, still with its Acknowledge button.
+    const card = slack.message('C0ESCALATE', parent.ts);
+    expect(shownText(card)).toContain('Escalated by: threadline');
+    expect(buttons(card).map((b) => b.action_id)).toContain('incident.ack');
 
     const second = await waitFor(() => escalationReplies('C0ESCALATE', parent)[1], {
       what: 'the second escalation',
