@@ -105,39 +105,36 @@ const LoggingConfig = z.strictObject({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export const ThreadlineConfigSchema = z
-  .strictObject({
-    server: ServerConfig.default(ServerConfig.parse({})),
-    redis: RedisConfig.default(RedisConfig.parse({})),
-    queue: QueueConfig.default(QueueConfig.parse({})),
-    logging: LoggingConfig.default(LoggingConfig.parse({})),
-    security: SecurityConfig.default(SecurityConfig.parse({})),
-    platforms: PlatformsConfig.default(PlatformsConfig.parse({})),
-    inbound: InboundConfig.default(InboundConfig.parse({})),
-    notifications: NotificationsConfig.default(NotificationsConfig.parse({})),
-    integrations: IntegrationsConfig.default({}),
-    rbac: RbacConfig.default(RbacConfig.parse({})),
-    /** Named runbook links for `/ops runbook <name>` (step 5 adds synced sources). */
-    runbooks: z
-      .record(z.string().regex(/^[\w.-]{1,100}$/, 'runbook names use letters, digits, _ . -'), RunbookLink)
-      .default({}),
-    /** Escalation policies of unacknowledged incidents (SLA timers). */
-    escalations: EscalationsConfig.default(EscalationsConfig.parse({})),
-    /** On-call schedules (static rotations, ICS feeds) and Threadline's own calendar feed. */
-    oncall: OnCallConfig.default(OnCallConfig.parse({})),
-  })
-  .superRefine((config, ctx) => {
-    // A step that pages "whoever is on call" must name a schedule that exists.
-    for (const { path, schedule } of unknownSchedules(
-      config.escalations,
-      Object.keys(config.oncall.schedules),
-    ))
-      ctx.addIssue({
-        code: 'custom',
-        path: ['escalations', ...path],
-        message: `names the on-call schedule ${schedule}, which is not under oncall.schedules`,
-      });
-  });
+const ThreadlineConfigShape = z.strictObject({
+  server: ServerConfig.default(ServerConfig.parse({})),
+  redis: RedisConfig.default(RedisConfig.parse({})),
+  queue: QueueConfig.default(QueueConfig.parse({})),
+  logging: LoggingConfig.default(LoggingConfig.parse({})),
+  security: SecurityConfig.default(SecurityConfig.parse({})),
+  platforms: PlatformsConfig.default(PlatformsConfig.parse({})),
+  inbound: InboundConfig.default(InboundConfig.parse({})),
+  notifications: NotificationsConfig.default(NotificationsConfig.parse({})),
+  integrations: IntegrationsConfig.default({}),
+  rbac: RbacConfig.default(RbacConfig.parse({})),
+  /** Named runbook links for `/ops runbook <name>` (step 5 adds synced sources). */
+  runbooks: z
+    .record(z.string().regex(/^[\w.-]{1,100}$/, 'runbook names use letters, digits, _ . -'), RunbookLink)
+    .default({}),
+  /** Escalation policies of unacknowledged incidents (SLA timers). */
+  escalations: EscalationsConfig.default(EscalationsConfig.parse({})),
+  /** On-call schedules (static rotations, ICS feeds) and Threadline's own calendar feed. */
+  oncall: OnCallConfig.default(OnCallConfig.parse({})),
+});
+
+export const ThreadlineConfigSchema = ThreadlineConfigShape.superRefine((config, ctx) => {
+  // A step that pages "whoever is on call" must name a schedule that exists.
+  for (const { path, schedule } of unknownSchedules(config.escalations, Object.keys(config.oncall.schedules)))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['escalations', ...path],
+      message: `names the on-call schedule ${schedule}, which is not under oncall.schedules`,
+    });
+});
 
 export type ThreadlineConfig = z.infer<typeof ThreadlineConfigSchema>;
 export type IntegrationsConfig = z.infer<typeof IntegrationsConfig>;
