@@ -2,6 +2,7 @@ import type { AnyCommand } from './define.js';
 import { help } from './help.js';
 import { ack, escalate, resolve } from './incident-actions.js';
 import { integrations } from './integrations.js';
+import { oncall } from './oncall.js';
 import { incident, page } from './page.js';
 import { runbook } from './runbook.js';
 import { status } from './status.js';
@@ -23,6 +24,7 @@ export const COMMANDS = [
   waiverApprove,
   waiverReject,
   status,
+  oncall,
   runbook,
   integrations,
 ] as unknown as readonly AnyCommand[];

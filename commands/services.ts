@@ -1,6 +1,7 @@
 import type { ConnectorRegistry } from '../src/connectors/registry.js';
 import type { EventPayload } from '../src/core/payload.js';
 import type { IncidentStore } from '../src/workflows/incidents.js';
+import type { OnCallSchedules } from '../src/workflows/oncall.js';
 import type { WaiverStore } from '../src/workflows/waivers.js';
 import type { AnyCommand } from './define.js';
 
@@ -45,4 +46,6 @@ export interface CommandServices {
   enabledIntegrations: readonly string[];
   /** The slash command's name without the slash, e.g. `ops`. */
   commandName: string;
+  /** The on-call schedules of `oncall.schedules` (static rotations and ICS feeds). */
+  oncall?: OnCallSchedules;
 }

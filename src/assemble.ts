@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { COMMANDS } from '../commands/index.js';
+import { buildEscalations, onCallSchedules, registerCalendar } from './assemble-escalations.js';
 import { ChatRuntime } from './chat/runtime.js';
 import type { LoadedConfig } from './config/load.js';
 import type { ConnectorRedis } from './connectors/definition.js';
@@ -14,7 +15,7 @@ import type { StoredEvent } from './core/payload.js';
 import type { RedisClient } from './core/redis-client.js';
 import { logAcceptedEvents } from './events/acceptance-log.js';
 import { registerEventsRoute } from './events/http-route.js';
-import { EventIngestor } from './events/ingest.js';
+import { EventIngestor, type EventObserver } from './events/ingest.js';
 import { WorkerPool } from './events/worker-pool.js';
 import { createHttpServer } from './http/server.js';
 import { HttpClient } from './net/http-client.js';
@@ -113,7 +114,7 @@ async function foundation(loaded: LoadedConfig, logger: Logger, kind: 'serve' | 
   const redactor = new Redactor(loaded.secrets);
   const http = new HttpClient({ allowPrivateNetworks: config.security.allow_private_networks });
   // Chat-thread connectors reach the chat platforms, which are built after the registry.
-  const late: { chat?: ChatRuntime; redis?: ConnectorRedis } = {};
+  const late: { chat?: ChatRuntime; redis?: ConnectorRedis; escalations?: EventObserver } = {};
   const registry = await ConnectorRegistry.fromConfig(config, {
     http,
     chat: () => late.chat,
@@ -131,8 +132,12 @@ async function foundation(loaded: LoadedConfig, logger: Logger, kind: 'serve' | 
   const acceptance = logAcceptedEvents(logger);
   // Ingress routes: an event is stored with its delivery jobs, so every role that accepts events routes.
   const route = (event: EventName) => registry.route(event);
-  // The incident workflow sees each event before it is stored (pager-side acks, card copies).
-  const observe = (event: StoredEvent) => late.chat?.observeEvent(event) ?? Promise.resolve();
+  // The incident workflow sees each event before it is stored (pager-side acks, card copies), and
+  // so do the escalation timers (started by incident_triggered, stopped by an ack or a resolve).
+  const observe = async (event: StoredEvent) => {
+    await late.chat?.observeEvent(event);
+    await late.escalations?.(event);
+  };
   const ingestorOn = (queues: QueueSet) =>
     new EventIngestor(queues, config.queue, route, metrics, acceptance, observe);
   const steps: ShutdownStep[] = [
@@ -160,12 +165,27 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
     logger.error({ err: error }, 'Redis is not reachable yet'),
   );
 
+  const ingestor = ingestorOn(queues);
   let workerRedis: RedisClient | undefined;
   let workerQueues: QueueSet | undefined;
   let pool: WorkerPool | undefined;
   if (role !== 'ingress') {
     workerRedis = redisWatch.connection(workerConnection(config.redis.endpoint), 'worker');
     workerQueues = new QueueSet(workerRedis, prefix);
+  }
+  const oncall = onCallSchedules(config, http);
+  const escalation = buildEscalations({
+    config,
+    redis: workerRedis ?? producer,
+    queues: workerQueues ?? queues,
+    registry,
+    ingestor,
+    oncall,
+    chat: () => late.chat,
+    logger,
+  });
+  if (escalation) late.escalations = (event) => escalation.escalations.observe(event);
+  if (workerRedis && workerQueues) {
     pool = WorkerPool.forConfig(config, {
       connection: workerRedis,
       registry,
@@ -187,7 +207,11 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
       readiness: async () => {
         const checks: Record<string, string> = {};
         checks.redis = await ping(producer);
-        if (pool) checks.workers = pool.running && (late.chat?.workerRunning ?? true) ? 'ok' : 'not running';
+        if (pool)
+          checks.workers =
+            pool.running && (late.chat?.workerRunning ?? true) && (escalation?.timers.running ?? true)
+              ? 'ok'
+              : 'not running';
         return { ready: Object.values(checks).every((c) => c === 'ok'), checks };
       },
       beforeScrape: async () => {
@@ -207,7 +231,6 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
     },
   });
 
-  const ingestor = ingestorOn(queues);
   if (role !== 'worker' && config.inbound.events.enabled) {
     registerEventsRoute(server, {
       ingestor,
@@ -232,6 +255,7 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
       redis: producer,
       prefix,
     });
+  if (role !== 'worker') registerCalendar(server, config, oncall, queues, escalation);
 
   const platformDeps = { config, logger, http, redis: producer, prefix, metrics, commands: COMMANDS };
   const modules = await createPlatformModules(platformDeps);
@@ -246,6 +270,7 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
           queueConnection: workerRedis ?? producer,
           redisWatch,
           redact,
+          oncall,
         })
       : undefined;
   late.chat = chat;
@@ -262,6 +287,10 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
             force: () => server.server.closeAllConnections(),
           },
           { name: 'delivery workers', close: (ms) => pool?.close(ms) ?? Promise.resolve() },
+          {
+            name: 'escalation timers',
+            close: (ms) => escalation?.timers.close(ms, logger) ?? Promise.resolve(),
+          },
           { name: 'chat', close: (ms) => chat?.close(ms) ?? Promise.resolve() },
           { name: 'queues', close: () => queues.close() },
           { name: 'worker queues', close: () => workerQueues?.close() ?? Promise.resolve() },
@@ -291,6 +320,16 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
   }
   // Workers start once the port is ours, so a process that cannot listen never takes a job.
   pool?.start();
+  if (escalation && workerRedis)
+    escalation.start({
+      connection: workerRedis,
+      prefix,
+      settings: config.queue,
+      metrics,
+      logger,
+      redisWatch,
+      redact,
+    });
   if (chat && role !== 'ingress') {
     chat.startWorker({ concurrency: config.queue.chat_concurrency });
   }
@@ -327,6 +366,18 @@ async function assembleConsole(loaded: LoadedConfig, options: ConsoleOptions): P
 
   const queues = new QueueSet(redis, prefix);
   const ingestor = ingestorOn(queues);
+  const oncall = onCallSchedules(config, http);
+  const escalation = buildEscalations({
+    config,
+    redis,
+    queues,
+    registry,
+    ingestor,
+    oncall,
+    chat: () => late.chat,
+    logger,
+  });
+  if (escalation) late.escalations = (event) => escalation.escalations.observe(event);
   const pool = WorkerPool.forConfig(config, {
     connection: redis,
     registry,
@@ -350,9 +401,19 @@ async function assembleConsole(loaded: LoadedConfig, options: ConsoleOptions): P
     redisWatch,
     redact,
     consoleSession: randomUUID().slice(0, 8),
+    oncall,
   });
   late.chat = chat;
   pool.start();
+  escalation?.start({
+    connection: redis,
+    prefix,
+    settings: config.queue,
+    metrics,
+    logger,
+    redisWatch,
+    redact,
+  });
   chat.startWorker({ concurrency: 4 });
 
   const close = once(() =>
@@ -360,6 +421,10 @@ async function assembleConsole(loaded: LoadedConfig, options: ConsoleOptions): P
       [
         { name: 'chat', close: (ms) => chat.close(ms) },
         { name: 'delivery workers', close: (ms) => pool.close(ms) },
+        {
+          name: 'escalation timers',
+          close: (ms) => escalation?.timers.close(ms, logger) ?? Promise.resolve(),
+        },
         { name: 'queues', close: () => queues.close() },
         redisStep('redis', redis),
         ...steps,

@@ -15,6 +15,7 @@ import type { RedisWatch } from '../queue/redis-watch.js';
 import { closeWorkers } from '../queue/shutdown.js';
 import { createSteeredWorker, type WorkerContext } from '../queue/worker-factory.js';
 import { IncidentStore } from '../workflows/incidents.js';
+import type { OnCallSchedules } from '../workflows/oncall.js';
 import { WaiverStore } from '../workflows/waivers.js';
 import { type ActionWorkerDependencies, processAction, reportFailure } from './action-worker.js';
 import { IncidentPagerCalls, type PagerCallJobData, pagerCallsQueueName } from './incident-paging.js';
@@ -45,6 +46,8 @@ export interface ChatRuntimeOptions extends PlatformDependencies {
   redact: (text: string) => string;
   /** Set for a console session: its actions go to a queue only this process works on. */
   consoleSession?: string;
+  /** For /ops oncall; absent when no schedule is configured. */
+  oncall?: OnCallSchedules;
 }
 
 /** Everything chat needs in one process: command services, the router, threads and the action worker. */
@@ -101,6 +104,7 @@ export class ChatRuntime {
       enabledIntegrations: Object.entries(config.integrations)
         .filter(([, block]) => block?.enabled)
         .map(([name]) => name),
+      oncall: options.oncall,
     };
     this.router = new ChatRouter({
       commands,

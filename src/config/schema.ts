@@ -3,6 +3,8 @@ import { CONNECTORS } from '../connectors/catalogue.js';
 import { flag, httpUrl, int, secret } from '../core/schema-primitives.js';
 import { PlatformsConfig } from '../platforms/schema.js';
 import { ALERTMANAGER_INBOUND_OFF, AlertmanagerInbound } from '../sources/alertmanager/schema.js';
+import { EscalationsConfig, unknownSchedules } from '../workflows/escalations.js';
+import { OnCallConfig } from '../workflows/oncall.js';
 import { buildIntegrationsSchema } from './integrations.js';
 import { RedisConfig } from './redis.js';
 
@@ -154,9 +156,22 @@ const ConfigFile = z.strictObject({
     .record(z.string().regex(/^[\w.-]{1,100}$/, 'runbook names use letters, digits, _ . -'), RunbookLink)
     .default({}),
   waivers: WaiversConfig.default(WaiversConfig.parse({})),
+  /** Escalation policies of unacknowledged incidents (SLA timers). */
+  escalations: EscalationsConfig.default(EscalationsConfig.parse({})),
+  /** On-call schedules (static rotations, ICS feeds) and Threadline's own calendar feed. */
+  oncall: OnCallConfig.default(OnCallConfig.parse({})),
 });
 
-export const ThreadlineConfigSchema = ConfigFile.superRefine(checkQuorum);
+export const ThreadlineConfigSchema = ConfigFile.superRefine((config, ctx) => {
+  checkQuorum(config, ctx);
+  // A step that pages "whoever is on call" must name a schedule that exists.
+  for (const { path, schedule } of unknownSchedules(config.escalations, Object.keys(config.oncall.schedules)))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['escalations', ...path],
+      message: `names the on-call schedule ${schedule}, which is not under oncall.schedules`,
+    });
+});
 
 export type ThreadlineConfig = z.infer<typeof ThreadlineConfigSchema>;
 export type IntegrationsConfig = z.infer<typeof IntegrationsConfig>;

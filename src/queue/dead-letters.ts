@@ -1,6 +1,6 @@
 import type { Job, Queue } from 'bullmq';
 import { NotFoundError } from '../core/errors.js';
-import { type DeliveryJobData, deliveryQueueName } from './jobs.js';
+import { type DeliveryJobData, deliveryQueueName, ESCALATIONS_QUEUE } from './jobs.js';
 import type { QueueSet } from './queues.js';
 
 export interface DeadLetter {
@@ -55,7 +55,7 @@ export class DeadLetters {
   /**
    * Deliveries (keyed by destination), queued chat commands (keyed by their queue,
    * actions.<platform>), and the incident workflow's pager calls and card updates
-   * (pager-calls.<pager>, incident-cards).
+   * (pager-calls.<pager>, incident-cards), and escalation timers.
    */
   private async sources(): Promise<Array<{ key: string; queue: Queue<FailedJobData> }>> {
     // Delivery queues are read through `named` too: a dead letter only needs the fields above.
@@ -63,10 +63,12 @@ export class DeadLetters {
       key,
       queue: this.queues.named<FailedJobData>(deliveryQueueName(key)),
     }));
+    // Escalation timers whose step failed for good (e.g. a pager refusing the credentials) too.
     const named = [
       ...(await this.queues.knownQueueNames('actions.*')),
       ...(await this.queues.knownQueueNames('pager-calls.*')),
       ...(await this.queues.knownQueueNames('incident-cards')),
+      ...(await this.queues.knownQueueNames(ESCALATIONS_QUEUE)),
     ].map((name) => ({ key: name, queue: this.queues.named<FailedJobData>(name) }));
     return [...deliveries, ...named];
   }
@@ -87,19 +89,29 @@ interface FailedJobData extends Partial<Pick<DeliveryJobData, 'event' | 'deferra
   /** An incident's pager call (`stepKey`: trigger, acknowledge …) or card update. */
   incident?: string;
   stepKey?: string;
+  /** An escalation timer: its incident and step. */
+  incidentId?: string;
+  step?: number;
+  round?: number;
 }
 
 function describe(key: string, job: Job<FailedJobData>): DeadLetter {
   const data = job.data;
   const about = data.event
     ? { event: data.event.payload.event, eventId: data.event.id, specId: data.event.payload.spec?.id }
-    : data.incident
+    : data.incidentId !== undefined
       ? {
-          event: data.stepKey ? `pager ${data.stepKey}` : 'incident cards',
-          eventId: data.incident,
-          specId: data.incident,
+          event: `escalation step ${(data.step ?? 0) + 1} round ${(data.round ?? 0) + 1}`,
+          eventId: data.incidentId,
+          specId: undefined,
         }
-      : { event: `command ${data.command}`, eventId: data.idempotencyKey ?? 'unknown', specId: undefined };
+      : data.incident
+        ? {
+            event: data.stepKey ? `pager ${data.stepKey}` : 'incident cards',
+            eventId: data.incident,
+            specId: data.incident,
+          }
+        : { event: `command ${data.command}`, eventId: data.idempotencyKey ?? 'unknown', specId: undefined };
   return {
     id: String(job.id),
     integration: key,

@@ -2,7 +2,7 @@ import type { JobsOptions } from 'bullmq';
 import type { QueueSettings } from '../config/schema.js';
 import { BACKOFF_TYPE } from './backoff.js';
 
-export type JobKind = 'event' | 'delivery' | 'digest' | 'action' | 'pager-call';
+export type JobKind = 'event' | 'delivery' | 'digest' | 'action' | 'pager-call' | 'escalation';
 
 /**
  * How long a finished job stays visible. Not a retry rule: a routed event (left by a version that
@@ -10,7 +10,8 @@ export type JobKind = 'event' | 'delivery' | 'digest' | 'action' | 'pager-call';
  * keeping a tail costs Redis work on every completion; what was delivered shows in the metrics and
  * the receiver's log, what failed stays as a dead letter. A digest stays a day because its job id
  * (destination + due time) is what stops a second digest for the same window; chat commands stay
- * an hour for the console and /ops status.
+ * an hour for the console and /ops status; an escalation timer stays a week, its id (incident,
+ * round, step) being what stops a second one.
  */
 const KEEP_COMPLETED: Record<JobKind, JobsOptions['removeOnComplete']> = {
   event: true,
@@ -19,6 +20,7 @@ const KEEP_COMPLETED: Record<JobKind, JobsOptions['removeOnComplete']> = {
   action: { age: 3_600, count: 10_000 },
   // Few and precious: a finished call's job id keeps asking again a no-op for a day.
   'pager-call': { age: 86_400, count: 10_000 },
+  escalation: { age: 7 * 86_400 },
 };
 
 /**

@@ -3,6 +3,8 @@ import type { StoredEvent } from '../core/payload.js';
 /** Queue names. BullMQ forbids ':' in names; the Redis key prefix comes from redis.prefix. */
 export const EVENTS_QUEUE = 'events';
 export const DIGESTS_QUEUE = 'digests';
+/** SLA timers of escalation policies (delayed jobs, src/events/escalation-queue.ts). */
+export const ESCALATIONS_QUEUE = 'escalations';
 export function deliveryQueueName(connectorKey: string): string {
   return `deliveries.${connectorKey}`;
 }

@@ -69,4 +69,20 @@ integrations:
     },
     TEST_MS,
   );
+
+  it(
+    'loads no calendar library at start with an ICS on-call feed, a policy and the published calendar on',
+    async () => {
+      const oncall = `
+oncall:
+  schedules: { primary: { ics: { url: "http://127.0.0.1:9/oncall.ics" } } }
+  calendar: { enabled: true, token: lazy-loading-calendar-token }
+escalations:
+  default_policy: main
+  policies: { main: { steps: [{ wait: 5m, notify: ["oncall:primary"] }] } }
+`;
+      expect(await heavyPackagesLoadedByServe(oncall)).toEqual([]);
+    },
+    TEST_MS,
+  );
 });

@@ -43,6 +43,7 @@ describe('discordCommandManifest', () => {
       '2:ticket',
       '2:waiver',
       '1:status',
+      '1:oncall',
       '1:runbook',
       '1:integrations',
     ]);

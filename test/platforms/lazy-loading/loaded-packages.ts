@@ -7,7 +7,7 @@ import { EVENTS_SECRET } from '../../support/config.js';
 import { REDIS_URL, uniquePrefix } from '../../support/redis.js';
 import { waitFor } from '../../support/wait.js';
 
-/** The libraries a process should load only for the platform or connector that uses them. */
+/** The libraries a process should load only for the platform, connector or feature that uses them. */
 export const HEAVY_PACKAGES = [
   '@slack/bolt',
   '@slack/web-api',
@@ -16,6 +16,9 @@ export const HEAVY_PACKAGES = [
   'discord.js',
   'nodemailer',
   'jira.js',
+  // Read and written only when an ICS feed is fetched or the published calendar is asked for.
+  'node-ical',
+  'ical-generator',
 ] as const;
 
 const RECORDER = new URL('./import-recorder.mjs', import.meta.url).href;
