@@ -202,14 +202,19 @@ ${policies()}`,
   });
 
   it('dead-letters a step the pager refuses, and a replay pages without repeating the thread reply', async () => {
-    pagerduty.reply({ status: 400, body: { status: 'invalid event', message: 'Event object is invalid' } });
+    // Refused twice: /ops page's own trigger (the incident workflow pages at once), then the step's.
+    const refusal = { status: 400, body: { status: 'invalid event', message: 'Event object is invalid' } };
+    pagerduty.reply(refusal, refusal);
     const { parent, id } = await page('C0DEAD', 'fragile-service');
     const queues = new QueueSet(redis, prefix);
     try {
       const letters = new DeadLetters(queues);
-      const letter = await waitFor(async () => (await letters.list()).find((l) => l.eventId === id), {
-        what: 'the failed escalation step among the dead letters',
-      });
+      const letter = await waitFor(
+        async () => (await letters.list()).find((l) => l.eventId === id && l.integration === 'escalations'),
+        {
+          what: 'the failed escalation step among the dead letters',
+        },
+      );
       expect(letter).toMatchObject({
         id: `esc.${id}.r0s0`,
         integration: 'escalations',
@@ -221,12 +226,12 @@ ${policies()}`,
       await waitFor(async () => (await timers.getJob(`esc.${id}.r0s0`))?.isCompleted(), {
         what: 'the replayed step completed',
       });
-      // The refused trigger, then the replayed one, which opened the alert.
+      // The two refused triggers, then the replayed step's, which opened the alert.
       expect(
         pagerduty
           .events()
           .filter((e) => e.dedup_key === `threadline:incident:${id}` && e.event_action === 'trigger'),
-      ).toHaveLength(2);
+      ).toHaveLength(3);
       expect(pagerduty.alerts.get(`threadline:incident:${id}`)).toBeDefined();
       expect(escalationReplies('C0DEAD', parent)).toHaveLength(1);
     } finally {
