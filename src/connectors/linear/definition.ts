@@ -5,7 +5,7 @@ import { LinearIntegration } from './schema.js';
 export const linearConnector = defineConnector({
   name: 'linear',
   schema: LinearIntegration,
-  environment: { api_key: 'LINEAR_API_KEY' },
+  environment: { api_key: 'LINEAR_API_KEY', webhook_secret: 'LINEAR_WEBHOOK_SECRET' },
   requires: (block) => missingKeys(block, { api_key: 'set LINEAR_API_KEY' }),
   async create(block, context) {
     const { api_key } = block;
@@ -22,7 +22,7 @@ export const linearConnector = defineConnector({
         integration: 'linear',
         tracker,
         context,
-        secrets: [api_key],
+        secrets: [api_key, ...(block.webhook_secret ? [block.webhook_secret] : [])],
         retryCount,
         timeoutMs,
       }),
