@@ -6,6 +6,7 @@ import { ChatRuntime } from './chat/runtime.js';
 import type { LoadedConfig } from './config/load.js';
 import type { ConnectorRedis } from './connectors/definition.js';
 import { registerJiraHook } from './connectors/jira/hook.js';
+import { registerLinearHook } from './connectors/linear/hook.js';
 import { registerPagerHooks } from './connectors/paging/hooks.js';
 import { ConnectorRegistry } from './connectors/registry.js';
 import { isTicketingConnector } from './connectors/ticketing/ticketing.connector.js';
@@ -256,6 +257,10 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
       prefix,
     });
   if (role !== 'worker') registerCalendar(server, config, oncall, queues, escalation);
+  const linear = registry.get('linear');
+  const linearSecret = config.integrations.linear?.webhook_secret;
+  if (role !== 'worker' && isTicketingConnector(linear) && linearSecret)
+    registerLinearHook(server, { connector: linear, secret: linearSecret, chat: () => late.chat, logger });
 
   const platformDeps = { config, logger, http, redis: producer, prefix, metrics, commands: COMMANDS };
   const modules = await createPlatformModules(platformDeps);

@@ -50,8 +50,7 @@ describe('a config written only from the Integrations Guide', () => {
     expect(result.code).toBe(0);
     const later = (name: string) => `${name} (not delivered by this version)`;
     expect(result.out.split('\n')).toEqual([
-      `${GUIDE_CONFIG}: valid; enabled integrations: slack, teams, discord, email, jira, ${[
-        'linear',
+      `${GUIDE_CONFIG}: valid; enabled integrations: slack, teams, discord, email, jira, linear, ${[
         'azure_devops',
         'github_projects',
       ]

@@ -177,7 +177,7 @@ describe('connectors registered by one list', () => {
       ['discord', true],
       ['email', true],
       ['jira', true],
-      ['linear', false],
+      ['linear', true],
       ['azure_devops', false],
       ['github_projects', false],
       ['ms_project', false],

@@ -184,12 +184,12 @@ integrations:
 
   it('leaves what an integration this version does not deliver will require to a notice, not an error', () => {
     const loaded = parseConfigText(
-      'inbound: { events: { enabled: false } }\nintegrations: { linear: { enabled: true, team_id: TEAM } }',
+      'inbound: { events: { enabled: false } }\nintegrations: { ms_project: { enabled: true, tenant_id: T, client_id: C, plan_id: P } }',
       {},
     );
-    expect(loaded.config.integrations.linear?.enabled).toBe(true);
+    expect(loaded.config.integrations.ms_project?.enabled).toBe(true);
     expect(requirementNotices(loaded.config).map(formatConfigProblem)).toEqual([
-      'integrations.linear.api_key: will be required when linear is delivered (ticketing, step 3) (set LINEAR_API_KEY)',
+      'integrations.ms_project.client_secret: will be required when ms_project is delivered (ticketing, step 3) (set the app client secret)',
     ]);
   });
 
@@ -229,14 +229,17 @@ describe('threadline validate', () => {
   });
 
   it('exits 0 with a notice for each key an undelivered integration will require', async () => {
-    const result = await cli(['validate', '--config', 'examples/specs.config.yaml'], {
-      LINEAR_ENABLED: 'true',
-    });
+    const file = tempFile(
+      'ms-project.yaml',
+      'inbound: { events: { enabled: false } }\nintegrations: { ms_project: { enabled: true, tenant_id: T, client_id: C, plan_id: P } }\n',
+    );
+    const result = await cli(['validate', '--config', file], {});
     expect(result.err).toBe('');
     expect(result.code).toBe(0);
     expect(result.out.split('\n')).toEqual([
-      'examples/specs.config.yaml: valid; enabled integrations: linear (not delivered by this version), log',
-      'notice: integrations.linear.api_key will be required when linear is delivered (ticketing, step 3): set LINEAR_API_KEY',
+      `${file}: valid; enabled integrations: ms_project (not delivered by this version)`,
+      'POST /hooks/events is off: no inbound.events.secret is set (set a shared HMAC secret there to turn it on)',
+      'notice: integrations.ms_project.client_secret will be required when ms_project is delivered (ticketing, step 3): set the app client secret',
     ]);
   });
 

@@ -8,6 +8,8 @@ export const LinearIntegration = z.strictObject({
   team_id: z.string().min(1),
   labels: z.array(z.string().min(1)).default([]),
   state_mappings: stateMappings.default({}),
+  /** The signing secret of the Linear webhook that reports issue changes to POST /hooks/linear. */
+  webhook_secret: secret.optional(),
 });
 
 export type LinearIntegrationConfig = z.infer<typeof LinearIntegration>;
