@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { COMMANDS } from '../commands/index.js';
 import { ChatRuntime } from './chat/runtime.js';
 import type { LoadedConfig } from './config/load.js';
+import { registerAzureDevOpsHook } from './connectors/azure-devops/hook.js';
 import type { ConnectorRedis } from './connectors/definition.js';
 import { registerJiraHook } from './connectors/jira/hook.js';
 import { registerPagerHooks } from './connectors/paging/hooks.js';
@@ -220,6 +221,16 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
   const jiraSecret = config.integrations.jira?.webhook_secret;
   if (role !== 'worker' && isTicketingConnector(jira) && jiraSecret)
     registerJiraHook(server, { connector: jira, secret: jiraSecret, chat: () => late.chat, logger });
+  const azure = registry.get('azure_devops');
+  const azureBlock = config.integrations.azure_devops;
+  if (role !== 'worker' && isTicketingConnector(azure) && azureBlock?.webhook_password)
+    registerAzureDevOpsHook(server, {
+      connector: azure,
+      username: azureBlock.webhook_username,
+      password: azureBlock.webhook_password,
+      chat: () => late.chat,
+      logger,
+    });
 
   const platformDeps = { config, logger, http, redis: producer, prefix, metrics, commands: COMMANDS };
   const modules = await createPlatformModules(platformDeps);

@@ -122,6 +122,62 @@ export class FakeAzureDevOps {
     return this.item(id).fields['System.State'] ?? '';
   }
 
+  /** A work item made as a person would make it in Boards (not through the recorded API). */
+  seed(title: string): FakeWorkItem {
+    const item: FakeWorkItem = {
+      id: ++this.nextId,
+      rev: 1,
+      type: 'User Story',
+      fields: { 'System.Title': title, 'System.State': 'New', 'System.WorkItemType': 'User Story' },
+      relations: [],
+      comments: [],
+    };
+    this.items.set(item.id, item);
+    return item;
+  }
+
+  /**
+   * Moves a work item as someone does in Boards (`by` that identity) and returns the body of the
+   * `workitem.updated` service hook Azure DevOps sends for it (Web Hooks consumer, resource 1.0).
+   */
+  move(id: number | string, state: string, by = PERSON_IDENTITY_ID): Record<string, unknown> {
+    const item = this.item(id);
+    const from = item.fields['System.State'];
+    item.fields['System.State'] = state;
+    item.rev += 1;
+    const revisedBy = {
+      id: by,
+      displayName: by === BOT_IDENTITY_ID ? 'Threadline' : 'Alice',
+      uniqueName: by === BOT_IDENTITY_ID ? 'threadline@contoso.com' : 'alice@contoso.com',
+    };
+    return {
+      subscriptionId: '00000000-0000-0000-0000-000000000000',
+      notificationId: item.rev,
+      id: '27646e0e-b520-4d2b-9411-bba7524947cd',
+      eventType: 'workitem.updated',
+      publisherId: 'tfs',
+      message: {
+        text: `User Story #${item.id} (${item.fields['System.Title']}) updated by ${revisedBy.displayName}`,
+      },
+      resource: {
+        id: item.rev,
+        workItemId: item.id,
+        rev: item.rev,
+        revisedBy,
+        revisedDate: new Date().toISOString(),
+        fields: {
+          'System.Rev': { oldValue: item.rev - 1, newValue: item.rev },
+          'System.State': { oldValue: from, newValue: state },
+        },
+        revision: { id: item.id, rev: item.rev, fields: { ...item.fields }, url: this.itemUrl(item.id) },
+        url: `${this.itemUrl(item.id)}/updates/${item.rev}`,
+      },
+      resourceVersion: '1.0',
+      resourceContainers: { collection: { id: 'c12d0eb8-e382-443b-9f9c-c52cba5014c2' } },
+      createdDate: new Date().toISOString(),
+    };
+  }
+
   async close(): Promise<void> {
     await closeLoopback(this.server);
   }

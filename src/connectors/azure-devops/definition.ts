@@ -5,7 +5,12 @@ import { AzureDevOpsIntegration } from './schema.js';
 export const azureDevOpsConnector = defineConnector({
   name: 'azure_devops',
   schema: AzureDevOpsIntegration,
-  environment: { organization: 'AZURE_DEVOPS_ORG', project: 'AZURE_DEVOPS_PROJECT', pat: 'AZURE_DEVOPS_PAT' },
+  environment: {
+    organization: 'AZURE_DEVOPS_ORG',
+    project: 'AZURE_DEVOPS_PROJECT',
+    pat: 'AZURE_DEVOPS_PAT',
+    webhook_password: 'AZURE_DEVOPS_WEBHOOK_PASSWORD',
+  },
   requires: (block) => missingKeys(block, { pat: 'set AZURE_DEVOPS_PAT' }),
   async create(block, context) {
     const { pat } = block;
@@ -22,7 +27,11 @@ export const azureDevOpsConnector = defineConnector({
         integration: 'azure_devops',
         tracker,
         context,
-        secrets: [pat, Buffer.from(`:${pat}`).toString('base64')],
+        secrets: [
+          pat,
+          Buffer.from(`:${pat}`).toString('base64'),
+          ...(block.webhook_password ? [block.webhook_password] : []),
+        ],
         retryCount,
         timeoutMs,
       }),
