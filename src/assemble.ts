@@ -4,6 +4,7 @@ import { COMMANDS } from '../commands/index.js';
 import { buildEscalations, onCallSchedules, registerCalendar } from './assemble-escalations.js';
 import { ChatRuntime } from './chat/runtime.js';
 import type { LoadedConfig } from './config/load.js';
+import { registerAzureDevOpsHook } from './connectors/azure-devops/hook.js';
 import type { ConnectorRedis } from './connectors/definition.js';
 import { registerJiraHook } from './connectors/jira/hook.js';
 import { registerLinearHook } from './connectors/linear/hook.js';
@@ -261,6 +262,16 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
   const linearSecret = config.integrations.linear?.webhook_secret;
   if (role !== 'worker' && isTicketingConnector(linear) && linearSecret)
     registerLinearHook(server, { connector: linear, secret: linearSecret, chat: () => late.chat, logger });
+  const azure = registry.get('azure_devops');
+  const azureBlock = config.integrations.azure_devops;
+  if (role !== 'worker' && isTicketingConnector(azure) && azureBlock?.webhook_password)
+    registerAzureDevOpsHook(server, {
+      connector: azure,
+      username: azureBlock.webhook_username,
+      password: azureBlock.webhook_password,
+      chat: () => late.chat,
+      logger,
+    });
 
   const platformDeps = { config, logger, http, redis: producer, prefix, metrics, commands: COMMANDS };
   const modules = await createPlatformModules(platformDeps);

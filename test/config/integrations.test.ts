@@ -178,7 +178,7 @@ describe('connectors registered by one list', () => {
       ['email', true],
       ['jira', true],
       ['linear', true],
-      ['azure_devops', false],
+      ['azure_devops', true],
       ['github_projects', false],
       ['ms_project', false],
       ['pagerduty', true],

@@ -10,7 +10,11 @@ export const AzureDevOpsIntegration = z.strictObject({
   work_item_type: z.string().min(1).default('User Story'),
   area_path: z.string().min(1).optional(),
   iteration_path: z.string().min(1).optional(),
+  /** Spec stage → state: `approved`, `implemented`, and `done` for pr_merged (else the first Completed state). */
   state_mappings: stateMappings.default({}),
+  /** Basic auth of the service hook that reports work item updates to POST /hooks/azure-devops. */
+  webhook_username: z.string().min(1).default('threadline'),
+  webhook_password: secret.optional(),
 });
 
 export type AzureDevOpsIntegrationConfig = z.infer<typeof AzureDevOpsIntegration>;
