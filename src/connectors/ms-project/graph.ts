@@ -70,7 +70,7 @@ export class GraphApi {
     const headers: Record<string, string> = {
       authorization: `Bearer ${token}`,
       accept: 'application/json',
-      'user-agent': 'threadline',
+      'user-agent': 'Threadline-Planner/1',
     };
     if (req.ifMatch) headers['if-match'] = req.ifMatch;
     if (req.json !== undefined) headers['content-type'] = 'application/json';
