@@ -180,7 +180,7 @@ describe('connectors registered by one list', () => {
       ['linear', true],
       ['azure_devops', true],
       ['github_projects', false],
-      ['ms_project', false],
+      ['ms_project', true],
       ['pagerduty', true],
       ['opsgenie', true],
       ['datadog', true],
