@@ -155,15 +155,22 @@ export class FakeGitHub {
   private constructor(
     private readonly server: Server,
     readonly baseUrl: string,
+    /** GitHub Enterprise Server: REST under /api/v3, GraphQL at /api/graphql. */
+    private readonly enterprise: boolean,
   ) {}
 
-  static async start(): Promise<FakeGitHub> {
+  static async start(options: { enterprise?: boolean } = {}): Promise<FakeGitHub> {
     let fake: FakeGitHub | undefined;
     const { server, baseUrl } = await listenLoopback((r, res) =>
       fake?.handle(r.method, r.url, r.headers, r.raw, res),
     );
-    fake = new FakeGitHub(server, baseUrl);
+    fake = new FakeGitHub(server, baseUrl, options.enterprise === true);
     return fake;
+  }
+
+  /** What `api_url` is set to: the host itself, or its /api/v3 on Enterprise Server. */
+  get apiUrl(): string {
+    return this.enterprise ? `${this.baseUrl}/api/v3` : this.baseUrl;
   }
 
   /** The next requests of one operation get these answers, in order; then GitHub behaves normally. */
@@ -219,7 +226,7 @@ export class FakeGitHub {
     } catch {
       json = undefined;
     }
-    const route = this.route(method, parsed.pathname, json);
+    const route = this.route(method, this.apiPath(parsed.pathname), json);
     this.requests.push({
       operation: route?.operation ?? 'unknown',
       method,
@@ -258,6 +265,13 @@ export class FakeGitHub {
     res.end(body);
   }
 
+  /** The path as GitHub.com has it, or undefined for a path outside the API. */
+  private apiPath(path: string): string | undefined {
+    if (!this.enterprise) return path;
+    if (path === '/api/graphql') return '/graphql';
+    return path.startsWith('/api/v3/') ? path.slice('/api/v3'.length) : undefined;
+  }
+
   private authorised(headers: IncomingHttpHeaders): boolean {
     return (
       headers.authorization === `token ${GITHUB_TOKEN}` || headers.authorization === `bearer ${GITHUB_TOKEN}`
@@ -266,11 +280,12 @@ export class FakeGitHub {
 
   private route(
     method: string,
-    path: string,
+    path: string | undefined,
     json: unknown,
   ):
     | { operation: GitHubOperation; answer: (json: unknown, query: URLSearchParams) => GitHubReply }
     | undefined {
+    if (path === undefined) return undefined;
     if (method === 'POST' && path === '/graphql') return this.graphqlRoute(json);
     if (method === 'GET' && path === '/user')
       return { operation: 'user', answer: () => ({ body: { login: BOT_LOGIN, id: 1, type: 'Bot' } }) };
@@ -402,7 +417,7 @@ export class FakeGitHub {
     return {
       headers: more
         ? {
-            link: `<${this.baseUrl}/repos/${OWNER}/${REPO}/issues/${issue.number}/comments?per_page=${perPage}&page=${page + 1}>; rel="next"`,
+            link: `<${this.apiUrl}/repos/${OWNER}/${REPO}/issues/${issue.number}/comments?per_page=${perPage}&page=${page + 1}>; rel="next"`,
           }
         : {},
       body: slice.map((c) => ({ id: c.id, body: c.body, user: { login: c.user } })),
@@ -520,7 +535,7 @@ export class FakeGitHub {
       state: issue.state,
       state_reason: issue.stateReason ?? null,
       html_url: this.htmlUrl(issue),
-      url: `${this.baseUrl}/repos/${OWNER}/${REPO}/issues/${issue.number}`,
+      url: `${this.apiUrl}/repos/${OWNER}/${REPO}/issues/${issue.number}`,
       labels: issue.labels.map((name, i) => ({ id: i + 1, name })),
       user: { login: BOT_LOGIN },
     };
