@@ -179,7 +179,7 @@ describe('connectors registered by one list', () => {
       ['jira', true],
       ['linear', false],
       ['azure_devops', false],
-      ['github_projects', false],
+      ['github_projects', true],
       ['ms_project', false],
       ['pagerduty', true],
       ['opsgenie', true],
