@@ -4,6 +4,7 @@ import { COMMANDS } from '../commands/index.js';
 import { ChatRuntime } from './chat/runtime.js';
 import type { LoadedConfig } from './config/load.js';
 import type { ConnectorRedis } from './connectors/definition.js';
+import { registerGitHubHook } from './connectors/github-projects/hook.js';
 import { registerJiraHook } from './connectors/jira/hook.js';
 import { registerPagerHooks } from './connectors/paging/hooks.js';
 import { ConnectorRegistry } from './connectors/registry.js';
@@ -220,6 +221,16 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
   const jiraSecret = config.integrations.jira?.webhook_secret;
   if (role !== 'worker' && isTicketingConnector(jira) && jiraSecret)
     registerJiraHook(server, { connector: jira, secret: jiraSecret, chat: () => late.chat, logger });
+  const github = registry.get('github_projects');
+  const githubSecret = config.integrations.github_projects?.webhook_secret;
+  if (role !== 'worker' && isTicketingConnector(github) && githubSecret)
+    registerGitHubHook(server, {
+      connector: github,
+      secret: githubSecret,
+      sink: ingestor,
+      chat: () => late.chat,
+      logger,
+    });
 
   const platformDeps = { config, logger, http, redis: producer, prefix, metrics, commands: COMMANDS };
   const modules = await createPlatformModules(platformDeps);

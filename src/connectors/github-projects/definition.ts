@@ -9,7 +9,11 @@ export const githubProjectsConnector = defineConnector({
   name: 'github_projects',
   schema: GitHubProjectsIntegration,
   // GitHub Actions gives every job both: the job's token and the `owner/name` it runs in.
-  environment: { token: 'GITHUB_TOKEN', repository: 'GITHUB_REPOSITORY' },
+  environment: {
+    token: 'GITHUB_TOKEN',
+    repository: 'GITHUB_REPOSITORY',
+    webhook_secret: 'GITHUB_WEBHOOK_SECRET',
+  },
   requires: (block) => [
     ...missingKeys(block, {
       token: "set GITHUB_TOKEN; the Integrations Guide's secrets table lists no variable for GitHub Projects",
