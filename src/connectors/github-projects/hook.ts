@@ -91,7 +91,7 @@ export interface GitHubHookOptions {
  * token made the change (its card was already updated by the call that made it).
  */
 export function registerGitHubHook(app: FastifyInstance, options: GitHubHookOptions): void {
-  const { connector, logger } = options;
+  const { connector } = options;
   const tracker = connector.tickets.tracker;
   // @octokit/webhooks loads only when the hook is configured.
   const verifier = import('@octokit/webhooks').then(

@@ -16,6 +16,8 @@ export const HEAVY_PACKAGES = [
   'discord.js',
   'nodemailer',
   'jira.js',
+  '@octokit/rest',
+  '@octokit/webhooks',
 ] as const;
 
 const RECORDER = new URL('./import-recorder.mjs', import.meta.url).href;
