@@ -5,8 +5,9 @@ import { closeLoopback, listenLoopback } from './loopback.js';
 /**
  * A loopback GitHub: the REST endpoints for one repository's issues, and the GraphQL API for one
  * Projects v2 project with a single-select "Status" field. It checks the token and the bodies
- * Threadline sends against hand-written schemas of GitHub's published ones (the request bodies in
- * GitHub's OpenAPI description, `@octokit/openapi`; the input types in its GraphQL schema),
+ * Threadline sends against hand-written schemas of GitHub's published ones (the request bodies
+ * and query parameters of `@octokit/openapi` 23's api.github.com.json, whose 13 MB stay out of
+ * the repository; the input types of GitHub's GraphQL schema),
  * answering 422 / GraphQL `errors` like GitHub does, and records every request with its operation.
  */
 
@@ -90,6 +91,7 @@ const CreateIssueBody = z.strictObject({
     )
     .optional(),
   assignees: z.array(z.string()).optional(),
+  issue_field_values: z.array(z.unknown()).optional(),
   type: z.string().nullable().optional(),
 });
 /** PATCH /repos/{owner}/{repo}/issues/{issue_number}: `issues/update`. */
@@ -97,10 +99,14 @@ const UpdateIssueBody = z.strictObject({
   title: z.union([z.string(), z.number().int()]).nullable().optional(),
   body: z.string().nullable().optional(),
   state: z.enum(['open', 'closed']).optional(),
+  assignee: z.string().nullable().optional(),
   state_reason: z.enum(['completed', 'not_planned', 'duplicate', 'reopened']).nullable().optional(),
+  duplicate_issue_id: z.number().int().optional(),
   milestone: z.union([z.string(), z.number().int()]).nullable().optional(),
   labels: z.array(z.unknown()).optional(),
   assignees: z.array(z.string()).optional(),
+  issue_field_values: z.array(z.unknown()).optional(),
+  type: z.string().nullable().optional(),
 });
 /** POST /repos/{owner}/{repo}/issues/{issue_number}/comments: `issues/create-comment`. */
 const CommentBody = z.strictObject({ body: z.string().min(1) });
@@ -111,6 +117,7 @@ const ListIssuesQuery = z.strictObject({
   assignee: z.string().optional(),
   type: z.string().optional(),
   creator: z.string().optional(),
+  issue_field_values: z.string().optional(),
   mentioned: z.string().optional(),
   labels: z.string().optional(),
   sort: z.enum(['created', 'updated', 'comments']).optional(),
