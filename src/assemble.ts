@@ -6,6 +6,7 @@ import { ChatRuntime } from './chat/runtime.js';
 import type { LoadedConfig } from './config/load.js';
 import { registerAzureDevOpsHook } from './connectors/azure-devops/hook.js';
 import type { ConnectorRedis } from './connectors/definition.js';
+import { registerGitHubHook } from './connectors/github-projects/hook.js';
 import { registerJiraHook } from './connectors/jira/hook.js';
 import { registerLinearHook } from './connectors/linear/hook.js';
 import { registerPagerHooks } from './connectors/paging/hooks.js';
@@ -269,6 +270,16 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
       connector: azure,
       username: azureBlock.webhook_username,
       password: azureBlock.webhook_password,
+      chat: () => late.chat,
+      logger,
+    });
+  const github = registry.get('github_projects');
+  const githubSecret = config.integrations.github_projects?.webhook_secret;
+  if (role !== 'worker' && isTicketingConnector(github) && githubSecret)
+    registerGitHubHook(server, {
+      connector: github,
+      secret: githubSecret,
+      sink: ingestor,
       chat: () => late.chat,
       logger,
     });

@@ -34,37 +34,38 @@ const WEBHOOK_EXAMPLE_VARIABLES = {
 };
 
 /**
- * The guide's GitHub Projects block names no secret: its workflows run in GitHub Actions, which
- * gives every job a GITHUB_TOKEN. Threadline reads the same variable.
+ * The guide's GitHub Projects block names no secret and no repository: its workflows run in
+ * GitHub Actions, which gives every job a GITHUB_TOKEN and GITHUB_REPOSITORY. Threadline reads both.
  */
-const ACTIONS_TOKEN = { GITHUB_TOKEN: 'ghs_actions0123456789' };
+const ACTIONS_VARIABLES = { GITHUB_TOKEN: 'ghs_actions0123456789', GITHUB_REPOSITORY: 'your-org/specs' };
 
 describe('a config written only from the Integrations Guide', () => {
   it('validates unchanged, with POST /hooks/events off until an inbound secret is set', async () => {
     const result = await cli(['validate', '--config', GUIDE_CONFIG], {
       ...GUIDE_SECRETS,
       ...WEBHOOK_EXAMPLE_VARIABLES,
-      ...ACTIONS_TOKEN,
+      ...ACTIONS_VARIABLES,
     });
     expect(result.err).toBe('');
     expect(result.code).toBe(0);
     const later = (name: string) => `${name} (not delivered by this version)`;
     expect(result.out.split('\n')).toEqual([
-      `${GUIDE_CONFIG}: valid; enabled integrations: slack, teams, discord, email, jira, linear, azure_devops, ${later('github_projects')}, pagerduty, opsgenie, datadog(metrics,events), new_relic, sentry, webhooks(internal-system,analytics)`,
+      `${GUIDE_CONFIG}: valid; enabled integrations: slack, teams, discord, email, jira, linear, azure_devops, github_projects, pagerduty, opsgenie, datadog(metrics,events), new_relic, sentry, webhooks(internal-system,analytics)`,
       'POST /hooks/events is off: no inbound.events.secret is set (set a shared HMAC secret there to turn it on)',
     ]);
   });
 
-  it("validates with only the guide's secrets table set, naming GITHUB_TOKEN for GitHub Projects in a notice", async () => {
+  it("fails with only the guide's secrets table set, naming GITHUB_TOKEN and GITHUB_REPOSITORY for GitHub Projects", async () => {
     const result = await cli(['validate', '--config', GUIDE_CONFIG], {
       ...GUIDE_SECRETS,
       ...WEBHOOK_EXAMPLE_VARIABLES,
     });
-    expect(result.err).toBe('');
-    expect(result.code).toBe(0);
-    expect(result.out.split('\n').slice(1)).toEqual([
-      'POST /hooks/events is off: no inbound.events.secret is set (set a shared HMAC secret there to turn it on)',
-      "notice: integrations.github_projects.token will be required when github_projects is delivered (ticketing, step 3): set GITHUB_TOKEN; the Integrations Guide's secrets table lists no variable for GitHub Projects",
-    ]);
+    expect(result.code).not.toBe(0);
+    expect(result.err).toContain(
+      "integrations.github_projects.token: is required when the integration is enabled (set GITHUB_TOKEN; the Integrations Guide's secrets table lists no variable for GitHub Projects)",
+    );
+    expect(result.err).toContain(
+      'integrations.github_projects.repository: is required when the integration is enabled (set GITHUB_REPOSITORY (owner/name), as GitHub Actions does; the issues are opened there)',
+    );
   });
 });

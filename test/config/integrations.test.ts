@@ -179,7 +179,7 @@ describe('connectors registered by one list', () => {
       ['jira', true],
       ['linear', true],
       ['azure_devops', true],
-      ['github_projects', false],
+      ['github_projects', true],
       ['ms_project', true],
       ['pagerduty', true],
       ['opsgenie', true],

@@ -85,4 +85,20 @@ escalations:
     },
     TEST_MS,
   );
+
+  it(
+    'loads Octokit only with GitHub Projects on, and @octokit/webhooks only with its webhook secret set',
+    async () => {
+      const github = (extra: string) => `
+integrations:
+  github_projects: { enabled: true, api_url: "http://127.0.0.1:9", token: "lazy-loading-token", repository: "acme/specs", project_number: 1${extra} }
+`;
+      expect(await heavyPackagesLoadedByServe(github(''))).toEqual(['@octokit/rest']);
+      expect(await heavyPackagesLoadedByServe(github(', webhook_secret: "lazy-loading-secret"'))).toEqual([
+        '@octokit/rest',
+        '@octokit/webhooks',
+      ]);
+    },
+    2 * TEST_MS,
+  );
 });

@@ -1,14 +1,48 @@
-import { defineConnector, missingKeys } from '../definition.js';
+import { defineConnector, deliveryLimits, missingKeys, requiredKey } from '../definition.js';
 import { GitHubProjectsIntegration } from './schema.js';
 
-/** Validated today, not delivered yet: ticketing arrives in step 3. */
+/**
+ * GitHub Issues + Projects v2: spec events keep one issue per spec in the configured repository
+ * and its item's status in the project in step; the ticket commands use it too.
+ */
 export const githubProjectsConnector = defineConnector({
   name: 'github_projects',
   schema: GitHubProjectsIntegration,
-  environment: { token: 'GITHUB_TOKEN' },
-  requires: (block) =>
-    missingKeys(block, {
+  // GitHub Actions gives every job both: the job's token and the `owner/name` it runs in.
+  environment: {
+    token: 'GITHUB_TOKEN',
+    repository: 'GITHUB_REPOSITORY',
+    webhook_secret: 'GITHUB_WEBHOOK_SECRET',
+  },
+  requires: (block) => [
+    ...missingKeys(block, {
       token: "set GITHUB_TOKEN; the Integrations Guide's secrets table lists no variable for GitHub Projects",
+      repository: 'set GITHUB_REPOSITORY (owner/name), as GitHub Actions does; the issues are opened there',
     }),
-  arrives: 'ticketing, step 3',
+    ...(block.repository && !block.repository.includes('/') && !block.owner
+      ? [requiredKey('owner', 'repository names no owner: write it as "owner/name" or set owner')]
+      : []),
+  ],
+  async create(block, context) {
+    const { token, repository } = block;
+    // requires() has reported these; a block without them never reaches here in a valid config.
+    if (!token || !repository) return [];
+    // Octokit loads only when GitHub Projects is enabled.
+    const [{ GitHubTracker }, { ticketingConnector }] = await Promise.all([
+      import('./github.tracker.js'),
+      import('../ticketing/for-integration.js'),
+    ]);
+    const { retryCount, timeoutMs } = deliveryLimits(block, context);
+    const tracker = new GitHubTracker({ ...block, token, repository }, context.http, timeoutMs);
+    return [
+      ticketingConnector({
+        integration: 'github_projects',
+        tracker,
+        context,
+        secrets: [token, ...(block.webhook_secret ? [block.webhook_secret] : [])],
+        retryCount,
+        timeoutMs,
+      }),
+    ];
+  },
 });

@@ -19,6 +19,8 @@ export const HEAVY_PACKAGES = [
   // Read and written only when an ICS feed is fetched or the published calendar is asked for.
   'node-ical',
   'ical-generator',
+  '@octokit/rest',
+  '@octokit/webhooks',
 ] as const;
 
 const RECORDER = new URL('./import-recorder.mjs', import.meta.url).href;

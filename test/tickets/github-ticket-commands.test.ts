@@ -1,0 +1,81 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { assemble } from '../../src/assemble.js';
+import { type ConsoleSession, openConsoleSession } from '../../src/chat/console-session.js';
+import { FakeGitHub, GITHUB_TOKEN, OWNER, REPO } from '../fakes/github.js';
+import { FakeJira, JIRA_EMAIL, JIRA_TOKEN } from '../fakes/jira.js';
+import { testConfig } from '../support/config.js';
+import { capturingLogger } from '../support/logs.js';
+import { dropPrefix, uniquePrefix } from '../support/redis.js';
+
+describe('/ops ticket with GitHub beside Jira (through the console platform)', () => {
+  const cleanup: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    for (const step of cleanup.splice(0).reverse()) await step().catch(() => {});
+  });
+
+  async function session() {
+    const [github, jira] = await Promise.all([FakeGitHub.start(), FakeJira.start()]);
+    const prefix = uniquePrefix('gh-tickets');
+    cleanup.push(
+      () => github.close(),
+      () => jira.close(),
+      () => dropPrefix(prefix),
+    );
+    const loaded = testConfig(
+      prefix,
+      `
+rbac: { roles: { responder: ["console:alice"] } }
+integrations:
+  jira:
+    enabled: true
+    base_url: "${jira.baseUrl}"
+    email: "${JIRA_EMAIL}"
+    api_token: "${JIRA_TOKEN}"
+    project_key: "PROJ"
+  github_projects:
+    enabled: true
+    api_url: "${github.baseUrl}"
+    token: "\${GITHUB_TOKEN}"
+    repository: "${OWNER}/${REPO}"
+    project_number: 1
+    status_mappings: { draft: "Backlog" }
+`,
+      { GITHUB_TOKEN },
+    );
+    const output: string[] = [];
+    const write = (t: string) => output.push(t);
+    const app = await assemble(loaded, { role: 'console', logger: capturingLogger(loaded).logger, write });
+    cleanup.push(() => app.close());
+    const s: ConsoleSession = openConsoleSession(app.chat, { user: 'alice', write });
+    const run = async (line: string) => {
+      const before = output.length;
+      await s.settle(await s.run(line));
+      return output.slice(before).join('');
+    };
+    return { run, github, jira };
+  }
+
+  it('creates, comments on and closes a GitHub issue by its owner/repo#N key; a Jira key still goes to Jira', async () => {
+    const { run, github, jira } = await session();
+    const created = await run('ticket create "User Authentication" --system github');
+    expect(created).toContain(`🎫 ${OWNER}/${REPO}#1: User Authentication`);
+    expect(created).toContain('Status: Backlog');
+    expect(created).toContain(`https://github.com/${OWNER}/${REPO}/issues/1`);
+    expect(github.issue(1).labels).toEqual([]);
+
+    expect(await run(`ticket comment ${OWNER}/${REPO}#1 rolled back`)).toContain(
+      `💬 Commented on ${OWNER}/${REPO}#1`,
+    );
+    expect(github.issue(1).comments.map((c) => c.body)).toEqual([
+      'rolled back\n— console:alice via Threadline',
+    ]);
+
+    expect(await run(`ticket close ${OWNER}/${REPO}#1`)).toContain(`✅ ${OWNER}/${REPO}#1 is Closed`);
+    expect(github.issue(1).state).toBe('closed');
+
+    await run('ticket create "Flaky deploy" --system jira');
+    await run('ticket close PROJ-1');
+    expect(jira.statusOf('PROJ-1')).toBe('Done');
+    expect(github.issues.size).toBe(1);
+  });
+});
