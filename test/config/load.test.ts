@@ -182,17 +182,6 @@ integrations:
     ]);
   });
 
-  it('leaves what an integration this version does not deliver will require to a notice, not an error', () => {
-    const loaded = parseConfigText(
-      'inbound: { events: { enabled: false } }\nintegrations: { ms_project: { enabled: true, tenant_id: T, client_id: C, plan_id: P } }',
-      {},
-    );
-    expect(loaded.config.integrations.ms_project?.enabled).toBe(true);
-    expect(requirementNotices(loaded.config).map(formatConfigProblem)).toEqual([
-      'integrations.ms_project.client_secret: will be required when ms_project is delivered (ticketing, step 3) (set the app client secret)',
-    ]);
-  });
-
   it('takes webhook URLs and keys from the variables the Integrations Guide names', () => {
     const loaded = parseConfigText(
       'inbound: { events: { enabled: false } }\nintegrations: { slack: { enabled: true }, pagerduty: { enabled: true } }',
@@ -226,21 +215,6 @@ describe('threadline validate', () => {
     expect(result.out).toBe(
       'examples/specs.config.yaml: valid; enabled integrations: pagerduty, webhooks(internal-system,analytics), log',
     );
-  });
-
-  it('exits 0 with a notice for each key an undelivered integration will require', async () => {
-    const file = tempFile(
-      'ms-project.yaml',
-      'inbound: { events: { enabled: false } }\nintegrations: { ms_project: { enabled: true, tenant_id: T, client_id: C, plan_id: P } }\n',
-    );
-    const result = await cli(['validate', '--config', file], {});
-    expect(result.err).toBe('');
-    expect(result.code).toBe(0);
-    expect(result.out.split('\n')).toEqual([
-      `${file}: valid; enabled integrations: ms_project (not delivered by this version)`,
-      'POST /hooks/events is off: no inbound.events.secret is set (set a shared HMAC secret there to turn it on)',
-      'notice: integrations.ms_project.client_secret will be required when ms_project is delivered (ticketing, step 3): set the app client secret',
-    ]);
   });
 
   it('exits 2 listing every problem, and never prints a secret', async () => {
