@@ -2,14 +2,14 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { InteractionSender } from '../fakes/discord-api.js';
 import { WebhookReceiver } from '../fakes/webhook-receiver.js';
 import { writeConfigFile } from '../support/child.js';
 import { CHILD_START_MS, runCliChild, startCli } from '../support/cli-child.js';
 import { EVENTS_SECRET } from '../support/config.js';
 import { PrivateRedis } from '../support/private-redis.js';
-import { REDIS_URL, uniquePrefix } from '../support/redis.js';
+import { dropPrefix, REDIS_URL, uniquePrefix } from '../support/redis.js';
 import { sign } from '../support/sign.js';
 import { waitFor } from '../support/wait.js';
 
@@ -24,10 +24,18 @@ const NO_REDIS = 'redis://127.0.0.1:1';
 const SLACK_MS = 20_000;
 const TEST_MS = 180_000;
 
+/** Every prefix a config of this file used, deleted from the shared Redis once the file is done. */
+const prefixes: string[] = [];
+afterAll(async () => {
+  for (const prefix of prefixes.splice(0)) await dropPrefix(prefix);
+});
+
 function config(redisUrl: string, extra = '', shutdownMs = 3_000): string {
+  const prefix = uniquePrefix('life');
+  prefixes.push(prefix);
   return writeConfigFile(`
 server: { host: 127.0.0.1, port: 0, shutdown_timeout_ms: ${shutdownMs} }
-redis: { url: "${redisUrl}", prefix: "${uniquePrefix('life')}" }
+redis: { url: "${redisUrl}", prefix: "${prefix}" }
 security: { allow_private_networks: true }
 inbound: { events: { secret: "${EVENTS_SECRET}" } }
 ${extra}

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { writeConfigFile } from '../../support/child.js';
 import { startCli } from '../../support/cli-child.js';
 import { EVENTS_SECRET } from '../../support/config.js';
-import { REDIS_URL, uniquePrefix } from '../../support/redis.js';
+import { dropPrefix, REDIS_URL, uniquePrefix } from '../../support/redis.js';
 import { waitFor } from '../../support/wait.js';
 
 /** The libraries a process should load only for the platform, connector or feature that uses them. */
@@ -38,9 +38,18 @@ function packageOf(file: string): string | undefined {
  * with SIGTERM, and answers which of HEAVY_PACKAGES it loaded, in that list's order.
  */
 export async function heavyPackagesLoadedByServe(extraYaml: string): Promise<string[]> {
+  const prefix = uniquePrefix('lazy');
+  try {
+    return await loadedByServe(prefix, extraYaml);
+  } finally {
+    await dropPrefix(prefix);
+  }
+}
+
+async function loadedByServe(prefix: string, extraYaml: string): Promise<string[]> {
   const config = writeConfigFile(`
 server: { host: 127.0.0.1, port: 0 }
-redis: { url: "${REDIS_URL}", prefix: "${uniquePrefix('lazy')}" }
+redis: { url: "${REDIS_URL}", prefix: "${prefix}" }
 security: { allow_private_networks: true }
 inbound: { events: { secret: "${EVENTS_SECRET}" } }
 ${extraYaml}
