@@ -33,7 +33,7 @@ function trackerFor(connectors: ConnectorRegistry, system: SystemOption | undefi
   throw new UserFacingError(
     system
       ? `No ticketing integration for ${system} is enabled: set integrations.${INTEGRATION[system]}.enabled: true`
-      : 'No ticketing integration is enabled: turn one on under integrations (jira in this version).',
+      : 'No ticketing integration is enabled: turn one on under integrations (jira, github_projects, linear or azure_devops).',
   );
 }
 
@@ -43,8 +43,8 @@ function trackerOwning(connectors: ConnectorRegistry, key: string): TicketingCon
   if (owner) return owner;
   throw new UserFacingError(
     enabled.length === 0
-      ? 'No ticketing integration is enabled: turn one on under integrations (jira in this version).'
-      : `${key} is not a ticket key of ${enabled.map((c) => c.key).join(' or ')} (a Jira key looks like PROJ-12)`,
+      ? 'No ticketing integration is enabled: turn one on under integrations (jira, github_projects, linear or azure_devops).'
+      : `${key} is not a ticket key of ${enabled.map((c) => c.key).join(' or ')} (keys look like PROJ-12 in Jira, owner/repo#12 in GitHub, ENG-12 in Linear, 1201 in Azure DevOps)`,
   );
 }
 
