@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { closeLoopback, listenLoopback } from './loopback.js';
+import { closeLoopback, type LoopbackOptions, listenLoopback } from './loopback.js';
 
 /**
  * A loopback Azure DevOps Services organization with one project whose User Story follows the
@@ -94,10 +94,11 @@ export class FakeAzureDevOps {
     readonly baseUrl: string,
   ) {}
 
-  static async start(): Promise<FakeAzureDevOps> {
+  static async start(options: LoopbackOptions = {}): Promise<FakeAzureDevOps> {
     let fake: FakeAzureDevOps | undefined;
-    const { server, baseUrl } = await listenLoopback((r, res) =>
-      fake?.handle(r.method, r.url, r.headers, r.raw, res),
+    const { server, baseUrl } = await listenLoopback(
+      (r, res) => fake?.handle(r.method, r.url, r.headers, r.raw, res),
+      options,
     );
     fake = new FakeAzureDevOps(server, baseUrl);
     return fake;

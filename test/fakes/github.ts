@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { closeLoopback, listenLoopback } from './loopback.js';
+import { closeLoopback, type LoopbackOptions, listenLoopback } from './loopback.js';
 
 /**
  * A loopback GitHub: the REST endpoints for one repository's issues, and the GraphQL API for one
@@ -166,10 +166,11 @@ export class FakeGitHub {
     private readonly enterprise: boolean,
   ) {}
 
-  static async start(options: { enterprise?: boolean } = {}): Promise<FakeGitHub> {
+  static async start(options: { enterprise?: boolean } & LoopbackOptions = {}): Promise<FakeGitHub> {
     let fake: FakeGitHub | undefined;
-    const { server, baseUrl } = await listenLoopback((r, res) =>
-      fake?.handle(r.method, r.url, r.headers, r.raw, res),
+    const { server, baseUrl } = await listenLoopback(
+      (r, res) => fake?.handle(r.method, r.url, r.headers, r.raw, res),
+      options,
     );
     fake = new FakeGitHub(server, baseUrl, options.enterprise === true);
     return fake;

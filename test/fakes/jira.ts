@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { closeLoopback, listenLoopback } from './loopback.js';
+import { closeLoopback, type LoopbackOptions, listenLoopback } from './loopback.js';
 
 /**
  * A loopback Jira Cloud (REST v3) with one project and the default workflow (To Do → In
@@ -129,10 +129,11 @@ export class FakeJira {
     readonly baseUrl: string,
   ) {}
 
-  static async start(): Promise<FakeJira> {
+  static async start(options: LoopbackOptions = {}): Promise<FakeJira> {
     let fake: FakeJira | undefined;
-    const { server, baseUrl } = await listenLoopback((r, res) =>
-      fake?.handle(r.method, r.url, r.headers, r.raw, res),
+    const { server, baseUrl } = await listenLoopback(
+      (r, res) => fake?.handle(r.method, r.url, r.headers, r.raw, res),
+      options,
     );
     fake = new FakeJira(server, baseUrl);
     return fake;

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { closeLoopback, listenLoopback } from './loopback.js';
+import { closeLoopback, type LoopbackOptions, listenLoopback } from './loopback.js';
 
 /**
  * A loopback Linear GraphQL API (POST /graphql) with one team, its default workflow states and
@@ -143,10 +143,11 @@ export class FakeLinear {
     return `${this.baseUrl}/graphql`;
   }
 
-  static async start(): Promise<FakeLinear> {
+  static async start(options: LoopbackOptions = {}): Promise<FakeLinear> {
     let fake: FakeLinear | undefined;
-    const { server, baseUrl } = await listenLoopback((r, res) =>
-      fake?.handle(r.method, r.url, r.headers, r.raw, res),
+    const { server, baseUrl } = await listenLoopback(
+      (r, res) => fake?.handle(r.method, r.url, r.headers, r.raw, res),
+      options,
     );
     fake = new FakeLinear(server, baseUrl);
     return fake;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { closeLoopback, listenLoopback } from './loopback.js';
+import { closeLoopback, type LoopbackOptions, listenLoopback } from './loopback.js';
 
 /**
  * A loopback Microsoft identity platform (the client-credentials token endpoint) and Microsoft
@@ -148,10 +148,11 @@ export class FakeGraph {
     readonly baseUrl: string,
   ) {}
 
-  static async start(): Promise<FakeGraph> {
+  static async start(options: LoopbackOptions = {}): Promise<FakeGraph> {
     let fake: FakeGraph | undefined;
-    const { server, baseUrl } = await listenLoopback((r, res) =>
-      fake?.handle(r.method, r.url, r.headers, r.raw, res),
+    const { server, baseUrl } = await listenLoopback(
+      (r, res) => fake?.handle(r.method, r.url, r.headers, r.raw, res),
+      options,
     );
     fake = new FakeGraph(server, baseUrl);
     return fake;
