@@ -109,7 +109,12 @@ await runBench('bench-tickets', async (h) => {
   const config = writeTicketConfig(h, fakes.ready, prefix, secret);
   const server = await h.children.startServer('server', config, 'all');
   h.rss.watch('server', server.pid);
-  const read = () => fakes.rpc.call<Figures>('figures');
+  // Ctrl-C reaches the fakes child too: a poll after it has gone must fail, not crash the cleanup.
+  fakes.process.on('error', (error) => h.log(`tracker fakes: ${error.message}`));
+  const read = () => {
+    if (!fakes.process.connected) return Promise.reject(new Error('the tracker fakes child has exited'));
+    return fakes.rpc.call<Figures>('figures');
+  };
   try {
     const start = now();
     const statuses = await postAll(server.url, secret, run, specPrefix);
