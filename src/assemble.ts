@@ -3,8 +3,10 @@ import type { FastifyInstance } from 'fastify';
 import { COMMANDS } from '../commands/index.js';
 import { buildEscalations, onCallSchedules, registerCalendar } from './assemble-escalations.js';
 import { ChatRuntime } from './chat/runtime.js';
+import { idleIntegrationNotices } from './config/integrations.js';
 import type { LoadedConfig } from './config/load.js';
 import { registerAzureDevOpsHook } from './connectors/azure-devops/hook.js';
+import { CONNECTORS } from './connectors/catalogue.js';
 import type { ConnectorRedis } from './connectors/definition.js';
 import { registerGitHubHook } from './connectors/github-projects/hook.js';
 import { registerJiraHook } from './connectors/jira/hook.js';
@@ -124,6 +126,10 @@ async function foundation(loaded: LoadedConfig, logger: Logger, kind: 'serve' | 
     redis: () => late.redis,
   });
   const redact = (text: string) => redactor.text(text);
+  // An enabled integration still waiting for a key says so once at start, as validate does.
+  if (kind === 'serve')
+    for (const notice of idleIntegrationNotices(config.integrations, CONNECTORS))
+      logger.warn({ key: notice.path, hint: notice.hint }, notice.message);
   // One watcher for every Redis connection. A short-lived command reports an unreachable Redis in
   // its own one line, so its watcher speaks only of errors; a server logs the outage's start,
   // reminders and end.

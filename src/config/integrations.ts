@@ -75,6 +75,28 @@ export function deferredIntegrationRequirements(
 
 const REQUIRED_WHEN_ENABLED = requiredKey('', '').message;
 
+/**
+ * What enabled, delivered integrations wait for before they do anything (`waitsFor`), as notices:
+ * e.g. `integrations.github_projects.token is not set: github_projects stays idle until it is`.
+ */
+export function idleIntegrationNotices(
+  integrations: { readonly [name: string]: unknown },
+  definitions: readonly ConnectorDefinition[],
+): ConfigProblem[] {
+  return definitions.filter(isDelivered).flatMap((definition) =>
+    waitingFor(definition, integrations[definition.name]).map((problem) => ({
+      ...problem,
+      path: `integrations.${definition.name}.${problem.path}`,
+      message: `is not set: ${definition.name} stays idle (nothing is sent to it) until it is`,
+    })),
+  );
+}
+
+function waitingFor(definition: ConnectorDefinition, block: unknown): ConfigProblem[] {
+  if (!definition.waitsFor || !isEnabled(block)) return [];
+  return definition.waitsFor(block);
+}
+
 function requirementsOf(
   definition: ConnectorDefinition,
   integrations: { readonly [name: string]: unknown },
@@ -97,6 +119,8 @@ export function describeEnabledIntegrations(
     const block = integrations[definition.name];
     if (!isEnabled(block)) return [];
     const label = definition.describe?.(block) ?? definition.name;
-    return [isDelivered(definition) ? label : `${label} (not delivered by this version)`];
+    if (!isDelivered(definition)) return [`${label} (not delivered by this version)`];
+    const missing = waitingFor(definition, block).map((problem) => problem.path);
+    return [missing.length > 0 ? `${label} (idle until ${missing.join(' and ')} are set)` : label];
   });
 }

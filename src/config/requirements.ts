@@ -3,6 +3,7 @@ import type { ConnectorDefinition } from '../connectors/definition.js';
 import type { ConfigProblem } from '../core/errors.js';
 import {
   deferredIntegrationRequirements,
+  idleIntegrationNotices,
   integrationEnvironmentDefaults,
   integrationRequirements,
 } from './integrations.js';
@@ -136,5 +137,8 @@ export function requirementNotices(
   config: Pick<ThreadlineConfig, 'integrations' | 'platforms'>,
   definitions: readonly ConnectorDefinition[] = CONNECTORS,
 ): ConfigProblem[] {
-  return deferredIntegrationRequirements(config.integrations, { platforms: config.platforms }, definitions);
+  return [
+    ...deferredIntegrationRequirements(config.integrations, { platforms: config.platforms }, definitions),
+    ...idleIntegrationNotices(config.integrations, definitions),
+  ];
 }

@@ -69,6 +69,13 @@ export interface ConnectorDefinition<
    */
   requires?(block: z.output<Schema>, context: RequirementContext): ConfigProblem[];
   /**
+   * What an enabled block waits for before it does anything, where the Integrations Guide's own
+   * block leaves it out because the guide's environment supplies it (GitHub Actions gives every job
+   * a token and its repository). Missing, these are notices, not errors: the integration stays
+   * idle (`create` builds nothing) and `validate` says what to set.
+   */
+  waitsFor?(block: z.output<Schema>): ConfigProblem[];
+  /**
    * Builds the connectors of an enabled block. Absent: not delivered by this version. A connector
    * whose implementation pulls a large library imports it here (`await import(...)`), so that the
    * catalogue, which the config schema imports, stays light and a disabled block loads nothing.

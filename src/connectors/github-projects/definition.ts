@@ -14,18 +14,20 @@ export const githubProjectsConnector = defineConnector({
     repository: 'GITHUB_REPOSITORY',
     webhook_secret: 'GITHUB_WEBHOOK_SECRET',
   },
-  requires: (block) => [
-    ...missingKeys(block, {
-      token: "set GITHUB_TOKEN; the Integrations Guide's secrets table lists no variable for GitHub Projects",
+  // The guide's block names neither: its workflows run in GitHub Actions, which sets both.
+  waitsFor: (block) =>
+    missingKeys(block, {
+      token:
+        "set GITHUB_TOKEN, as GitHub Actions does; the Integrations Guide's secrets table lists no variable for GitHub Projects",
       repository: 'set GITHUB_REPOSITORY (owner/name), as GitHub Actions does; the issues are opened there',
     }),
-    ...(block.repository && !block.repository.includes('/') && !block.owner
+  requires: (block) =>
+    block.repository && !block.repository.includes('/') && !block.owner
       ? [requiredKey('owner', 'repository names no owner: write it as "owner/name" or set owner')]
-      : []),
-  ],
+      : [],
   async create(block, context) {
     const { token, repository } = block;
-    // requires() has reported these; a block without them never reaches here in a valid config.
+    // Idle until both are set; validate has said so (waitsFor).
     if (!token || !repository) return [];
     // Octokit loads only when GitHub Projects is enabled.
     const [{ GitHubTracker }, { ticketingConnector }] = await Promise.all([
