@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfigFile, parseConfigText } from '../../src/config/load.js';
-import { requirementNotices } from '../../src/config/requirements.js';
-import { ConfigError, formatConfigProblem } from '../../src/core/errors.js';
+import { ConfigError } from '../../src/core/errors.js';
 import { cli } from '../support/cli.js';
 
 function problemsOf(text: string, env: Record<string, string> = {}): string[] {
