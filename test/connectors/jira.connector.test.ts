@@ -280,6 +280,43 @@ describe('Jira connector: the spec lifecycle', () => {
   });
 });
 
+describe('Jira connector: waiver decisions', () => {
+  it("notes an approved waiver on the spec's issue with the quorum, who approved and when", async () => {
+    const c = await connector();
+    await c.deliver(event('spec_created'), context);
+    const receipt = await c.deliver(
+      event('waiver_approved', {
+        waiver: {
+          id: 'WVR-3',
+          reason: 'flaky upstream sandbox',
+          status: 'approved',
+          requested_by: 'slack:U1',
+          required_approvals: 2,
+          approvals: [
+            { by: 'slack:U2', name: 'bob', at: '2026-11-29T10:00:00Z' },
+            { by: 'slack:U3', name: 'carol', at: '2026-11-29T10:05:00Z' },
+          ],
+        },
+      }),
+      context,
+    );
+    expect(receipt).toMatchObject({ reference: 'PROJ-1', summary: 'PROJ-1: noted waiver WVR-3 approved' });
+    const comments = JSON.stringify(jira.issue('PROJ-1').comments);
+    expect(comments).toContain('Waiver WVR-3 approved (2 of 2 approvals).');
+    expect(comments).toContain('Reason: flaky upstream sandbox');
+    expect(comments).toContain('bob');
+    expect(comments).toContain('carol');
+  });
+
+  it('refuses a waiver event without its waiver block, naming the field, and sends nothing', async () => {
+    const c = await connector();
+    await expect(c.deliver(event('waiver_rejected', { waiver: { id: 'WVR-4' } }), context)).rejects.toThrow(
+      /waiver\.reason/,
+    );
+    expect(jira.of('createIssue')).toHaveLength(0);
+  });
+});
+
 describe('Jira connector: errors at the boundary', () => {
   it('an expired token is an AuthError naming the secrets to check, without the token', async () => {
     const c = await connector('', 'expired-token-000000000000');

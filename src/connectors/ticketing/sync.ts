@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ValidationError } from '../../core/errors.js';
 import { type EventName, eventDefinition } from '../../core/events.js';
 import { type EventPayload, errorText, logsUrl, type StoredEvent } from '../../core/payload.js';
+import { WaiverEventBody, waiverDecisionNote } from '../../workflows/waiver-events.js';
 import type { DeliveryReceipt } from '../connector.js';
 import type { Tickets } from './tickets.js';
 import type { NewTicket, PullRequestLink } from './tracker.js';
@@ -22,6 +23,12 @@ export function isSpecSyncEvent(event: EventName): event is SpecSyncEvent {
   return (SPEC_SYNC_EVENTS as readonly string[]).includes(event);
 }
 
+/** Waiver decisions are mirrored to the waived spec's ticket as a comment. */
+const WAIVER_DECISIONS = ['waiver_approved', 'waiver_rejected'] as const satisfies readonly EventName[];
+
+/** Every event a tracker follows: the spec lifecycle and the decisions on its waivers. */
+export const TICKET_SYNC_EVENTS = [...SPEC_SYNC_EVENTS, ...WAIVER_DECISIONS] as const;
+
 /** Producers may send the spec's acceptance criteria along; a list of strings is all we read. */
 const AcceptanceCriteria = z.array(z.string().min(1).max(2_000)).max(100);
 
@@ -33,6 +40,7 @@ const AcceptanceCriteria = z.array(z.string().min(1).max(2_000)).max(100);
 export async function syncSpecEvent(tickets: Tickets, event: StoredEvent): Promise<DeliveryReceipt> {
   const { payload } = event;
   const name = payload.event;
+  if ((WAIVER_DECISIONS as readonly string[]).includes(name)) return mirrorWaiverDecision(tickets, payload);
   if (!isSpecSyncEvent(name)) throw new ValidationError(`${name} is not a spec lifecycle event`);
   const spec = payload.spec;
   if (!spec) throw new ValidationError(`spec: is required for ${name}, the ticket is kept per spec`);
@@ -102,4 +110,22 @@ function failureComment(name: SpecSyncEvent, payload: EventPayload): string {
     `${eventDefinition(name).title}${error ? `: ${error}` : ''}`,
     ...(logs ? [`Logs: ${logs}`] : []),
   ].join('\n');
+}
+
+/** A decided waiver, as a note on the waived spec's ticket (opened if the spec has none yet). */
+async function mirrorWaiverDecision(tickets: Tickets, payload: EventPayload): Promise<DeliveryReceipt> {
+  const spec = payload.spec;
+  if (!spec) throw new ValidationError(`spec: is required for ${payload.event}, the ticket is kept per spec`);
+  const body = WaiverEventBody.safeParse((payload as Record<string, unknown>).waiver);
+  if (!body.success) {
+    const issue = body.error.issues[0];
+    const field = ['waiver', ...(issue?.path ?? [])].join('.');
+    throw new ValidationError(`${field}: ${issue?.message ?? 'is not a waiver'}`);
+  }
+  const { ticket } = await tickets.open({ kind: 'spec', id: spec.id }, newTicket(payload, spec.id));
+  await tickets.tracker.comment(ticket.key, waiverDecisionNote(body.data));
+  return {
+    reference: ticket.key,
+    summary: `${ticket.key}: noted waiver ${body.data.id} ${body.data.status}`,
+  };
 }

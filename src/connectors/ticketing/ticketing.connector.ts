@@ -2,7 +2,7 @@ import type { StoredEvent } from '../../core/payload.js';
 import { scrubError } from '../../security/escape.js';
 import type { DeliveryContext, DeliveryReceipt, HealthResult } from '../connector.js';
 import { SubscribedConnector } from '../subscribed-connector.js';
-import { SPEC_SYNC_EVENTS, syncSpecEvent } from './sync.js';
+import { syncSpecEvent, TICKET_SYNC_EVENTS } from './sync.js';
 import type { Tickets } from './tickets.js';
 
 export interface TicketingConnectorOptions {
@@ -16,8 +16,8 @@ export interface TicketingConnectorOptions {
 }
 
 /**
- * A tracker as a delivery destination: it follows the spec lifecycle events, one delivery job per
- * event, and is what the ticket commands find in the registry.
+ * A tracker as a delivery destination: it follows the spec lifecycle events and waiver decisions,
+ * one delivery job per event, and is what the ticket commands find in the registry.
  */
 export class TicketingConnector extends SubscribedConnector {
   readonly tickets: Tickets;
@@ -28,7 +28,7 @@ export class TicketingConnector extends SubscribedConnector {
       key: options.integration,
       integration: options.integration,
       humanFacing: false,
-      events: SPEC_SYNC_EVENTS,
+      events: TICKET_SYNC_EVENTS,
       secrets: options.secrets,
       retryCount: options.retryCount,
       timeoutMs: options.timeoutMs,
