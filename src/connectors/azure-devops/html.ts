@@ -1,13 +1,6 @@
-/** Azure DevOps' description and comment fields are HTML: our plain text, escaped, one paragraph a line. */
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
+import { escapeHtml } from '../../security/escape.js';
 
+/** Azure DevOps' description and comment fields are HTML: our plain text, escaped, one paragraph a line. */
 export function htmlParagraphs(text: string): string {
   return text
     .split('\n')

@@ -1,3 +1,5 @@
+import { parseHttpUrl } from '../../security/escape.js';
+
 /** A Sentry DSN, `https://<public key>@<host>[/<path>]/<project id>`, taken apart. */
 export interface SentryDsn {
   readonly publicKey: string;
@@ -11,13 +13,8 @@ export interface SentryDsn {
 
 /** The DSN's parts, or undefined when it is not a DSN. Never echoes the value. */
 export function parseDsn(dsn: string): SentryDsn | undefined {
-  let url: URL;
-  try {
-    url = new URL(dsn);
-  } catch {
-    return undefined;
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
+  const url = parseHttpUrl(dsn);
+  if (!url) return undefined;
   let publicKey: string;
   let secretKey: string;
   try {
