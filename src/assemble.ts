@@ -154,13 +154,52 @@ async function foundation(loaded: LoadedConfig, logger: Logger, kind: 'serve' | 
     { name: 'http client', close: () => http.close() },
     { name: 'redis watch', close: async () => redisWatch.close() },
   ];
-  return { config, metrics, http, registry, redact, late, steps, redisWatch, ingestorOn, observe };
+  // On-call schedules and escalation timers; the timers then see every event at ingress.
+  const escalationsOn = (redis: RedisClient, queues: QueueSet, ingestor: EventIngestor) => {
+    const oncall = onCallSchedules(config, http);
+    const escalation = buildEscalations({
+      config,
+      redis,
+      queues,
+      registry,
+      ingestor,
+      oncall,
+      chat: () => late.chat,
+      logger,
+    });
+    if (escalation) late.escalations = (event) => escalation.escalations.observe(event);
+    return { oncall, escalation };
+  };
+  return {
+    config,
+    metrics,
+    http,
+    registry,
+    redact,
+    late,
+    steps,
+    redisWatch,
+    ingestorOn,
+    observe,
+    escalationsOn,
+  };
 }
 
 async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Promise<RunningApp> {
   const { logger, role } = options;
-  const { config, metrics, http, registry, redact, late, steps, redisWatch, ingestorOn, observe } =
-    await foundation(loaded, logger, 'serve');
+  const {
+    config,
+    metrics,
+    http,
+    registry,
+    redact,
+    late,
+    steps,
+    redisWatch,
+    ingestorOn,
+    observe,
+    escalationsOn,
+  } = await foundation(loaded, logger, 'serve');
   const prefix = config.redis.prefix;
 
   const producer = redisWatch.connection(
@@ -182,18 +221,7 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
     workerRedis = redisWatch.connection(workerConnection(config.redis.endpoint), 'worker');
     workerQueues = new QueueSet(workerRedis, prefix);
   }
-  const oncall = onCallSchedules(config, http);
-  const escalation = buildEscalations({
-    config,
-    redis: workerRedis ?? producer,
-    queues: workerQueues ?? queues,
-    registry,
-    ingestor,
-    oncall,
-    chat: () => late.chat,
-    logger,
-  });
-  if (escalation) late.escalations = (event) => escalation.escalations.observe(event);
+  const { oncall, escalation } = escalationsOn(workerRedis ?? producer, workerQueues ?? queues, ingestor);
   if (workerRedis && workerQueues) {
     pool = WorkerPool.forConfig(config, {
       connection: workerRedis,
@@ -390,8 +418,19 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
  */
 async function assembleConsole(loaded: LoadedConfig, options: ConsoleOptions): Promise<ConsoleApp> {
   const { logger } = options;
-  const { config, metrics, http, registry, redact, late, steps, redisWatch, ingestorOn, observe } =
-    await foundation(loaded, logger, 'cli');
+  const {
+    config,
+    metrics,
+    http,
+    registry,
+    redact,
+    late,
+    steps,
+    redisWatch,
+    ingestorOn,
+    observe,
+    escalationsOn,
+  } = await foundation(loaded, logger, 'cli');
   const prefix = config.redis.prefix;
   const redis = redisWatch.connection(workerConnection(config.redis.endpoint), 'console');
   await requireRedis(redis, config, steps, logger);
@@ -399,18 +438,7 @@ async function assembleConsole(loaded: LoadedConfig, options: ConsoleOptions): P
 
   const queues = new QueueSet(redis, prefix);
   const ingestor = ingestorOn(queues);
-  const oncall = onCallSchedules(config, http);
-  const escalation = buildEscalations({
-    config,
-    redis,
-    queues,
-    registry,
-    ingestor,
-    oncall,
-    chat: () => late.chat,
-    logger,
-  });
-  if (escalation) late.escalations = (event) => escalation.escalations.observe(event);
+  const { oncall, escalation } = escalationsOn(redis, queues, ingestor);
   const pool = WorkerPool.forConfig(config, {
     connection: redis,
     registry,
