@@ -59,10 +59,13 @@ export class PagerReports {
   /** Called for every event before it is routed; only Redis is written, so it is safe to repeat. */
   async observe(event: StoredEvent): Promise<void> {
     const { payload } = event;
+    // Every accepted event passes here: anything but a pager's incident change leaves at once.
     const change = CHANGES[payload.event as keyof typeof CHANGES];
+    if (!change) return;
     const origin = originOf(payload);
+    if (!origin) return;
     const reported = ReportedIncident.safeParse(payload.incident);
-    if (!change || !origin || !reported.success) return;
+    if (!reported.success) return;
     const { id, by: agent } = reported.data;
     if (!(await this.deps.incidents.find(id))) return;
     if (await this.deps.paging.isEcho(id, origin, change.step)) {
