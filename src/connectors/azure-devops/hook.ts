@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ticketCard } from '../../../cards/ticket.js';
 import { errorMessage, isPermanent } from '../../core/errors.js';
 import { sendError } from '../../http/errors.js';
+import { rawJsonBody, readJson } from '../../http/inbound.js';
 import type { Logger } from '../../observability/logger.js';
 import type { ChatSurface } from '../../platforms/chat-platform.js';
 import type { TicketingConnector } from '../ticketing/ticketing.connector.js';
@@ -68,8 +69,8 @@ export function registerAzureDevOpsHook(app: FastifyInstance, options: AzureDevO
   const tracker = connector.tickets.tracker;
   const expected = digest(`${options.username}:${options.password}`);
   app.post('/hooks/azure-devops', async (request, reply) => {
-    const raw = request.body;
-    if (!Buffer.isBuffer(raw)) return sendError(reply, 400, 'bad_body', 'a JSON body is required');
+    const raw = rawJsonBody(request, reply, {});
+    if (!raw) return reply;
     if (!authorised(request.headers.authorization, expected))
       return sendError(
         reply.header('www-authenticate', 'Basic realm="threadline"'),
@@ -77,12 +78,9 @@ export function registerAzureDevOpsHook(app: FastifyInstance, options: AzureDevO
         'bad_credentials',
         'missing or wrong basic auth; the service hook must send integrations.azure_devops.webhook_username and webhook_password',
       );
-    let json: unknown;
-    try {
-      json = JSON.parse(raw.toString('utf8'));
-    } catch {
-      return sendError(reply, 400, 'bad_json', 'the body is not valid JSON');
-    }
+    const body = readJson(raw, reply, {});
+    if (!body) return reply;
+    const { json } = body;
     const change = workItemStatusChange(json);
     if (!change) return reply.code(200).send({ ignored: 'not a state change' });
     try {

@@ -4,6 +4,7 @@ import { ticketCard } from '../../../cards/ticket.js';
 import { errorMessage, isPermanent, QueueUnavailableError } from '../../core/errors.js';
 import { EventPayload } from '../../core/payload.js';
 import { sendError } from '../../http/errors.js';
+import { rawJsonBody } from '../../http/inbound.js';
 import type { Logger } from '../../observability/logger.js';
 import type { ChatSurface } from '../../platforms/chat-platform.js';
 import type { EventSink } from '../paging/inbound.js';
@@ -98,8 +99,8 @@ export function registerGitHubHook(app: FastifyInstance, options: GitHubHookOpti
     ({ Webhooks }) => new Webhooks({ secret: options.secret }),
   );
   app.post('/hooks/github', async (request, reply) => {
-    const raw = request.body;
-    if (!Buffer.isBuffer(raw)) return sendError(reply, 400, 'bad_body', 'a JSON body is required');
+    const raw = rawJsonBody(request, reply, {});
+    if (!raw) return reply;
     const signature = request.headers['x-hub-signature-256'];
     const verified =
       typeof signature === 'string' &&

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ticketCard } from '../../../cards/ticket.js';
 import { errorMessage, isPermanent } from '../../core/errors.js';
 import { sendError } from '../../http/errors.js';
+import { rawJsonBody, readJson } from '../../http/inbound.js';
 import type { Logger } from '../../observability/logger.js';
 import type { ChatSurface } from '../../platforms/chat-platform.js';
 import { verifySignatureHeader } from '../../security/signing.js';
@@ -56,8 +57,8 @@ export function registerJiraHook(app: FastifyInstance, options: JiraHookOptions)
   const { connector, logger } = options;
   const tracker = connector.tickets.tracker;
   app.post('/hooks/jira', async (request, reply) => {
-    const raw = request.body;
-    if (!Buffer.isBuffer(raw)) return sendError(reply, 400, 'bad_body', 'a JSON body is required');
+    const raw = rawJsonBody(request, reply, {});
+    if (!raw) return reply;
     const signature = request.headers['x-hub-signature'];
     if (!verifySignatureHeader([options.secret], raw, typeof signature === 'string' ? signature : undefined))
       return sendError(
@@ -66,12 +67,9 @@ export function registerJiraHook(app: FastifyInstance, options: JiraHookOptions)
         'bad_signature',
         'missing or invalid X-Hub-Signature (sha256=<hex HMAC-SHA256 of the raw body>, keyed with integrations.jira.webhook_secret)',
       );
-    let json: unknown;
-    try {
-      json = JSON.parse(raw.toString('utf8'));
-    } catch {
-      return sendError(reply, 400, 'bad_json', 'the body is not valid JSON');
-    }
+    const body = readJson(raw, reply, {});
+    if (!body) return reply;
+    const { json } = body;
     const change = statusChange(json);
     if (!change || !tracker.recognises(change.key))
       return reply.code(200).send({ ignored: 'not a status change' });

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ticketCard } from '../../../cards/ticket.js';
 import { errorMessage, isPermanent } from '../../core/errors.js';
 import { sendError } from '../../http/errors.js';
+import { rawJsonBody, readJson } from '../../http/inbound.js';
 import type { Logger } from '../../observability/logger.js';
 import type { ChatSurface } from '../../platforms/chat-platform.js';
 import type { TicketingConnector } from '../ticketing/ticketing.connector.js';
@@ -77,8 +78,8 @@ export function registerLinearHook(app: FastifyInstance, options: LinearHookOpti
   const tracker = connector.tickets.tracker;
   const now = options.now ?? Date.now;
   app.post('/hooks/linear', async (request, reply) => {
-    const raw = request.body;
-    if (!Buffer.isBuffer(raw)) return sendError(reply, 400, 'bad_body', 'a JSON body is required');
+    const raw = rawJsonBody(request, reply, {});
+    if (!raw) return reply;
     const signature = request.headers['linear-signature'];
     if (!verifyLinearSignature(options.secret, raw, typeof signature === 'string' ? signature : undefined))
       return sendError(
@@ -87,12 +88,9 @@ export function registerLinearHook(app: FastifyInstance, options: LinearHookOpti
         'bad_signature',
         'missing or invalid Linear-Signature (hex HMAC-SHA256 of the raw body, keyed with integrations.linear.webhook_secret)',
       );
-    let json: unknown;
-    try {
-      json = JSON.parse(raw.toString('utf8'));
-    } catch {
-      return sendError(reply, 400, 'bad_json', 'the body is not valid JSON');
-    }
+    const body = readJson(raw, reply, {});
+    if (!body) return reply;
+    const { json } = body;
     const envelope = Envelope.safeParse(json);
     if (!envelope.success || Math.abs(now() - envelope.data.webhookTimestamp) > LINEAR_WEBHOOK_WINDOW_MS)
       return sendError(

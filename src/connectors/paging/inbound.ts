@@ -1,9 +1,12 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import { QueueUnavailableError } from '../../core/errors.js';
 import { readableIssue } from '../../core/issues.js';
 import { EventPayload } from '../../core/payload.js';
 import { sendError } from '../../http/errors.js';
+
+export { rawJsonBody, readJson } from '../../http/inbound.js';
+
 import type { Logger } from '../../observability/logger.js';
 import type { Metrics } from '../../observability/metrics.js';
 
@@ -19,33 +22,6 @@ export interface PagerHookDependencies {
   sink: EventSink;
   logger: Logger;
   metrics?: Metrics;
-}
-
-/** The raw bytes of a JSON request (kept by the server for signature checks), or an answered 400. */
-export function rawJsonBody(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  deps: PagerHookDependencies,
-): Buffer | undefined {
-  if (Buffer.isBuffer(request.body)) return request.body;
-  deps.metrics?.eventsRejected.inc({ reason: 'body' });
-  sendError(reply, 400, 'bad_body', 'a JSON body (Content-Type: application/json) is required');
-  return undefined;
-}
-
-/** The JSON of bytes already authenticated, or undefined once a 400 has been answered. */
-export function readJson(
-  raw: Buffer,
-  reply: FastifyReply,
-  deps: PagerHookDependencies,
-): { json: unknown } | undefined {
-  try {
-    return { json: JSON.parse(raw.toString('utf8')) };
-  } catch (error) {
-    deps.metrics?.eventsRejected.inc({ reason: 'body' });
-    sendError(reply, 400, 'bad_json', `the body is not valid JSON: ${(error as Error).message}`);
-    return undefined;
-  }
 }
 
 /** Validates a webhook body; a bad one is answered 400 naming the first wrong field (`event.data.title`). */
