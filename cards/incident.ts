@@ -40,7 +40,10 @@ export function incidentCard(incident: Incident): Card {
     title: `${incident.status === 'resolved' ? '✅' : '🚨'} ${incident.id}: ${incident.title}`,
     severity: incident.status === 'resolved' ? 'success' : SEVERITY[incident.severity],
     fields,
-    links: incident.runbookUrl ? [{ label: 'Runbook', url: incident.runbookUrl }] : [],
+    links: [
+      ...(incident.runbookUrl ? [{ label: 'Runbook', url: incident.runbookUrl }] : []),
+      ...(incident.links ?? []),
+    ],
     actions: open
       ? [
           ...(incident.status === 'triggered'
@@ -67,8 +70,11 @@ export function incidentCard(incident: Incident): Card {
 
 /** `alertname=HighLatency, job=api`: labels as Prometheus writes them, in a stable order. */
 function labelList(labels: Readonly<Record<string, string>>): string {
-  return Object.entries(labels)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, value]) => `${name}=${value}`)
-    .join(', ');
+  return (
+    Object.entries(labels)
+      .sort(([a], [b]) => a.localeCompare(b))
+      // A bare tag (Datadog's `canary`) has no value to show.
+      .map(([name, value]) => (value === '' ? name : `${name}=${value}`))
+      .join(', ')
+  );
 }

@@ -28,6 +28,7 @@ export function incidentEvent(
       ...(incident.source ? { source: incident.source } : {}),
       ...(incident.runbookUrl ? { runbook_url: incident.runbookUrl } : {}),
       ...(incident.labels ? { labels: incident.labels } : {}),
+      ...(incident.links ? { links: incident.links } : {}),
       ...(options.pagedByWorkflow === false ? {} : { paged_by_workflow: true }),
     },
     spec: { id: incident.id, title: incident.title, status: incident.status, severity: incident.severity },

@@ -13,13 +13,21 @@ export interface IncidentHistoryEntry {
   via?: string;
 }
 
-/** What an alert source (Alertmanager) adds to an incident it opened. */
+/** A link an alert source gives for its incident: the Datadog monitor, the Sentry issue. */
+export interface IncidentLink {
+  label: string;
+  url: string;
+}
+
+/** What an alert source (Alertmanager, Datadog, Sentry) adds to an incident it opened. */
 export interface IncidentContext {
-  /** Where the incident came from when not a command: `alertmanager`. */
+  /** Where the incident came from when not a command: `alertmanager`, `datadog`, `sentry`. */
   source?: string;
   runbookUrl?: string;
-  /** The alert's labels, shown on the card. */
+  /** The alert's labels (or tags), shown on the card. */
   labels?: Record<string, string>;
+  /** Where to see the alert at its source; http(s) only. */
+  links?: IncidentLink[];
 }
 
 export interface Incident extends IncidentContext {
@@ -119,6 +127,7 @@ export class IncidentStore {
       ...(input.source ? { source: input.source } : {}),
       ...(input.runbookUrl ? { runbookUrl: input.runbookUrl } : {}),
       ...(input.labels && Object.keys(input.labels).length > 0 ? { labels: input.labels } : {}),
+      ...(input.links && input.links.length > 0 ? { links: input.links } : {}),
       status: 'triggered',
       createdAt: now,
       createdBy: input.by,

@@ -22,6 +22,12 @@ const IncidentRef = z.looseObject({
   // Malformed, they are left out rather than costing the incident its id and dedup key.
   runbook_url: z.string().max(2_000).optional().catch(undefined),
   labels: z.record(z.string(), z.string()).optional().catch(undefined),
+  /** From an alert source: where to see the alert (the Datadog monitor, the Sentry issue). */
+  links: z
+    .array(z.looseObject({ label: z.string().max(200), url: z.string().max(2_000) }))
+    .max(10)
+    .optional()
+    .catch(undefined),
   paged_by_workflow: z.boolean().optional(),
 });
 type IncidentRef = z.infer<typeof IncidentRef>;
@@ -133,6 +139,8 @@ export function pagerIncidentFor(event: StoredEvent): PagerIncident {
   if (spec?.url) links.push({ url: spec.url, label: `Spec ${spec.id}` });
   if (incident?.runbook_url && /^https?:\/\//i.test(incident.runbook_url))
     links.push({ url: incident.runbook_url, label: 'Runbook' });
+  for (const link of incident?.links ?? [])
+    if (/^https?:\/\//i.test(link.url)) links.push({ url: link.url, label: link.label });
   const logs = logsUrl(payload);
   if (logs) links.push({ url: logs, label: 'Logs' });
 

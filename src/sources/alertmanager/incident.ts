@@ -1,33 +1,15 @@
-import type { IncidentContext, IncidentSeverity } from '../../workflows/incidents.js';
+import type { IncidentSeverity } from '../../workflows/incidents.js';
+import {
+  clip,
+  graver,
+  isHttpUrl,
+  MAX_SERVICE,
+  MAX_TITLE,
+  type SourceAlert,
+  severityWord,
+  shownLabels,
+} from '../common/alert-context.js';
 import type { AlertmanagerAlert, AlertmanagerWebhook } from './payload.js';
-
-/** What one notification says about its group's incident. */
-export interface AlertIncident extends IncidentContext {
-  source: string;
-  title: string;
-  severity: IncidentSeverity;
-  service?: string;
-}
-
-/** `severity` label values as teams write them, onto the four severities pagers know. */
-const SEVERITY_LABELS: Readonly<Record<string, IncidentSeverity>> = {
-  critical: 'critical',
-  page: 'critical',
-  error: 'error',
-  high: 'error',
-  warning: 'warning',
-  warn: 'warning',
-  info: 'info',
-  informational: 'info',
-  low: 'info',
-  none: 'info',
-};
-const RANK: Readonly<Record<IncidentSeverity, number>> = { critical: 0, error: 1, warning: 2, info: 3 };
-
-const MAX_TITLE = 500;
-const MAX_SERVICE = 100;
-const MAX_LABELS = 30;
-const MAX_LABEL_VALUE = 200;
 
 /**
  * The incident card's content: the title from the `summary` annotation, else the alert name; the
@@ -35,7 +17,7 @@ const MAX_LABEL_VALUE = 200;
  * `fallback`; the service from the `service` (else `job`) label; the `runbook_url` annotation when
  * it is an http(s) URL; and the labels every alert of the group shares.
  */
-export function alertIncident(webhook: AlertmanagerWebhook, fallback: IncidentSeverity): AlertIncident {
+export function alertIncident(webhook: AlertmanagerWebhook, fallback: IncidentSeverity): SourceAlert {
   const firing = webhook.alerts.filter((a) => a.status === 'firing');
   const alerts = firing.length > 0 ? firing : webhook.alerts;
   const first = alerts[0]!;
@@ -53,38 +35,13 @@ export function alertIncident(webhook: AlertmanagerWebhook, fallback: IncidentSe
     severity: severityOf(alerts) ?? fallback,
     ...(service ? { service: clip(service, MAX_SERVICE) } : {}),
     source: 'alertmanager',
-    ...(runbook && isHttpUrl(runbook) ? { runbookUrl: runbook } : {}),
+    ...(isHttpUrl(runbook) ? { runbookUrl: runbook } : {}),
     labels: shownLabels(common),
   };
 }
 
 function severityOf(alerts: readonly AlertmanagerAlert[]): IncidentSeverity | undefined {
   let gravest: IncidentSeverity | undefined;
-  for (const alert of alerts) {
-    const mapped = SEVERITY_LABELS[(alert.labels.severity ?? '').trim().toLowerCase()];
-    if (mapped && (gravest === undefined || RANK[mapped] < RANK[gravest])) gravest = mapped;
-  }
+  for (const alert of alerts) gravest = graver(gravest, severityWord(alert.labels.severity));
   return gravest;
-}
-
-function shownLabels(labels: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(labels)
-      .sort(([a], [b]) => a.localeCompare(b))
-      .slice(0, MAX_LABELS)
-      .map(([name, value]) => [clip(name, MAX_LABEL_VALUE), clip(value, MAX_LABEL_VALUE)]),
-  );
-}
-
-function isHttpUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
-
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

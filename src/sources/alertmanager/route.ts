@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import {
   ignore,
   type PagerHookDependencies,
@@ -6,12 +6,12 @@ import {
   readJson,
   validate,
 } from '../../connectors/paging/inbound.js';
-import { QueueUnavailableError } from '../../core/errors.js';
 import type { RedisClient } from '../../core/redis-client.js';
 import { sendError } from '../../http/errors.js';
 import { IncidentStore } from '../../workflows/incidents.js';
+import { AlertGroups } from '../common/alert-groups.js';
+import { registerHookOff, unavailable } from '../common/respond.js';
 import { authorised } from './auth.js';
-import { AlertGroups } from './groups.js';
 import { alertIncident } from './incident.js';
 import { AlertmanagerWebhook } from './payload.js';
 import type { AlertmanagerInboundConfig } from './schema.js';
@@ -35,13 +35,10 @@ export function registerAlertmanagerHook(
   deps: AlertmanagerHookDependencies,
 ): void {
   if (!settings.enabled) {
-    app.post(ALERTMANAGER_HOOK, async (_request, reply) =>
-      sendError(
-        reply,
-        404,
-        'hook_off',
-        `POST ${ALERTMANAGER_HOOK} is off: set inbound.alertmanager.bearer_token or inbound.alertmanager.basic_auth`,
-      ),
+    registerHookOff(
+      app,
+      ALERTMANAGER_HOOK,
+      'set inbound.alertmanager.bearer_token or inbound.alertmanager.basic_auth',
     );
     return;
   }
@@ -50,6 +47,7 @@ export function registerAlertmanagerHook(
     deps.prefix,
     new IncidentStore(deps.redis, deps.prefix),
     deps.sink,
+    'alertmanager',
   );
   app.post(ALERTMANAGER_HOOK, async (request, reply) => {
     if (!authorised(settings, request.headers.authorization)) {
@@ -88,15 +86,7 @@ export function registerAlertmanagerHook(
       );
       return reply.code(202).send({ incident: incident.id, status: incident.status, resolved });
     } catch (error) {
-      return unavailable(reply, error, deps);
+      return unavailable(reply, error, deps.logger, 'alertmanager');
     }
   });
-}
-
-/** Redis not answering: 503 with Retry-After, so Alertmanager sends the notification again. */
-function unavailable(reply: FastifyReply, error: unknown, deps: AlertmanagerHookDependencies): FastifyReply {
-  if (!(error instanceof QueueUnavailableError)) throw error;
-  deps.logger.error({ err: error.cause ?? error }, 'alertmanager notification not stored: Redis unavailable');
-  reply.header('retry-after', '5');
-  return sendError(reply, 503, 'unavailable', error.message);
 }
