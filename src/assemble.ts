@@ -36,6 +36,8 @@ import { describeTarget, producerConnection, waitUntilReady, workerConnection } 
 import { RedisWatch } from './queue/redis-watch.js';
 import { type ShutdownOutcome, type ShutdownStep, shutDown } from './shutdown.js';
 import { registerAlertmanagerHook } from './sources/alertmanager/route.js';
+import { registerDatadogHook } from './sources/datadog/route.js';
+import { registerSentryHook } from './sources/sentry/route.js';
 
 /** The parts of the pipeline a `serve` process runs. */
 export type ServeRole = 'all' | 'ingress' | 'worker';
@@ -283,15 +285,14 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
   const jiraSecret = config.integrations.jira?.webhook_secret;
   if (role !== 'worker' && isTicketingConnector(jira) && jiraSecret)
     registerJiraHook(server, { connector: jira, secret: jiraSecret, chat: () => late.chat, logger });
-  // Alertmanager groups open and resolve incidents, announced like /ops incident's.
-  if (role !== 'worker')
-    registerAlertmanagerHook(server, config.inbound.alertmanager, {
-      sink: ingestor,
-      logger,
-      metrics,
-      redis: producer,
-      prefix,
-    });
+  // Alert sources (Alertmanager groups, Datadog monitors, Sentry issues) open and resolve
+  // incidents, announced like /ops incident's.
+  if (role !== 'worker') {
+    const sourceDeps = { sink: ingestor, logger, metrics, redis: producer, prefix };
+    registerAlertmanagerHook(server, config.inbound.alertmanager, sourceDeps);
+    registerDatadogHook(server, config.inbound.datadog, sourceDeps);
+    registerSentryHook(server, config.inbound.sentry, sourceDeps);
+  }
   if (role !== 'worker') registerCalendar(server, config, oncall, queues, escalation);
   const linear = registry.get('linear');
   const linearSecret = config.integrations.linear?.webhook_secret;

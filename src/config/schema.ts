@@ -3,6 +3,8 @@ import { CONNECTORS } from '../connectors/catalogue.js';
 import { flag, httpUrl, int, secret } from '../core/schema-primitives.js';
 import { PlatformsConfig } from '../platforms/schema.js';
 import { ALERTMANAGER_INBOUND_OFF, AlertmanagerInbound } from '../sources/alertmanager/schema.js';
+import { DATADOG_INBOUND_OFF, DatadogInbound } from '../sources/datadog/schema.js';
+import { SENTRY_INBOUND_OFF, SentryInbound } from '../sources/sentry/schema.js';
 import { EscalationsConfig, unknownSchedules } from '../workflows/escalations.js';
 import { OnCallConfig } from '../workflows/oncall.js';
 import { buildIntegrationsSchema } from './integrations.js';
@@ -35,6 +37,10 @@ const InboundConfig = z.strictObject({
     .default({ enabled: false, secret: undefined }),
   /** POST /hooks/alertmanager for an Alertmanager webhook receiver (src/sources/alertmanager/schema.ts). */
   alertmanager: AlertmanagerInbound.default(ALERTMANAGER_INBOUND_OFF),
+  /** POST /hooks/datadog for Datadog monitor webhooks (src/sources/datadog/schema.ts). */
+  datadog: DatadogInbound.default(DATADOG_INBOUND_OFF),
+  /** POST /hooks/sentry for a Sentry internal integration's webhooks (src/sources/sentry/schema.ts). */
+  sentry: SentryInbound.default(SENTRY_INBOUND_OFF),
 });
 
 const ServerConfig = z.strictObject({

@@ -1,15 +1,6 @@
 import { z } from 'zod';
 import { flag, secret } from '../../core/schema-primitives.js';
-
-export const INCIDENT_SEVERITIES = ['critical', 'error', 'warning', 'info'] as const;
-
-const oneOrMore = <T extends z.ZodType>(item: T) =>
-  z.union([item, z.array(item).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.output<T>[]);
-
-const BasicAuth = z.strictObject({
-  username: z.string().min(1, 'must not be empty').max(200),
-  password: secret,
-});
+import { BasicAuth, fallbackSeverity, oneOrMore } from '../common/schema.js';
 
 /**
  * `inbound.alertmanager`: POST /hooks/alertmanager for a webhook receiver. It authenticates the
@@ -23,7 +14,7 @@ export const AlertmanagerInbound = z
     bearer_token: oneOrMore(secret).optional(),
     basic_auth: oneOrMore(BasicAuth).optional(),
     /** The incident's severity when the alerts carry no `severity` label Threadline knows. */
-    severity: z.enum(INCIDENT_SEVERITIES).default('error'),
+    severity: fallbackSeverity,
   })
   .superRefine((block, ctx) => {
     if (block.enabled === true && !block.bearer_token && !block.basic_auth)
