@@ -171,7 +171,7 @@ export class IncidentStore {
    */
   async refresh(
     id: string,
-    fields: Partial<Pick<Incident, 'title' | 'service'>> & IncidentContext,
+    fields: Partial<Pick<Incident, 'title' | 'service' | 'severity'>> & IncidentContext,
   ): Promise<Transition> {
     const [code, raw] = (await this.redis.eval(
       REFRESH,

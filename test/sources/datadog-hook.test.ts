@@ -241,6 +241,19 @@ describe('POST /hooks/datadog', () => {
     expect((await store.get(String(noData.json.incident))).title).toBe('Checkout 5xx rate is high (no data)');
   });
 
+  it('raises the open incident to the graver severity when a Warn turns into a trigger, and never lowers it', async () => {
+    const { monitor, cycle } = newMonitor();
+    const id = String((await post(notification('Warn', { monitor, cycle }))).json.incident);
+    expect((await store.get(id)).severity).toBe('warning');
+    expect((await post(notification('Triggered', { monitor, cycle, priority: 'P1' }))).json).toMatchObject({
+      incident: id,
+      opened: false,
+    });
+    expect((await store.get(id)).severity).toBe('critical');
+    await post(notification('Re-Warn', { monitor, cycle }));
+    expect((await store.get(id)).severity).toBe('critical');
+  });
+
   it('links only to http(s) pages', async () => {
     const answer = await post(notification('Triggered', { ...newMonitor(), link: 'javascript:alert(1)' }));
     expect((await store.get(String(answer.json.incident))).links).toBeUndefined();

@@ -34,6 +34,11 @@ export function severityWord(word: string | undefined): IncidentSeverity | undef
   return SEVERITY_WORDS[(word ?? '').trim().toLowerCase()];
 }
 
+export function graver(a: IncidentSeverity, b: IncidentSeverity | undefined): IncidentSeverity;
+export function graver(
+  a: IncidentSeverity | undefined,
+  b: IncidentSeverity | undefined,
+): IncidentSeverity | undefined;
 export function graver(a: IncidentSeverity | undefined, b: IncidentSeverity | undefined) {
   if (a === undefined) return b;
   if (b === undefined) return a;

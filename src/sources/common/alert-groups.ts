@@ -3,7 +3,7 @@ import { incidentEvent } from '../../../commands/incident-events.js';
 import type { EventSink } from '../../connectors/paging/inbound.js';
 import type { RedisClient } from '../../core/redis-client.js';
 import { type Incident, type IncidentStore, lastEntry } from '../../workflows/incidents.js';
-import type { SourceAlert } from './alert-context.js';
+import { graver, type SourceAlert } from './alert-context.js';
 
 /** As long as the incidents themselves are kept (src/workflows/incidents.ts). */
 const RETENTION_SECONDS = 90 * 86_400;
@@ -49,8 +49,11 @@ export class AlertGroups {
     const group = groupHash(groupKey);
     const { id, incident: current } = await this.current(group);
     if (current && current.status !== 'resolved') {
+      // A warning that turns critical shows as critical; a calmer repeat does not downplay it.
+      const severity = graver(current.severity, alert.severity);
       const { applied, incident } = await this.incidents.refresh(current.id, {
         title: alert.title,
+        ...(severity !== current.severity ? { severity } : {}),
         ...(alert.service ? { service: alert.service } : {}),
         ...(alert.runbookUrl ? { runbookUrl: alert.runbookUrl } : {}),
         ...(alert.labels && Object.keys(alert.labels).length > 0 ? { labels: alert.labels } : {}),
