@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ConversationRef } from '../core/chat.js';
-import { NotFoundError, UserFacingError } from '../core/errors.js';
+import { type ConfigProblem, NotFoundError, UserFacingError } from '../core/errors.js';
 import type { RedisClient } from '../core/redis-client.js';
 
 export const IncidentsConfig = z.strictObject({
@@ -28,8 +28,23 @@ export const IncidentsConfig = z.strictObject({
 });
 export type IncidentsConfig = z.infer<typeof IncidentsConfig>;
 
+/** An incident channel on a platform that is not enabled is never posted to: a notice, not an error. */
+export function idleIncidentChannels(config: {
+  incidents: IncidentsConfig;
+  platforms: Partial<Record<'slack' | 'discord' | 'teams', { enabled: boolean } | undefined>>;
+}): ConfigProblem[] {
+  return incidentChannels(config.incidents)
+    .filter((c) => !config.platforms[c.platform]?.enabled)
+    .map((c) => ({
+      path: `incidents.channels.${c.platform}`,
+      message: `is not used: platforms.${c.platform} is not enabled`,
+    }));
+}
+
 /** The configured incident channels as places to post. */
-export function incidentChannels(config: IncidentsConfig): ConversationRef[] {
+export function incidentChannels(
+  config: IncidentsConfig,
+): Array<ConversationRef & { platform: 'slack' | 'discord' | 'teams' }> {
   return (['slack', 'discord', 'teams'] as const).flatMap((platform) => {
     const conversation = config.channels[platform];
     return conversation ? [{ platform, workspace: 'default', conversation }] : [];
