@@ -209,12 +209,23 @@ export function renderDiscordCard(card: Card): DiscordCardMessage {
   return message;
 }
 
-/** Discord takes at most 100 ids in allowed_mentions.users; the id is checked again here. */
+/**
+ * The ids to ping, checked again here: as many as fit in Discord's 100 allowed_mentions users
+ * and in its content limit, so nobody is named in content without being pinged, or the reverse.
+ */
 function discordPeople(people: readonly CardPerson[] = []): string[] {
   const ids = people
     .map((p) => p.discord)
     .filter((id): id is string => id !== undefined && /^\d{15,21}$/.test(id));
-  return [...new Set(ids)].slice(0, DISCORD_LIMITS.allowedMentionUsers);
+  const kept: string[] = [];
+  let length = 0;
+  for (const id of new Set(ids)) {
+    const added = id.length + 3 + (kept.length > 0 ? 1 : 0);
+    if (kept.length === DISCORD_LIMITS.allowedMentionUsers || length + added > DISCORD_LIMITS.content) break;
+    kept.push(id);
+    length += added;
+  }
+  return kept;
 }
 
 /** `incident.ack` with value `INC-3` → `incident.ack:INC-3`; the value is untrusted when it comes back. */
