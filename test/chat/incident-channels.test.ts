@@ -18,6 +18,7 @@ import {
   RESPONDER,
   SIGNING_SECRET,
   shownText,
+  slashForm,
 } from '../platforms/slack/support.js';
 import {
   type Activity,
@@ -246,6 +247,37 @@ describe('the incident channels', () => {
     expect(
       slack.history(INCIDENTS).filter((m) => !m.thread_ts && shownText(m).includes(`${id}:`)),
     ).toHaveLength(1);
+  });
+
+  it('gives an incident opened in the incident channel itself no second card there', async () => {
+    const response = await postSlack(
+      app.app.url,
+      slashForm('page quiet "opened in the incident channel"', {
+        channel_id: INCIDENTS,
+        response_url: slack.responseUrl(),
+      }),
+    );
+    expect(response.status).toBe(200);
+    const card = await waitFor(
+      () =>
+        slack
+          .history(INCIDENTS)
+          .find((m) => !m.thread_ts && shownText(m).includes('opened in the incident channel')),
+      { what: 'the card in the Slack incident channel' },
+    );
+    const id = /INC-\d+/.exec(shownText(card))![0];
+    await waitFor(() => teamsCard(id), { what: 'the card in the Teams incident channel' });
+    const jobs = app.app.queues.named('incident-cards');
+    expect(await jobs.getJob(`channel.${id}.slack`)).toBeUndefined();
+    expect(await jobs.getJob(`channel.${id}.teams`)).toBeDefined();
+    expect(
+      slack.history(INCIDENTS).filter((m) => !m.thread_ts && shownText(m).includes(`${id}:`)),
+    ).toHaveLength(1);
+    const answer = await waitFor(
+      () => slack.replies(INCIDENTS, card.ts).find((m) => shownText(m).includes(`🚨 ${id} opened`)),
+      { what: 'the answer under the card' },
+    );
+    expect(shownText(answer)).toContain(`The card is also in teams ${TEAMS_CHANNEL}.`);
   });
 
   it('escalates with real mentions: the on-call person pinged on Slack, Discord and Teams, the unknown in plain text', async () => {
