@@ -9,7 +9,7 @@ const severity = z.enum(['critical', 'error', 'warning', 'info']);
 
 async function openIncident(
   input: { title: string; service?: string; severity: z.infer<typeof severity> },
-  { invoker, idempotencyKey, services }: CommandContext,
+  { invoker, replyTo, idempotencyKey, services }: CommandContext,
 ): Promise<CommandResult> {
   const { incident } = await services.incidents.create({ ...input, by: userKey(invoker) }, idempotencyKey);
   // The pagers first: paging is what this command is for. Both calls are idempotent per incident.
@@ -18,15 +18,23 @@ async function openIncident(
   const destinations = [
     ...new Set([...pagers, ...services.connectors.route('incident_triggered').map((c) => c.key)]),
   ];
+  const opened = `🚨 ${incident.id} opened${incident.service ? ` for ${incident.service}` : ''}`;
+  const channels =
+    (await services.incidentChannels?.show(
+      incident.id,
+      replyTo,
+      `${opened} by ${userKey(invoker)} in ${replyTo.platform}`,
+    )) ?? [];
+  const sent = destinations.length
+    ? `Sent to ${destinations.join(', ')}.`
+    : 'No pager is enabled and no integration is routed incident_triggered yet.';
   return {
     visibility: 'subject',
     subject: incident.id,
     parent: incidentCard(incident),
     card: resultCard(
-      `🚨 ${incident.id} opened${incident.service ? ` for ${incident.service}` : ''}`,
-      destinations.length
-        ? `Sent to ${destinations.join(', ')}.`
-        : 'No pager is enabled and no integration is routed incident_triggered yet.',
+      opened,
+      channels.length ? `${sent} The card is also in ${channels.join(', ')}.` : sent,
       'failure',
     ),
   };

@@ -1,4 +1,5 @@
 import type { ConnectorRegistry } from '../src/connectors/registry.js';
+import type { ConversationRef } from '../src/core/chat.js';
 import type { EventPayload } from '../src/core/payload.js';
 import type { IncidentStore } from '../src/workflows/incidents.js';
 import type { OnCallSchedules } from '../src/workflows/oncall.js';
@@ -48,4 +49,14 @@ export interface CommandServices {
   commandName: string;
   /** The on-call schedules of `oncall.schedules` (static rotations and ICS feeds). */
   oncall?: OnCallSchedules;
+  /** Puts an incident's live card in the configured incident channels (`incidents.channels`). */
+  incidentChannels?: IncidentChannelPosting;
+}
+
+export interface IncidentChannelPosting {
+  /**
+   * Queues the card for every incident channel but `from`, with `line` under it; asking again
+   * adds nothing. Returns the channels, e.g. `slack C0INCIDENTS`.
+   */
+  show(incidentId: string, from: ConversationRef, line: string): Promise<string[]>;
 }

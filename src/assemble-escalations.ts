@@ -17,6 +17,7 @@ import { registerCalendarRoute } from './workflows/calendar.js';
 import { type EscalationEffects, Escalations } from './workflows/escalations.js';
 import { IncidentStore } from './workflows/incidents.js';
 import { OnCallSchedules } from './workflows/oncall.js';
+import { People } from './workflows/people.js';
 
 /*
  * The escalation parts of a process, built the same way for `serve` and the console: the on-call
@@ -102,6 +103,7 @@ export function buildEscalations(deps: {
     timers,
     effects,
     oncall: deps.oncall,
+    people: new People(config.people),
     incidents,
   });
   return { escalations, timers, start: (context) => timers.start(context, escalations) };

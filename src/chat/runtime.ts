@@ -1,4 +1,4 @@
-import type { Queue, Worker } from 'bullmq';
+import type { Job, Queue, Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { AnyCommand } from '../../commands/define.js';
 import type { CommandServices, QueueHealth } from '../../commands/services.js';
@@ -14,10 +14,16 @@ import type { QueueSet } from '../queue/queues.js';
 import type { RedisWatch } from '../queue/redis-watch.js';
 import { closeWorkers } from '../queue/shutdown.js';
 import { createSteeredWorker, type WorkerContext } from '../queue/worker-factory.js';
-import { IncidentStore } from '../workflows/incidents.js';
+import { IncidentStore, incidentChannels } from '../workflows/incidents.js';
 import type { OnCallSchedules } from '../workflows/oncall.js';
 import { WaiverStore } from '../workflows/waivers.js';
 import { type ActionWorkerDependencies, processAction, reportFailure } from './action-worker.js';
+import {
+  type IncidentChannelJobData,
+  IncidentChannels,
+  isIncidentChannelJob,
+  showInIncidentChannel,
+} from './incident-channels.js';
 import { IncidentPagerCalls, type PagerCallJobData, pagerCallsQueueName } from './incident-paging.js';
 import { type ActionJobData, actionsQueueName } from './jobs.js';
 import {
@@ -105,6 +111,12 @@ export class ChatRuntime {
         .filter(([, block]) => block?.enabled)
         .map(([name]) => name),
       oncall: options.oncall,
+      incidentChannels: new IncidentChannels({
+        channels: incidentChannels(config.incidents),
+        platforms: this.platforms,
+        queues: options.queues,
+        settings: config.queue,
+      }),
     };
     this.router = new ChatRouter({
       commands,
@@ -211,11 +223,15 @@ export class ChatRuntime {
         }),
       );
     }
+    const cards = { incidents: this.services.incidents, threads: this.threads, platforms: this.platforms };
     this.workers.push(
-      createSteeredWorker<IncidentCardsJobData, string>(
+      createSteeredWorker<IncidentCardsJobData | IncidentChannelJobData, string>(
         context,
         INCIDENT_CARDS_QUEUE,
-        (job) => updateIncidentCards(job, { incidents: this.services.incidents, threads: this.threads }),
+        (job) =>
+          isIncidentChannelJob(job)
+            ? showInIncidentChannel(job, cards)
+            : updateIncidentCards(job as Job<IncidentCardsJobData>, cards),
         { concurrency: settings.concurrency, kind: 'incident cards', label: () => INCIDENT_CARDS_QUEUE },
       ),
     );

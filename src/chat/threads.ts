@@ -40,6 +40,15 @@ export class SubjectThreads {
     return platform.post(root ? { ...place, thread: root.thread ?? root.id } : place, reply);
   }
 
+  /**
+   * Makes this conversation show the subject's card, as the parent of its thread there: posted
+   * once (a second call finds it), and tracked with the other copies so every update reaches it.
+   */
+  async show(conversation: ConversationRef, subject: string, parent: Card): Promise<MessageRef> {
+    const place: ConversationRef = { ...conversation, thread: undefined };
+    return (await this.parentOf(place, subject)) ?? this.createParent(place, subject, parent);
+  }
+
   /** Replaces the subject's card on every platform and conversation that shows it. */
   async updateEverywhere(subject: string, card: Card): Promise<number> {
     const refs = await this.redis.smembers(this.copiesKey(subject));

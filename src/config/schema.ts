@@ -6,7 +6,9 @@ import { ALERTMANAGER_INBOUND_OFF, AlertmanagerInbound } from '../sources/alertm
 import { DATADOG_INBOUND_OFF, DatadogInbound } from '../sources/datadog/schema.js';
 import { SENTRY_INBOUND_OFF, SentryInbound } from '../sources/sentry/schema.js';
 import { EscalationsConfig, unknownSchedules } from '../workflows/escalations.js';
+import { IncidentsConfig } from '../workflows/incidents.js';
 import { OnCallConfig } from '../workflows/oncall.js';
+import { PeopleConfig } from '../workflows/people.js';
 import { buildIntegrationsSchema } from './integrations.js';
 import { RedisConfig } from './redis.js';
 
@@ -166,6 +168,10 @@ const ConfigFile = z.strictObject({
   escalations: EscalationsConfig.default(EscalationsConfig.parse({})),
   /** On-call schedules (static rotations, ICS feeds) and Threadline's own calendar feed. */
   oncall: OnCallConfig.default(OnCallConfig.parse({})),
+  /** Who escalations and on-call schedules name, with their ids on each chat platform. */
+  people: PeopleConfig.default({}),
+  /** Where every incident's live card is also posted, per platform. */
+  incidents: IncidentsConfig.default(IncidentsConfig.parse({})),
 });
 
 export const ThreadlineConfigSchema = ConfigFile.superRefine((config, ctx) => {

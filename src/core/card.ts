@@ -25,6 +25,17 @@ export interface CardAction {
   confirm?: { title: string; text: string; confirm: string; deny: string };
 }
 
+/**
+ * Someone a card notifies, with their id on each platform (from the config's `people:` block).
+ * A renderer mentions them where it has their id; `name` is for logs and the console.
+ */
+export interface CardPerson {
+  name: string;
+  slack?: string;
+  discord?: string;
+  teams?: { id: string; name: string };
+}
+
 export interface Card {
   title: string;
   severity: CardSeverity;
@@ -35,4 +46,6 @@ export interface Card {
   footer?: string;
   /** Trusted mentions from config (e.g. `@channel` from mention_on_failure). */
   mentions?: string[];
+  /** People to ping, each as a real mention on the platforms that know their id. */
+  people?: CardPerson[];
 }

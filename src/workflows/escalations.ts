@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import type { Card } from '../core/card.js';
+import type { Card, CardPerson } from '../core/card.js';
 import type { EventPayload, StoredEvent } from '../core/payload.js';
 import type { RedisClient } from '../core/redis-client.js';
 import { describeDuration, duration } from './duration.js';
 import type { IncidentStore } from './incidents.js';
 import type { OnCallSchedules } from './oncall.js';
+import type { People } from './people.js';
 
 /*
  * Escalation policies: an incident nobody acknowledges moves through its policy's steps, each
@@ -103,6 +104,8 @@ export interface EscalationTarget {
   target: string;
   /** Who that is now: the on-call person, or the target itself. */
   person: string;
+  /** Their ids for a real mention, when `people:` (or the target itself) gives any. */
+  mention?: CardPerson;
 }
 
 export interface EscalatedIncident {
@@ -136,6 +139,8 @@ export class Escalations {
       timers: EscalationTimers;
       effects: EscalationEffects;
       oncall?: OnCallSchedules;
+      /** Who the targets are on each platform; without it everyone is named as plain text. */
+      people?: People;
       incidents?: IncidentStore;
       clock?: () => number;
     },
@@ -290,6 +295,7 @@ export class Escalations {
         fields: [],
         links: [],
         actions: [],
+        people: targets.flatMap((t) => (t.mention ? [t.mention] : [])),
       }),
     );
     if (step.page) await once('page', () => this.deps.effects.page(incident, `${text} (${where})`));
@@ -301,11 +307,17 @@ export class Escalations {
     return Promise.all(
       notify.map(async (target) => {
         const schedule = scheduleOf(target);
-        if (schedule === undefined || !this.deps.oncall) return { target, person: target };
+        if (schedule === undefined || !this.deps.oncall) return this.reached(target, target);
         const { now } = await this.deps.oncall.who(schedule, at);
-        return { target, person: now?.person ?? `nobody on call for ${schedule}` };
+        // An on-call target resolves to its person first, then to their mention.
+        return now ? this.reached(target, now.person) : { target, person: `nobody on call for ${schedule}` };
       }),
     );
+  }
+
+  private reached(target: string, person: string): EscalationTarget {
+    const mention = this.deps.people?.mention(person);
+    return mention ? { target, person, mention } : { target, person };
   }
 
   /** Pending SLA deadlines, for the published calendar: the incident and when it escalates next. */

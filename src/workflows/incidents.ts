@@ -1,5 +1,55 @@
-import { NotFoundError, UserFacingError } from '../core/errors.js';
+import { z } from 'zod';
+import type { ConversationRef } from '../core/chat.js';
+import { type ConfigProblem, NotFoundError, UserFacingError } from '../core/errors.js';
 import type { RedisClient } from '../core/redis-client.js';
+
+export const IncidentsConfig = z.strictObject({
+  /**
+   * Where `/ops page` and `/ops incident` also post the incident's live card, whichever
+   * conversation they were typed in: one channel per platform. Every copy shows the same state.
+   */
+  channels: z
+    .strictObject({
+      slack: z
+        .string()
+        .regex(/^[CG][A-Z0-9]{2,30}$/, 'must be a Slack channel id such as C0123ABCD')
+        .optional(),
+      discord: z
+        .string({ error: 'write the Discord channel id in quotes (a bare number loses its last digits)' })
+        .regex(/^\d{15,21}$/, 'must be a Discord channel id (digits)')
+        .optional(),
+      /** A Teams conversation id (`19:…@thread.tacv2`); the bot must have been added there. */
+      teams: z
+        .string()
+        .regex(/^[\w:.@=-]{1,300}$/, 'must be a Teams conversation id such as 19:…@thread.tacv2')
+        .optional(),
+    })
+    .default({}),
+});
+export type IncidentsConfig = z.infer<typeof IncidentsConfig>;
+
+/** An incident channel on a platform that is not enabled is never posted to: a notice, not an error. */
+export function idleIncidentChannels(config: {
+  incidents: IncidentsConfig;
+  platforms: Partial<Record<'slack' | 'discord' | 'teams', { enabled: boolean } | undefined>>;
+}): ConfigProblem[] {
+  return incidentChannels(config.incidents)
+    .filter((c) => !config.platforms[c.platform]?.enabled)
+    .map((c) => ({
+      path: `incidents.channels.${c.platform}`,
+      message: `is not used: platforms.${c.platform} is not enabled`,
+    }));
+}
+
+/** The configured incident channels as places to post. */
+export function incidentChannels(
+  config: IncidentsConfig,
+): Array<ConversationRef & { platform: 'slack' | 'discord' | 'teams' }> {
+  return (['slack', 'discord', 'teams'] as const).flatMap((platform) => {
+    const conversation = config.channels[platform];
+    return conversation ? [{ platform, workspace: 'default', conversation }] : [];
+  });
+}
 
 export type IncidentStatus = 'triggered' | 'acknowledged' | 'resolved';
 export type IncidentSeverity = 'critical' | 'error' | 'warning' | 'info';

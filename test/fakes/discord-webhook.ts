@@ -159,6 +159,11 @@ export function messageProblem(message: DiscordMessageJson): string | undefined 
   const embeds = message.embeds ?? [];
   if (!message.content && embeds.length === 0) return 'empty message';
   if (embeds.length > 10) return 'more than 10 embeds';
+  const allowed = message.allowed_mentions;
+  // Discord refuses users listed both ways, and more than 100 of them (allowed mentions object).
+  if (allowed?.users?.length && allowed.parse?.includes('users'))
+    return 'allowed_mentions: parse users and users';
+  if ((allowed?.users?.length ?? 0) > 100) return 'allowed_mentions: more than 100 users';
   for (const embed of embeds) {
     if ((embed.title?.length ?? 0) > 256) return 'title over 256';
     if ((embed.description?.length ?? 0) > 4096) return 'description over 4096';

@@ -3,6 +3,8 @@ import { describeEnabledIntegrations } from '../../config/integrations.js';
 import { requirementNotices } from '../../config/requirements.js';
 import type { ThreadlineConfig } from '../../config/schema.js';
 import { CONNECTORS } from '../../connectors/catalogue.js';
+import { idleIncidentChannels } from '../../workflows/incidents.js';
+import { unmentionedPeople } from '../../workflows/people.js';
 import { type CliContext, loadOrExit } from '../context.js';
 
 export function registerValidate(program: Command, context: CliContext): void {
@@ -20,7 +22,11 @@ export function registerValidate(program: Command, context: CliContext): void {
       );
       const route = eventsRouteNote(config.inbound.events);
       if (route) context.out(route);
-      for (const notice of requirementNotices(config))
+      for (const notice of [
+        ...requirementNotices(config),
+        ...unmentionedPeople(config),
+        ...idleIncidentChannels(config),
+      ])
         context.out(`notice: ${notice.path} ${notice.message}${notice.hint ? `: ${notice.hint}` : ''}`);
     });
 }

@@ -8,6 +8,8 @@ export const DISCORD_LIMITS = {
   fieldValue: 1024,
   footer: 2048,
   embedTotal: 6000,
+  /** Ids in allowed_mentions.users (message resource, allowed mentions object). */
+  allowedMentionUsers: 100,
 } as const;
 
 /**

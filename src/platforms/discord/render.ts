@@ -1,6 +1,6 @@
 import { ButtonStyle, ComponentType, type MessageFlags } from 'discord-api-types/v10';
 import { LINK_LOGS, LINK_VIEW_PR, LOGS_CAPTION } from '../../../cards/notification.js';
-import type { Card, CardAction, CardSeverity } from '../../core/card.js';
+import type { Card, CardAction, CardPerson, CardSeverity } from '../../core/card.js';
 import { escapeDiscord, fitEscaped, safeLinkUrl, truncate } from '../../security/escape.js';
 import { COMPONENT_LIMITS, DISCORD_LIMITS } from './limits.js';
 
@@ -172,8 +172,11 @@ export interface DiscordCardMessage {
   embeds: DiscordEmbed[];
   /** Always present, so an update that drops the buttons (a resolved incident) removes them. */
   components: DiscordActionRow[];
-  /** Never ping anyone, whatever the text says. */
-  allowed_mentions: { parse: [] };
+  /**
+   * Nothing the text says pings anyone; only the card's configured people (`users`) are pinged,
+   * and only they appear in `content`.
+   */
+  allowed_mentions: { parse: []; users?: string[] };
   flags?: MessageFlags;
 }
 
@@ -193,7 +196,36 @@ const CONFIRM_OVERHEAD = 1 + 20 + 1;
 
 export function renderDiscordCard(card: Card): DiscordCardMessage {
   const { embeds } = renderDiscord(card, { content: '' });
-  return { embeds, components: renderButtons(card.actions), allowed_mentions: { parse: [] } };
+  const message: DiscordCardMessage = {
+    embeds,
+    components: renderButtons(card.actions),
+    allowed_mentions: { parse: [] },
+  };
+  const users = discordPeople(card.people);
+  if (users.length > 0) {
+    message.content = users.map((id) => `<@${id}>`).join(' ');
+    message.allowed_mentions = { parse: [], users };
+  }
+  return message;
+}
+
+/**
+ * The ids to ping, checked again here: as many as fit in Discord's 100 allowed_mentions users
+ * and in its content limit, so nobody is named in content without being pinged, or the reverse.
+ */
+function discordPeople(people: readonly CardPerson[] = []): string[] {
+  const ids = people
+    .map((p) => p.discord)
+    .filter((id): id is string => id !== undefined && /^\d{15,21}$/.test(id));
+  const kept: string[] = [];
+  let length = 0;
+  for (const id of new Set(ids)) {
+    const added = id.length + 3 + (kept.length > 0 ? 1 : 0);
+    if (kept.length === DISCORD_LIMITS.allowedMentionUsers || length + added > DISCORD_LIMITS.content) break;
+    kept.push(id);
+    length += added;
+  }
+  return kept;
 }
 
 /** `incident.ack` with value `INC-3` → `incident.ack:INC-3`; the value is untrusted when it comes back. */

@@ -1,5 +1,5 @@
 import { cardLines, linkCaption } from '../../../cards/notification.js';
-import type { Card, CardAction } from '../../core/card.js';
+import type { Card, CardAction, CardPerson } from '../../core/card.js';
 import type { Acknowledgement } from '../../core/chat.js';
 import { escapeSlack, fitEscaped, plainSlack, safeLinkUrl, truncate } from '../../security/escape.js';
 import { SLACK_LIMITS } from './limits.js';
@@ -37,6 +37,15 @@ export function slackMention(mention: string): string {
   return escapeSlack(trimmed);
 }
 
+/** People with a Slack id as `<@U…>`; the id is checked again so nothing else becomes markup. */
+export function slackPeople(people: readonly CardPerson[] = []): string[] {
+  const ids = people
+    .map((p) => p.slack)
+    .filter((id): id is string => id !== undefined && SLACK_USER.test(id));
+  return [...new Set(ids)].map((id) => `<@${id}>`);
+}
+const SLACK_USER = /^[UW][A-Z0-9]+$/;
+
 export function slackLink(caption: string, url: string): string | undefined {
   const safe = safeLinkUrl(url);
   if (!safe) return undefined;
@@ -46,7 +55,7 @@ export function slackLink(caption: string, url: string): string | undefined {
 const markup = { text: escapeSlack, link: slackLink };
 
 export function renderSlack(card: Card): SlackMessage {
-  const mentions = (card.mentions ?? []).map(slackMention).join(' ');
+  const mentions = [...(card.mentions ?? []).map(slackMention), ...slackPeople(card.people)].join(' ');
   const lines = cardLines(card, markup);
   const fallback = truncate(
     mentions === '' ? lines.join('\n') : `${mentions} ${lines.join('\n')}`,

@@ -226,27 +226,36 @@ export function renderTeamsCard(card: Card): CardAttachment {
   };
 }
 
-/** Mention text must match in `text` and in the entity; the name comes from Teams itself. */
-function mentionName(user: ChatUser): string {
-  const name = withoutControls(user.name ?? user.id)
-    .replace(/[<>&]/g, '')
-    .trim();
-  return truncate(name || 'you', TEAMS_CHAT_LIMITS.mentionName);
+/** Mention text must match in `text` and in the entity; the name comes from Teams or the config. */
+function mentionName(name: string): string {
+  const plain = withoutControls(name).replace(/[<>&]/g, '').trim();
+  return truncate(plain || 'you', TEAMS_CHAT_LIMITS.mentionName);
 }
 
 /**
  * A message carrying the card. With `mention`, the message is addressed to that person: Teams
  * has no ephemeral messages, so "only for you" answers are replies that @mention the asker.
+ * The card's people with a Teams id are @mentioned too (Bot Framework mention entities).
  */
 export function cardActivity(card: Card, mention?: ChatUser): OutboundActivity {
   const activity: OutboundActivity = { type: 'message', attachments: [renderTeamsCard(card)] };
-  if (mention) {
-    const text = `<at>${mentionName(mention)}</at>`;
-    activity.text = text;
+  const people = [
+    ...(mention ? [{ id: mention.id, name: mention.name ?? mention.id }] : []),
+    ...(card.people ?? []).flatMap((p) => (p.teams ? [p.teams] : [])),
+  ];
+  const seen = new Set<string>();
+  const entities: Array<Record<string, unknown>> = [];
+  for (const person of people) {
+    if (seen.has(person.id)) continue;
+    seen.add(person.id);
+    const name = mentionName(person.name);
+    const text = `<at>${name}</at>`;
+    entities.push({ type: 'mention', text, mentioned: { id: person.id, name } });
+  }
+  if (entities.length > 0) {
+    activity.text = entities.map((e) => e.text).join(' ');
     activity.textFormat = 'xml';
-    activity.entities = [
-      { type: 'mention', text, mentioned: { id: mention.id, name: mentionName(mention) } },
-    ];
+    activity.entities = entities;
   }
   return activity;
 }

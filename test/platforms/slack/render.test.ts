@@ -115,6 +115,37 @@ describe('Slack rendering of chat cards', () => {
     expect(JSON.stringify(message.blocks)).toContain('more block(s) not shown');
   });
 
+  it("mentions the card's people by their Slack id, and nothing a title says", () => {
+    const message = renderSlackCard(
+      card([], {
+        title: '⏫ INC-9 escalated to alice, <@U0STRANGER> @channel',
+        people: [
+          { name: 'alice', slack: 'U0ALICE', discord: '80351110224678912' },
+          { name: 'carol', teams: { id: '29:1c', name: 'Carol' } },
+          { name: 'forged', slack: '<!here>' },
+          { name: 'alice again', slack: 'U0ALICE' },
+        ],
+      }),
+    );
+    valid(message);
+    expect(message.blocks[0]).toEqual({ type: 'section', text: { type: 'mrkdwn', text: '<@U0ALICE>' } });
+    expect(message.text.startsWith('<@U0ALICE> ')).toBe(true);
+    // What Slack parses for mentions: the fallback text and mrkdwn (the header is plain_text).
+    const parsed = [
+      message.text,
+      ...message.blocks.flatMap((b) => ('text' in b && b.text?.type === 'mrkdwn' ? [b.text.text] : [])),
+    ].join('\n');
+    expect(parsed).not.toContain('<@U0STRANGER>');
+    expect(parsed).not.toContain('<!here>');
+    expect(parsed).not.toContain('<!channel>');
+    expect(parsed.match(/<@U0ALICE>/g)).toHaveLength(2);
+  });
+
+  it('adds no mention line for people without a Slack id', () => {
+    const message = renderSlackCard(card([], { people: [{ name: 'carol', discord: '80351110224678912' }] }));
+    expect(message.blocks.map((b) => b.type)).toEqual(['header']);
+  });
+
   it('answers a slash command ephemerally or in the channel', () => {
     expect(slashResponse(card([]), 'ephemeral').response_type).toBe('ephemeral');
     expect(slashResponse(card([]), 'reply').response_type).toBe('in_channel');
