@@ -73,8 +73,13 @@ export class TicketingConnector extends SubscribedConnector {
     this.watch?.start(logger);
   }
 
-  async close(): Promise<void> {
+  /** Stops the watch and waits for a poll under way; closing the connector does it too. */
+  async stopWatching(): Promise<void> {
     await this.watch?.close();
+  }
+
+  async close(): Promise<void> {
+    await this.stopWatching();
   }
 
   deliver(event: StoredEvent, _context: DeliveryContext): Promise<DeliveryReceipt> {
