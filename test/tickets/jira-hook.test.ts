@@ -117,6 +117,17 @@ describe('POST /hooks/jira', () => {
       async () => (await redis.get(`${prefix}:tickets:jira:spec-of:${issue.key}`)) === 'FEAT-0001',
     );
     redis.disconnect();
+    // /ops ticket create --spec finds the spec's issue and shows its card in the spec's thread.
+    await postSlack(
+      app.app.url,
+      slashForm('ticket create "User Authentication" --spec FEAT-0001', {
+        response_url: slack.responseUrl(),
+      }),
+    );
+    const ticketReply = await waitFor(() =>
+      slack.replies(CHANNEL, thread.ts).find((m) => shownText(m).includes(`${issue.key}:`)),
+    );
+    expect(shownText(ticketReply)).toContain('To Do');
     const before = jira.requests.length;
 
     const body = jira.move(issue.key, 'In Progress');
@@ -129,6 +140,8 @@ describe('POST /hooks/jira', () => {
         .find((m) => shownText(m).includes(`${issue.key} moved to In Progress`)),
     );
     expect(shownText(reply)).toContain('Jira');
+    // The ticket's card in the spec's thread shows the new status too.
+    expect(shownText(slack.message(CHANNEL, ticketReply.ts))).toContain('In Progress');
 
     // Jira retries a delivery it did not see answered: the same change is not told twice.
     expect(await hook(body)).toEqual({ status: 200, json: { ignored: 'already shown' } });
