@@ -17,6 +17,11 @@ const SYSTEM_NAME: Record<TicketSummary['system'], string> = {
   ms_project: 'Microsoft Planner',
 };
 
+/** How people call the tracker: "Jira", "Microsoft Planner". */
+export function trackerName(system: TicketSummary['system']): string {
+  return SYSTEM_NAME[system];
+}
+
 /** A ticket that was opened (or found) for a spec or an incident: key, status and link. */
 export function ticketCard(ticket: TicketSummary): Card {
   return {

@@ -65,7 +65,8 @@ function summary(connector: TicketingConnector, ticket: TicketRef, specId?: stri
  */
 function threaded(card: TicketSummary, headline: string): CommandResult {
   const ticket = ticketCard(card);
-  if (card.specId) return { visibility: 'subject', subject: card.specId, card: ticket };
+  // A copy of the ticket's card: a status change in the tracker replaces it in the spec's thread too.
+  if (card.specId) return { visibility: 'subject', subject: card.specId, card: ticket, copyOf: card.key };
   return { visibility: 'subject', subject: card.key, parent: ticket, card: resultCard(headline) };
 }
 

@@ -349,6 +349,7 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
             force: () => server.server.closeAllConnections(),
           },
           { name: 'delivery workers', close: (ms) => pool?.close(ms) ?? Promise.resolve() },
+          { name: 'tracker polls', close: () => stopTrackerWatches(registry) },
           {
             name: 'escalation timers',
             close: (ms) => escalation?.timers.close(ms, logger) ?? Promise.resolve(),
@@ -395,6 +396,9 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
   if (chat && role !== 'ingress') {
     chat.startWorker({ concurrency: config.queue.chat_concurrency });
   }
+  // Trackers without a webhook we can rely on (Planner) are polled where workers run.
+  if (role !== 'ingress')
+    for (const connector of registry.all().filter(isTicketingConnector)) connector.startWatching(logger);
 
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : requestedPort;
@@ -556,6 +560,15 @@ function redisStep(name: string, redis: RedisClient): ShutdownStep {
     },
     force: () => redis.disconnect(),
   };
+}
+
+async function stopTrackerWatches(registry: ConnectorRegistry): Promise<void> {
+  await Promise.all(
+    registry
+      .all()
+      .filter(isTicketingConnector)
+      .map((c) => c.stopWatching()),
+  );
 }
 
 function once<T>(run: () => Promise<T>): () => Promise<T> {

@@ -65,7 +65,7 @@ export async function postResult(
   const platform = deps.platforms.require(data.replyTo.platform);
   if (result.visibility === 'ephemeral') await platform.postEphemeral(data.replyTo, result.card);
   else if (result.visibility === 'subject' && result.subject)
-    await deps.threads.post(data.replyTo, result.subject, result.card, result.parent);
+    await deps.threads.post(data.replyTo, result.subject, result.card, result.parent, result.copyOf);
   else await platform.post(data.replyTo, result.card);
 }
 

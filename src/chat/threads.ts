@@ -20,13 +20,15 @@ export class SubjectThreads {
   /**
    * Posts `reply` into the subject's thread in this conversation, creating the thread with
    * `parent` first if there is none; when there is one, `parent` replaces the card everywhere
-   * the subject is shown.
+   * the subject is shown. With `copyOf`, the reply is kept as a copy of that subject's card, so
+   * updateEverywhere(copyOf) replaces it as well.
    */
   async post(
     conversation: ConversationRef,
     subject: string,
     reply: Card,
     parent?: Card,
+    copyOf?: string,
   ): Promise<MessageRef> {
     const platform = this.platforms.require(conversation.platform);
     // Spread: a ReplyTo keeps its token and answer channel, which a platform may answer through.
@@ -37,7 +39,14 @@ export class SubjectThreads {
       await this.updateEverywhere(subject, parent);
       root ??= await this.createParent(place, subject, parent);
     }
-    return platform.post(root ? { ...place, thread: root.thread ?? root.id } : place, reply);
+    const posted = await platform.post(root ? { ...place, thread: root.thread ?? root.id } : place, reply);
+    if (copyOf)
+      await this.redis
+        .multi()
+        .sadd(this.copiesKey(copyOf), JSON.stringify(posted))
+        .expire(this.copiesKey(copyOf), 90 * 86_400)
+        .exec();
+    return posted;
   }
 
   /**

@@ -25,6 +25,11 @@ export interface CommandResult {
   subject?: string;
   /** The subject thread's parent card, replaced in place on every platform that shows it. */
   parent?: Card;
+  /**
+   * The card is also a copy of another subject's card (a spec's ticket, shown in the spec's
+   * thread): replacing that subject's card replaces this reply too.
+   */
+  copyOf?: string;
 }
 
 /** The declarative part of a command: what the platforms, manifests and help render from. */

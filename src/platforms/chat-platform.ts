@@ -73,6 +73,8 @@ export interface ChatSurface {
     post(conversation: ConversationRef, subject: string, reply: Card, parent?: Card): Promise<MessageRef>;
     /** Replaces the subject's parent card wherever it is shown; how many copies there were. */
     updateEverywhere(subject: string, card: Card): Promise<number>;
+    /** Posts a reply in the subject's thread wherever its card is shown; how many threads. */
+    replyEverywhere(subject: string, reply: Card): Promise<number>;
   };
   /** The incidents opened in Threadline: an incident's copy of its card is the interactive one. */
   incidents?: { find(id: string): Promise<Incident | undefined> };

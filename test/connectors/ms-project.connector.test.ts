@@ -163,22 +163,47 @@ describe('Microsoft Planner connector: the spec lifecycle', () => {
     expect(graph.of('listTasks')).toHaveLength(1);
   });
 
-  it('finds the task in the plan when a crash came between create and storing the link: still one task', async () => {
+  it('finds the task in the plan when the answer to its create was lost: still one task', async () => {
     graph.pageSize = 2;
     graph.seed('FEAT-0002: Another spec');
     graph.seed('FEAT-00011: A spec whose id only starts the same');
-    const c = await connector();
-    // The first try created the task, then the worker died before the link was stored.
-    const created = await c.tickets.tracker.create({
-      title: 'FEAT-0001: User Authentication',
-      specId: 'FEAT-0001',
-    });
+    const c = await connector('    timeout_ms: 300');
+    // Graph creates the task, then the answer never arrives: nothing in Redis knows the task.
+    graph.script('createTask', { normal: true, hang: true });
+    await expect(c.deliver(event('spec_created'), context)).rejects.toThrow(/did not answer/);
+    expect(graph.tasks.size).toBe(3);
+    const listed = graph.of('listTasks').length;
+
     const receipt = await c.deliver(event('spec_created'), context);
-    expect(receipt.reference).toBe(created.key);
+    const created = [...graph.tasks.values()].find((t) => t.title.startsWith('FEAT-0001:'));
+    expect(receipt.reference).toBe(created?.id);
     expect(graph.of('createTask')).toHaveLength(1);
-    // The third task is on the second page: the @odata.nextLink was followed.
-    expect(graph.of('listTasks')).toHaveLength(2);
-    expect(await redis.get(`${prefix}:tickets:ms_project:link:spec:FEAT-0001`)).toContain(created.key);
+    // The create began and never recorded its task, so the plan was listed again, though a
+    // listing was recent: the third task is on the second page, the @odata.nextLink was followed.
+    expect(graph.of('listTasks').length - listed).toBe(2);
+    expect(await redis.get(`${prefix}:tickets:ms_project:link:spec:FEAT-0001`)).toContain(created?.id);
+  });
+
+  it('lists the plan once for a burst of new specs, not once per create', async () => {
+    graph.pageSize = 2;
+    for (let i = 0; i < 6; i++) graph.seed(`Someone's task ${i}`);
+    const c = await connector();
+    for (let i = 1; i <= 5; i++)
+      await c.deliver(event('spec_created', { spec: { ...spec, id: `FEAT-010${i}` } }, `evt-${i}`), context);
+    expect(graph.of('createTask')).toHaveLength(5);
+    // One listing of the plan's three pages answers for every spec created after it.
+    expect(graph.of('listTasks')).toHaveLength(3);
+  });
+
+  it('finds a spec task someone made in Planner when the plan was listed, without listing it again', async () => {
+    const made = graph.seed('FEAT-0001: Made by hand');
+    const c = await connector();
+    await c.deliver(event('spec_created', { spec: { ...spec, id: 'FEAT-0009' } }, 'evt-other'), context);
+    expect(graph.of('listTasks')).toHaveLength(1);
+    const receipt = await c.deliver(event('spec_created'), context);
+    expect(receipt.reference).toBe(made.id);
+    expect(graph.of('createTask')).toHaveLength(1);
+    expect(graph.of('listTasks')).toHaveLength(1);
   });
 
   it('sets percentComplete by stage (approved → 50, implemented → 100) with the task’s etag', async () => {

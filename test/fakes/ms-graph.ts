@@ -38,7 +38,10 @@ export interface GraphReply {
   headers?: Record<string, string>;
   body?: unknown;
   hang?: boolean;
-  /** Answer this one as Graph normally would (a scripted success in a sequence of failures). */
+  /**
+   * Answer this one as Graph normally would (a scripted success in a sequence of failures); with
+   * `hang`, Graph acts on the request but its answer never arrives.
+   */
   normal?: boolean;
   /** Runs when this reply is sent, e.g. to revoke the client secret along with a 401. */
   onSend?: () => void;
@@ -262,7 +265,8 @@ export class FakeGraph {
           ? graphError(401, 'InvalidAuthenticationToken', 'Access token has expired or is not yet valid.')
           : route.answer({ json, raw, headers, query: parsed.searchParams }));
     reply.onSend?.();
-    if (reply.hang) return;
+    // `{ normal: true, hang: true }`: Graph does the work and the answer is lost on the way back.
+    if (reply.hang || (next?.normal && next.hang)) return;
     const body =
       typeof reply.body === 'string'
         ? reply.body

@@ -102,4 +102,15 @@ describe('POST /hooks/azure-devops', () => {
     expect(response.status).toBe(200);
     expect(String(response.json.ignored)).toContain('TF401232');
   });
+
+  it('shows a change once when Azure delivers it again, and a later change to the same work item again', async () => {
+    const item = azure.seed('Retried delivery');
+    const body = azure.move(item.id, 'Active');
+    const first = await hook(body);
+    expect(first.status).toBe(200);
+    expect(first.json).toHaveProperty('updated');
+    expect(await hook(body)).toEqual({ status: 200, json: { ignored: 'already shown' } });
+    const next = await hook(azure.move(item.id, 'Resolved'));
+    expect(next.json).toHaveProperty('updated');
+  });
 });

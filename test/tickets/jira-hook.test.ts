@@ -4,9 +4,9 @@ import { signatureHeader } from '../../src/security/signing.js';
 import { BOT_ACCOUNT_ID, FakeJira, JIRA_EMAIL, JIRA_TOKEN } from '../fakes/jira.js';
 import { FakeSlack } from '../fakes/slack-api.js';
 import { CHANNEL, postSlack, shownText, slackYaml, slashForm } from '../platforms/slack/support.js';
-import { startTestApp, type TestApp } from '../support/app.js';
+import { specEvent, startTestApp, type TestApp } from '../support/app.js';
 import { testConfig } from '../support/config.js';
-import { dropPrefix, uniquePrefix } from '../support/redis.js';
+import { dropPrefix, testRedis, uniquePrefix } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
 
 const HOOK_SECRET = 'jira-webhook-secret-0123456789';
@@ -32,6 +32,10 @@ integrations:
     api_token: "${JIRA_TOKEN}"
     project_key: "PROJ"
     webhook_secret: "\${JIRA_WEBHOOK_SECRET}"
+  slack:
+    enabled: true
+    channel: "${CHANNEL}"
+    notify_on: [spec_created]
 `,
       { JIRA_WEBHOOK_SECRET: HOOK_SECRET },
     ),
@@ -97,5 +101,56 @@ describe('POST /hooks/jira', () => {
     const response = await hook(body);
     expect(response.status).toBe(200);
     expect(String(response.json.ignored)).toContain('Jira answered 404');
+  });
+
+  it("tells the spec's thread when the spec's ticket moves in Jira, once per change, and sends nothing back to Jira", async () => {
+    await app.post(specEvent('spec_created', 'jira-hook-spec-1'));
+    const thread = await waitFor(() =>
+      slack.history(CHANNEL).find((m) => !m.thread_ts && shownText(m).includes('FEAT-0001')),
+    );
+    const issue = await waitFor(() =>
+      [...jira.issues.values()].find((i) => i.fields.summary.startsWith('FEAT-0001')),
+    );
+    // The ticket is the spec's once its link is stored, which the delivery does right after creating it.
+    const redis = testRedis();
+    await waitFor(
+      async () => (await redis.get(`${prefix}:tickets:jira:spec-of:${issue.key}`)) === 'FEAT-0001',
+    );
+    redis.disconnect();
+    // /ops ticket create --spec finds the spec's issue and shows its card in the spec's thread.
+    await postSlack(
+      app.app.url,
+      slashForm('ticket create "User Authentication" --spec FEAT-0001', {
+        response_url: slack.responseUrl(),
+      }),
+    );
+    const ticketReply = await waitFor(() =>
+      slack.replies(CHANNEL, thread.ts).find((m) => shownText(m).includes(`${issue.key}:`)),
+    );
+    expect(shownText(ticketReply)).toContain('To Do');
+    const before = jira.requests.length;
+
+    const body = jira.move(issue.key, 'In Progress');
+    const moved = await hook(body);
+    expect(moved.status).toBe(200);
+    expect(moved.json).toHaveProperty('updated');
+    const reply = await waitFor(() =>
+      slack
+        .replies(CHANNEL, thread.ts)
+        .find((m) => shownText(m).includes(`${issue.key} moved to In Progress`)),
+    );
+    expect(shownText(reply)).toContain('Jira');
+    // The ticket's card in the spec's thread shows the new status too.
+    expect(shownText(slack.message(CHANNEL, ticketReply.ts))).toContain('In Progress');
+
+    // Jira retries a delivery it did not see answered: the same change is not told twice.
+    expect(await hook(body)).toEqual({ status: 200, json: { ignored: 'already shown' } });
+    const told = slack.replies(CHANNEL, thread.ts).filter((m) => shownText(m).includes('moved to'));
+    expect(told).toHaveLength(1);
+
+    // Nothing went back to Jira: at most a read of the issue for its link.
+    const caused = jira.requests.slice(before);
+    expect(caused.filter((r) => r.method !== 'GET')).toEqual([]);
+    expect(jira.of('doTransition')).toHaveLength(0);
   });
 });

@@ -1,12 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { ticketCard } from '../../../cards/ticket.js';
 import { errorMessage, isPermanent } from '../../core/errors.js';
 import { sendError } from '../../http/errors.js';
 import { rawJsonBody, readJson } from '../../http/inbound.js';
 import type { Logger } from '../../observability/logger.js';
 import type { ChatSurface } from '../../platforms/chat-platform.js';
+import { applyStatusChange, type TrackerStatusChange } from '../ticketing/status-change.js';
 import type { TicketingConnector } from '../ticketing/ticketing.connector.js';
 
 /** The part of a `workitem.updated` service hook we read: the State change and who made it. */
@@ -14,6 +14,8 @@ const WorkItemUpdated = z.looseObject({
   eventType: z.string(),
   resource: z.looseObject({
     workItemId: z.number().int(),
+    /** The work item's revision this update made: one change, however often it is delivered. */
+    rev: z.number().int().optional(),
     revisedBy: z.looseObject({ id: z.string().optional() }).optional(),
     fields: z
       .record(
@@ -27,15 +29,8 @@ const WorkItemUpdated = z.looseObject({
   }),
 });
 
-export interface WorkItemStatusChange {
-  key: string;
-  status: string;
-  title?: string;
-  actor?: string;
-}
-
 /** A State change from a service hook body, or undefined for any other event or change. */
-export function workItemStatusChange(body: unknown): WorkItemStatusChange | undefined {
+export function workItemStatusChange(body: unknown): TrackerStatusChange | undefined {
   const parsed = WorkItemUpdated.safeParse(body);
   if (!parsed.success || parsed.data.eventType !== 'workitem.updated') return undefined;
   const { resource } = parsed.data;
@@ -46,6 +41,7 @@ export function workItemStatusChange(body: unknown): WorkItemStatusChange | unde
     status: state,
     title: resource.revision?.fields?.['System.Title'],
     actor: resource.revisedBy?.id,
+    change: resource.rev === undefined ? undefined : `rev-${resource.rev}`,
   };
 }
 
@@ -60,13 +56,12 @@ export interface AzureDevOpsHookOptions {
 
 /**
  * POST /hooks/azure-devops: a Web Hooks service hook on "Work item updated", sent with basic
- * auth. A State change made in Azure Boards replaces the work item's card wherever chat shows
- * it. A change made by the PAT's own identity is our own call coming back: the command that
- * made it has already updated the card, so it is acknowledged and dropped.
+ * auth. A State change made in Azure Boards reaches chat through applyStatusChange (the work
+ * item's card, the spec's thread). A change made by the PAT's own identity is our own call
+ * coming back: the command that made it has already updated the card, so it is dropped.
  */
 export function registerAzureDevOpsHook(app: FastifyInstance, options: AzureDevOpsHookOptions): void {
   const { connector, logger } = options;
-  const tracker = connector.tickets.tracker;
   const expected = digest(`${options.username}:${options.password}`);
   app.post('/hooks/azure-devops', async (request, reply) => {
     const raw = rawJsonBody(request, reply, {});
@@ -84,24 +79,13 @@ export function registerAzureDevOpsHook(app: FastifyInstance, options: AzureDevO
     const change = workItemStatusChange(json);
     if (!change) return reply.code(200).send({ ignored: 'not a state change' });
     try {
-      if (change.actor && tracker.ownActor && change.actor === (await tracker.ownActor()))
-        return reply.code(200).send({ ignored: 'our own change' });
-      const specId = await connector.tickets.specOf(change.key);
-      const current = await connector.run(() => tracker.get(change.key));
-      const card = ticketCard({
-        system: tracker.system,
-        key: change.key,
-        title: change.title ?? current.title ?? change.key,
-        status: change.status,
-        url: current.url,
-        specId,
-      });
-      const updated = (await options.chat()?.threads.updateEverywhere(change.key, card)) ?? 0;
+      const outcome = await applyStatusChange(connector, options.chat, change);
+      if (!outcome.shown) return reply.code(200).send({ ignored: outcome.reason });
       logger.info(
-        { key: change.key, status: change.status, updated },
+        { key: change.key, status: change.status, ...outcome },
         'Azure DevOps state change shown in chat',
       );
-      return reply.code(200).send({ updated });
+      return reply.code(200).send({ updated: outcome.updated });
     } catch (error) {
       logger.warn({ err: error, key: change.key }, 'Azure DevOps state change not shown in chat');
       // A retry cannot help a work item we may not read (deleted, another project): say so and stop.

@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { ticketCard } from '../../../cards/ticket.js';
 import { errorMessage, isPermanent, QueueUnavailableError } from '../../core/errors.js';
 import { EventPayload } from '../../core/payload.js';
 import { sendError } from '../../http/errors.js';
@@ -8,6 +7,7 @@ import { rawJsonBody } from '../../http/inbound.js';
 import type { Logger } from '../../observability/logger.js';
 import type { ChatSurface } from '../../platforms/chat-platform.js';
 import type { EventSink } from '../paging/inbound.js';
+import { applyStatusChange } from '../ticketing/status-change.js';
 import type { TicketingConnector } from '../ticketing/ticketing.connector.js';
 import type { TicketTracker } from '../ticketing/tracker.js';
 
@@ -88,8 +88,8 @@ export interface GitHubHookOptions {
  * POST /hooks/github: a repository webhook (content type application/json, secret set, so GitHub
  * signs `X-Hub-Signature-256`), checked with @octokit/webhooks. Pull requests opened and merged
  * enter the event pipeline as pr_created / pr_merged (deduplicated on X-GitHub-Delivery); an
- * issue of ours closed or reopened on GitHub updates its ticket card in chat, unless our own
- * token made the change (its card was already updated by the call that made it).
+ * issue of ours closed or reopened on GitHub reaches chat through applyStatusChange (its ticket
+ * card, the spec's thread), unless our own token made the change.
  */
 export function registerGitHubHook(app: FastifyInstance, options: GitHubHookOptions): void {
   const { connector } = options;
@@ -133,7 +133,7 @@ export function registerGitHubHook(app: FastifyInstance, options: GitHubHookOpti
       if (typeof payload === 'string') return reply.code(200).send({ ignored: payload });
       return accept(reply, payload, options);
     }
-    if (name === 'issues') return issueChange(json, reply, options, tracker);
+    if (name === 'issues') return issueChange(json, delivery, reply, options, tracker);
     return reply.code(200).send({ ignored: `${name ?? 'an unnamed'} event is not followed` });
   });
 }
@@ -153,6 +153,7 @@ async function accept(reply: FastifyReply, payload: EventPayload, options: GitHu
 
 async function issueChange(
   json: unknown,
+  delivery: string | undefined,
   reply: FastifyReply,
   options: GitHubHookOptions,
   tracker: TicketTracker,
@@ -171,17 +172,17 @@ async function issueChange(
       return reply.code(200).send({ ignored: 'our own change' });
     // Read back rather than trusted from the body: a reopened issue shows its project column.
     const ticket = await connector.run(() => tracker.get(key));
-    const card = ticketCard({
-      system: tracker.system,
+    const outcome = await applyStatusChange(connector, options.chat, {
       key,
-      title: ticket.title ?? issue.title,
       status: ticket.status,
+      title: ticket.title ?? issue.title,
       url: ticket.url ?? issue.html_url,
-      specId: await connector.tickets.specOf(key),
+      // A redelivery from the webhook's page keeps its X-GitHub-Delivery.
+      change: delivery && /^[\w-]{1,100}$/.test(delivery) ? `${action}-${delivery}` : undefined,
     });
-    const updated = (await options.chat()?.threads.updateEverywhere(key, card)) ?? 0;
-    logger.info({ key, status: ticket.status, updated }, 'GitHub issue change shown in chat');
-    return reply.code(200).send({ updated });
+    if (!outcome.shown) return reply.code(200).send({ ignored: outcome.reason });
+    logger.info({ key, status: ticket.status, ...outcome }, 'GitHub issue change shown in chat');
+    return reply.code(200).send({ updated: outcome.updated });
   } catch (error) {
     logger.warn({ err: error, key }, 'GitHub issue change not shown in chat');
     if (isPermanent(error)) return reply.code(200).send({ ignored: errorMessage(error) });

@@ -1,17 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { ticketCard } from '../../../cards/ticket.js';
 import { errorMessage, isPermanent } from '../../core/errors.js';
 import { sendError } from '../../http/errors.js';
 import { rawJsonBody, readJson } from '../../http/inbound.js';
 import type { Logger } from '../../observability/logger.js';
 import type { ChatSurface } from '../../platforms/chat-platform.js';
 import { verifySignatureHeader } from '../../security/signing.js';
+import { applyStatusChange, type TrackerStatusChange } from '../ticketing/status-change.js';
 import type { TicketingConnector } from '../ticketing/ticketing.connector.js';
 
 /** The part of Jira's issue webhook we read (`jira:issue_updated` with its changelog). */
 const JiraIssueWebhook = z.looseObject({
   webhookEvent: z.string(),
+  timestamp: z.number().optional(),
   user: z.looseObject({ accountId: z.string().optional() }).optional(),
   issue: z.looseObject({
     key: z.string().regex(/^[A-Z][A-Z0-9_]+-\d+$/),
@@ -19,24 +20,26 @@ const JiraIssueWebhook = z.looseObject({
       .looseObject({ summary: z.string().optional(), status: z.looseObject({ name: z.string() }).optional() })
       .optional(),
   }),
-  changelog: z.looseObject({ items: z.array(z.looseObject({ field: z.string() })).default([]) }).optional(),
+  changelog: z
+    .looseObject({
+      id: z.string().optional(),
+      items: z.array(z.looseObject({ field: z.string() })).default([]),
+    })
+    .optional(),
 });
 
-export interface StatusChange {
-  key: string;
-  status: string;
-  title?: string;
-  actor?: string;
-}
-
-/** A status change from a Jira webhook body, or undefined for any other change. */
-export function statusChange(body: unknown): StatusChange | undefined {
+/**
+ * A status change from a Jira webhook body, or undefined for any other change. The changelog id
+ * (else the event's timestamp) names the change, the same in every retry of its delivery.
+ */
+export function statusChange(body: unknown): TrackerStatusChange | undefined {
   const parsed = JiraIssueWebhook.safeParse(body);
   if (!parsed.success || parsed.data.webhookEvent !== 'jira:issue_updated') return undefined;
-  const { issue, changelog, user } = parsed.data;
+  const { issue, changelog, user, timestamp } = parsed.data;
   const status = issue.fields?.status?.name;
   if (!status || !changelog?.items.some((item) => item.field === 'status')) return undefined;
-  return { key: issue.key, status, title: issue.fields?.summary, actor: user?.accountId };
+  const change = changelog.id ?? (timestamp === undefined ? undefined : String(timestamp));
+  return { key: issue.key, status, title: issue.fields?.summary, actor: user?.accountId, change };
 }
 
 export interface JiraHookOptions {
@@ -49,9 +52,9 @@ export interface JiraHookOptions {
 
 /**
  * POST /hooks/jira: a Jira webhook (secret set, so Jira signs `X-Hub-Signature: sha256=<hex
- * HMAC-SHA256 of the body>`). A status change made in Jira replaces the ticket's card wherever
- * chat shows it. A change made by Threadline's own Jira user is our own call coming back: its
- * card was already updated by the command that made it, so it is acknowledged and dropped.
+ * HMAC-SHA256 of the body>`). A status change made in Jira reaches chat through
+ * applyStatusChange (the ticket's card, the spec's thread); one made by Threadline's own Jira user
+ * is our own call coming back, acknowledged and dropped.
  */
 export function registerJiraHook(app: FastifyInstance, options: JiraHookOptions): void {
   const { connector, logger } = options;
@@ -74,20 +77,10 @@ export function registerJiraHook(app: FastifyInstance, options: JiraHookOptions)
     if (!change || !tracker.recognises(change.key))
       return reply.code(200).send({ ignored: 'not a status change' });
     try {
-      if (change.actor && tracker.ownActor && change.actor === (await tracker.ownActor()))
-        return reply.code(200).send({ ignored: 'our own change' });
-      const specId = await connector.tickets.specOf(change.key);
-      const card = ticketCard({
-        system: tracker.system,
-        key: change.key,
-        title: change.title ?? change.key,
-        status: change.status,
-        url: (await connector.run(() => tracker.get(change.key))).url,
-        specId,
-      });
-      const updated = (await options.chat()?.threads.updateEverywhere(change.key, card)) ?? 0;
-      logger.info({ key: change.key, status: change.status, updated }, 'Jira status change shown in chat');
-      return reply.code(200).send({ updated });
+      const outcome = await applyStatusChange(connector, options.chat, change);
+      if (!outcome.shown) return reply.code(200).send({ ignored: outcome.reason });
+      logger.info({ key: change.key, status: change.status, ...outcome }, 'Jira status change shown in chat');
+      return reply.code(200).send({ updated: outcome.updated });
     } catch (error) {
       logger.warn({ err: error, key: change.key }, 'Jira status change not shown in chat');
       // A retry cannot help an issue we may not read (deleted, no permission): say so and stop.

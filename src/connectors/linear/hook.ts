@@ -1,12 +1,12 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { ticketCard } from '../../../cards/ticket.js';
 import { errorMessage, isPermanent } from '../../core/errors.js';
 import { sendError } from '../../http/errors.js';
 import { rawJsonBody, readJson } from '../../http/inbound.js';
 import type { Logger } from '../../observability/logger.js';
 import type { ChatSurface } from '../../platforms/chat-platform.js';
+import { applyStatusChange, type TrackerStatusChange } from '../ticketing/status-change.js';
 import type { TicketingConnector } from '../ticketing/ticketing.connector.js';
 
 /** Linear's window for `webhookTimestamp`: older deliveries may be replays. */
@@ -15,6 +15,8 @@ export const LINEAR_WEBHOOK_WINDOW_MS = 60_000;
 /** The part of Linear's `Issue` webhook we read: an update whose `updatedFrom` has the old state. */
 const LinearIssueWebhook = z.looseObject({
   action: z.string(),
+  /** When the change happened: the same in every retry of its delivery (webhookTimestamp is not). */
+  createdAt: z.string().optional(),
   type: z.string(),
   actor: z.looseObject({ id: z.string().optional() }).optional(),
   data: z.looseObject({
@@ -27,19 +29,11 @@ const LinearIssueWebhook = z.looseObject({
 });
 const Envelope = z.looseObject({ webhookTimestamp: z.number() });
 
-export interface LinearStatusChange {
-  key: string;
-  status: string;
-  title?: string;
-  url?: string;
-  actor?: string;
-}
-
 /** A state change from a Linear webhook body, or undefined for any other change. */
-export function linearStatusChange(body: unknown): LinearStatusChange | undefined {
+export function linearStatusChange(body: unknown): TrackerStatusChange | undefined {
   const parsed = LinearIssueWebhook.safeParse(body);
   if (!parsed.success) return undefined;
-  const { type, action, data, updatedFrom, actor } = parsed.data;
+  const { type, action, data, updatedFrom, actor, createdAt } = parsed.data;
   if (type !== 'Issue' || action !== 'update' || updatedFrom?.stateId === undefined || !data.state)
     return undefined;
   return {
@@ -48,6 +42,7 @@ export function linearStatusChange(body: unknown): LinearStatusChange | undefine
     title: data.title,
     url: data.url,
     actor: actor?.id,
+    change: createdAt,
   };
 }
 
@@ -70,8 +65,9 @@ export interface LinearHookOptions {
 /**
  * POST /hooks/linear: a Linear webhook, signed in `Linear-Signature` and stamped with
  * `webhookTimestamp` (refused beyond a minute either way, so a captured body cannot be replayed
- * later). A state change made in Linear replaces the ticket's card wherever chat shows it; one
- * made by the API key's own user is our own call coming back, acknowledged and dropped.
+ * later). A state change made in Linear reaches chat through applyStatusChange (the ticket's
+ * card, the spec's thread); one made by the API key's own user is our own call coming back,
+ * acknowledged and dropped.
  */
 export function registerLinearHook(app: FastifyInstance, options: LinearHookOptions): void {
   const { connector, logger } = options;
@@ -103,20 +99,13 @@ export function registerLinearHook(app: FastifyInstance, options: LinearHookOpti
     if (!change || !tracker.recognises(change.key))
       return reply.code(200).send({ ignored: 'not a status change' });
     try {
-      const ownActor = tracker.ownActor?.bind(tracker);
-      if (change.actor && ownActor && change.actor === (await connector.run(ownActor)))
-        return reply.code(200).send({ ignored: 'our own change' });
-      const card = ticketCard({
-        system: tracker.system,
-        key: change.key,
-        title: change.title ?? change.key,
-        status: change.status,
-        url: change.url ?? (await connector.run(() => tracker.get(change.key))).url,
-        specId: await connector.tickets.specOf(change.key),
-      });
-      const updated = (await options.chat()?.threads.updateEverywhere(change.key, card)) ?? 0;
-      logger.info({ key: change.key, status: change.status, updated }, 'Linear state change shown in chat');
-      return reply.code(200).send({ updated });
+      const outcome = await applyStatusChange(connector, options.chat, change);
+      if (!outcome.shown) return reply.code(200).send({ ignored: outcome.reason });
+      logger.info(
+        { key: change.key, status: change.status, ...outcome },
+        'Linear state change shown in chat',
+      );
+      return reply.code(200).send({ updated: outcome.updated });
     } catch (error) {
       logger.warn({ err: error, key: change.key }, 'Linear state change not shown in chat');
       if (isPermanent(error)) return reply.code(200).send({ ignored: errorMessage(error) });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { TransientError, ValidationError } from '../../core/errors.js';
+import { NotFoundError, TransientError, ValidationError } from '../../core/errors.js';
 import type { HttpClient } from '../../net/http-client.js';
 import type { HealthResult } from '../connector.js';
 import type {
@@ -11,6 +11,7 @@ import type {
   TicketTracker,
 } from '../ticketing/tracker.js';
 import { GraphApi } from './graph.js';
+import type { PlanIndex, PlanState } from './plan-state.js';
 import type { MsProjectIntegrationConfig } from './schema.js';
 import { GraphToken } from './token.js';
 
@@ -33,6 +34,13 @@ const Details = z.looseObject({
 type Details = z.infer<typeof Details>;
 const Plan = z.looseObject({ id: z.string(), title: z.string().optional() });
 const Bucket = z.looseObject({ id: z.string(), name: z.string().optional(), planId: z.string().optional() });
+
+/** A task as the poller sees it: what a card shows, its progress, and the etag of this version. */
+export interface PlannerTask {
+  ref: TicketRef;
+  percent: number;
+  etag?: string;
+}
 
 /** Planner task ids are opaque, URL-safe and 28 characters long today. */
 const TASK_ID = /^[A-Za-z0-9_-]{16,64}$/;
@@ -76,6 +84,8 @@ export class MsProjectTracker implements TicketTracker {
     private readonly block: MsProjectIntegrationConfig & { client_secret: string },
     http: HttpClient,
     timeoutMs: number,
+    /** The plan's shared state in Redis; undefined without Redis (notify --direct). */
+    private readonly state: () => PlanState | undefined = () => undefined,
   ) {
     const token = new GraphToken(http, {
       authUrl: block.auth_url,
@@ -105,6 +115,8 @@ export class MsProjectTracker implements TicketTracker {
         { '@odata.type': '#microsoft.graph.plannerAssignment', orderHint: ' !' },
       ]),
     );
+    const state = this.state();
+    if (ticket.specId) await state?.intend(ticket.specId);
     const task = await this.graph.json(
       'create a task',
       {
@@ -119,27 +131,59 @@ export class MsProjectTracker implements TicketTracker {
       },
       Task,
     );
+    await state?.created(ticket.specId, task.id, task.percentComplete);
     const criteria = ticket.acceptanceCriteria ?? [];
     if (ticket.description || criteria.length > 0)
       await this.writeDetails(task.id, ticket.description, criteria);
     return this.ref(task);
   }
 
+  /**
+   * The spec's task. With Redis the plan is not listed per create: the index (written by each
+   * create and by every whole-plan scan) answers, and a spec missing from a recent scan has no
+   * task. The plan is listed only when no scan is recent, or when a create for this spec began
+   * and never recorded its task (the worker died, or the answer was lost): then the task may
+   * exist with nothing in Redis knowing it.
+   */
   async findBySpec(specId: string): Promise<TicketRef | undefined> {
-    const matches: Task[] = [];
+    const known = await this.state()?.lookup(specId);
+    if (known?.taskId) {
+      try {
+        return this.ref(await this.readTask(known.taskId));
+      } catch (error) {
+        // Deleted in Planner since: the plan is listed below, as for a spec never indexed.
+        if (!(error instanceof NotFoundError)) throw error;
+      }
+    } else if (known?.fresh && !known.intended) return undefined;
+    const matches = (await this.scan()).filter((task) => isTitleOf(task.ref.title ?? '', specId));
+    return matches[0]?.ref;
+  }
+
+  /**
+   * Every task of the plan, oldest first, following `@odata.nextLink`; the spec ids their titles
+   * name are merged into the shared index. Graph v1.0 has no delta query for Planner tasks (it is
+   * beta only), so a list with each task's etag is what a poll can compare.
+   */
+  async scan(): Promise<PlannerTask[]> {
+    const tasks: Task[] = [];
     let path: string | undefined = `/planner/plans/${encodeURIComponent(this.block.plan_id)}/tasks`;
-    for (let page = 0; path && page < PAGE_LIMIT; page++) {
+    let page = 0;
+    for (; path && page < PAGE_LIMIT; page++) {
       const answer: z.infer<typeof TaskPage> = await this.graph.json(
         `list the tasks of plan ${this.block.plan_id}`,
         { method: 'GET', path },
         TaskPage,
       );
-      matches.push(...answer.value.filter((task) => isTitleOf(task.title, specId)));
+      tasks.push(...answer.value);
       path = this.sameOrigin(answer['@odata.nextLink']);
     }
-    matches.sort((a, b) => (a.createdDateTime ?? '').localeCompare(b.createdDateTime ?? ''));
-    const first = matches[0];
-    return first ? this.ref(first) : undefined;
+    tasks.sort((a, b) => (a.createdDateTime ?? '').localeCompare(b.createdDateTime ?? ''));
+    await this.state()?.indexed(planIndex(tasks, path === undefined));
+    return tasks.map((task) => ({
+      ref: this.ref(task),
+      percent: task.percentComplete,
+      ...(task['@odata.etag'] ? { etag: task['@odata.etag'] } : {}),
+    }));
   }
 
   async get(key: string): Promise<TicketRef> {
@@ -221,6 +265,9 @@ export class MsProjectTracker implements TicketTracker {
       if (task.percentComplete >= percent) return this.ref(task);
       const etag = task['@odata.etag'];
       if (!etag) throw new ValidationError(`Microsoft Graph: task ${key} came without an @odata.etag`);
+      // Recorded first: a poll that lists the task between the PATCH and a later write would
+      // otherwise take Threadline's own move for someone's in Planner.
+      await this.state()?.wrote(key, percent);
       const sent = await this.patch(
         `set ${key} to ${percent}%`,
         `/planner/tasks/${encodeURIComponent(key)}`,
@@ -323,6 +370,19 @@ export class MsProjectTracker implements TicketTracker {
   private assertKey(key: string): void {
     if (!TASK_ID.test(key)) throw new ValidationError(`"${key}" is not a Planner task id`);
   }
+}
+
+/** A spec id as the ticket commands accept them, named at the start of a task title. */
+const TITLE_SPEC = /^([\w.-]{1,100})(?::|$)/;
+
+/** The spec each task's title names, the oldest task winning (as findBySpec picks it). */
+function planIndex(oldestFirst: readonly Task[], complete: boolean): PlanIndex {
+  const tasks = new Map<string, string>();
+  for (const task of oldestFirst) {
+    const specId = TITLE_SPEC.exec(task.title)?.[1];
+    if (specId && !tasks.has(specId)) tasks.set(specId, task.id);
+  }
+  return { tasks, complete };
 }
 
 /** Whether a task title names this spec: the spec id alone, or followed by ": title". */

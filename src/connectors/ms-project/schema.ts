@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { deliveryCommon, httpUrl, int, secret } from '../../core/schema-primitives.js';
+import { duration } from '../../workflows/duration.js';
 
 export const MsProjectIntegration = z.strictObject({
   ...deliveryCommon,
@@ -16,6 +17,13 @@ export const MsProjectIntegration = z.strictObject({
   percent_on_implement: int(0, 100).default(100),
   /** Azure AD user object ids assigned to every task Threadline opens. */
   assignees: z.array(z.string().min(1)).max(20).default([]),
+  /**
+   * How often the plan is listed for progress changed in Planner (Planner has no webhook we can
+   * rely on); 0 turns the poll off. Milliseconds after parsing.
+   */
+  poll_interval: duration(0, 86_400_000)
+    .refine((ms) => ms === 0 || ms >= 1_000, 'must be 0 (off) or at least 1s')
+    .default(60_000),
 });
 
 export type MsProjectIntegrationConfig = z.infer<typeof MsProjectIntegration>;

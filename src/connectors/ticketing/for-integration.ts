@@ -1,6 +1,6 @@
 import type { ConnectorContext } from '../definition.js';
 import { ProcessTicketLinks, RedisTicketLinks, type TicketLinks } from './links.js';
-import { TicketingConnector } from './ticketing.connector.js';
+import { TicketingConnector, type TrackerWatch } from './ticketing.connector.js';
 import { Tickets } from './tickets.js';
 import type { TicketTracker } from './tracker.js';
 
@@ -16,6 +16,7 @@ export function ticketingConnector(options: {
   secrets: readonly string[];
   retryCount: number;
   timeoutMs: number;
+  watch?: (connector: TicketingConnector) => TrackerWatch;
 }): TicketingConnector {
   const { context, timeoutMs } = options;
   const local = new ProcessTicketLinks();
@@ -29,5 +30,5 @@ export function ticketingConnector(options: {
   };
   // Long enough for a search and a create at the deadline each, so the claim outlives the work.
   const tickets = new Tickets(options.tracker, links, Math.max(4 * timeoutMs, 10_000));
-  return new TicketingConnector({ ...options, tickets });
+  return new TicketingConnector({ ...options, tickets, links });
 }

@@ -28,6 +28,12 @@ export interface TicketLinks {
   setReached(system: TicketSystem, key: string, stage: string, status: string): Promise<void>;
   claim(system: TicketSystem, subject: TicketSubject, ttlMs: number): Promise<boolean>;
   release(system: TicketSystem, subject: TicketSubject): Promise<void>;
+  /**
+   * True the first time `change` (one tracker-side change, however often it is delivered) is
+   * seen within `ttlMs`; `forget` lets a change whose handling failed be taken again.
+   */
+  firstSight(system: TicketSystem, change: string, ttlMs: number): Promise<boolean>;
+  forget(system: TicketSystem, change: string): Promise<void>;
 }
 
 function subjectKey(subject: TicketSubject): string {
@@ -78,6 +84,18 @@ export class RedisTicketLinks implements TicketLinks {
 
   async release(system: TicketSystem, subject: TicketSubject): Promise<void> {
     await this.redis.del(this.claimKey(system, subject));
+  }
+
+  async firstSight(system: TicketSystem, change: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(this.changeKey(system, change), '1', 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  async forget(system: TicketSystem, change: string): Promise<void> {
+    await this.redis.del(this.changeKey(system, change));
+  }
+
+  private changeKey(system: TicketSystem, change: string): string {
+    return `${this.prefix}:tickets:${system}:change:${change}`;
   }
 
   private linkKey(system: TicketSystem, subject: TicketSubject): string {
@@ -138,6 +156,18 @@ export class ProcessTicketLinks implements TicketLinks {
 
   async release(system: TicketSystem, subject: TicketSubject): Promise<void> {
     this.claims.delete(`${system}:${subjectKey(subject)}`);
+  }
+
+  async firstSight(system: TicketSystem, change: string, ttlMs: number): Promise<boolean> {
+    const key = `${system}:change:${change}`;
+    const until = this.claims.get(key);
+    if (until !== undefined && until > Date.now()) return false;
+    this.claims.set(key, Date.now() + ttlMs);
+    return true;
+  }
+
+  async forget(system: TicketSystem, change: string): Promise<void> {
+    this.claims.delete(`${system}:change:${change}`);
   }
 }
 

@@ -1,7 +1,9 @@
 import type { StoredEvent } from '../../core/payload.js';
+import type { Logger } from '../../observability/logger.js';
 import { scrubError } from '../../security/escape.js';
 import type { DeliveryContext, DeliveryReceipt, HealthResult } from '../connector.js';
 import { SubscribedConnector } from '../subscribed-connector.js';
+import type { TicketLinks } from './links.js';
 import { syncSpecEvent, TICKET_SYNC_EVENTS } from './sync.js';
 import type { Tickets } from './tickets.js';
 
@@ -13,6 +15,19 @@ export interface TicketingConnectorOptions {
   secrets: readonly string[];
   retryCount: number;
   timeoutMs: number;
+  /** The ticket links' store, for remembering which tracker-side changes were already shown. */
+  links: () => TicketLinks;
+  /** Work the tracker does on its own beside deliveries (Planner's poll), built for this connector. */
+  watch?: (connector: TicketingConnector) => TrackerWatch;
+}
+
+/**
+ * Something a tracker runs on a cadence (Planner has no webhook, so its plan is polled). Started
+ * by the processes that run workers; stopped at shutdown and when the connector closes.
+ */
+export interface TrackerWatch {
+  start(logger: Logger): void;
+  close(): Promise<void>;
 }
 
 /**
@@ -22,6 +37,8 @@ export interface TicketingConnectorOptions {
 export class TicketingConnector extends SubscribedConnector {
   readonly tickets: Tickets;
   private readonly secretValues: readonly string[];
+  private readonly links: () => TicketLinks;
+  private readonly watch: TrackerWatch | undefined;
 
   constructor(options: TicketingConnectorOptions) {
     super({
@@ -35,6 +52,34 @@ export class TicketingConnector extends SubscribedConnector {
     });
     this.tickets = options.tickets;
     this.secretValues = options.secrets;
+    this.links = options.links;
+    this.watch = options.watch?.(this);
+  }
+
+  /**
+   * True the first time this tracker-side change is seen (a tracker retrying a webhook delivers
+   * one change again); `forgetChange` lets one whose handling failed be taken on the next try.
+   */
+  firstSight(change: string, ttlMs: number): Promise<boolean> {
+    return this.links().firstSight(this.tickets.tracker.system, change, ttlMs);
+  }
+
+  forgetChange(change: string): Promise<void> {
+    return this.links().forget(this.tickets.tracker.system, change);
+  }
+
+  /** Starts the tracker's own watch, if it has one (a second start changes nothing). */
+  startWatching(logger: Logger): void {
+    this.watch?.start(logger);
+  }
+
+  /** Stops the watch and waits for a poll under way; closing the connector does it too. */
+  async stopWatching(): Promise<void> {
+    await this.watch?.close();
+  }
+
+  async close(): Promise<void> {
+    await this.stopWatching();
   }
 
   deliver(event: StoredEvent, _context: DeliveryContext): Promise<DeliveryReceipt> {

@@ -1,0 +1,87 @@
+import { type TicketSummary, ticketCard, trackerName } from '../../../cards/ticket.js';
+import type { Card } from '../../core/card.js';
+import type { ChatSurface } from '../../platforms/chat-platform.js';
+import type { TicketingConnector } from './ticketing.connector.js';
+
+/** A ticket moved or closed in its tracker, as a webhook or a poll reports it. */
+export interface TrackerStatusChange {
+  key: string;
+  status: string;
+  title?: string;
+  url?: string;
+  /** Who made the change, in the tracker's own ids: compared with the account Threadline acts as. */
+  actor?: string;
+  /**
+   * What names this one change however often it is delivered (a delivery id, a changelog id, a
+   * revision, an etag): a second delivery of it is not shown again. Absent: every delivery is shown.
+   */
+  change?: string;
+}
+
+export type StatusChangeOutcome =
+  | { shown: false; reason: 'our own change' | 'already shown' }
+  | {
+      shown: true;
+      /** Copies of the ticket's own card that were replaced. */
+      updated: number;
+      /** The spec the ticket was opened for, whose threads were told. */
+      specId?: string;
+      /** Replies posted in the spec's threads. */
+      replies: number;
+    };
+
+/** Trackers retry a failed webhook for hours (Linear: after a minute, an hour, six hours). */
+const CHANGE_MEMORY_MS = 24 * 3_600_000;
+
+/**
+ * The one way a status change made in a tracker reaches chat, whether a webhook or a poll saw it.
+ * A change made by Threadline's own account is its own call coming back (the command that made
+ * it already updated the card), so it is dropped, and nothing is ever sent back to the tracker.
+ * Otherwise the ticket's card is replaced wherever it is shown and, for a ticket opened for a
+ * spec, a reply goes into the spec's thread wherever the spec is followed. A change delivered
+ * again (the tracker retrying) is shown once.
+ */
+export async function applyStatusChange(
+  connector: TicketingConnector,
+  chat: () => ChatSurface | undefined,
+  change: TrackerStatusChange,
+): Promise<StatusChangeOutcome> {
+  const tracker = connector.tickets.tracker;
+  const ownActor = tracker.ownActor?.bind(tracker);
+  if (change.actor && ownActor && change.actor === (await connector.run(ownActor)))
+    return { shown: false, reason: 'our own change' };
+  const seen = change.change ? `${change.key}:${change.status}:${change.change}` : undefined;
+  if (seen && !(await connector.firstSight(seen, CHANGE_MEMORY_MS)))
+    return { shown: false, reason: 'already shown' };
+  try {
+    const specId = await connector.tickets.specOf(change.key);
+    // A read, never a write: the link (and a title the webhook left out) come from the tracker.
+    const current = change.url ? undefined : await connector.run(() => tracker.get(change.key));
+    const summary: TicketSummary = {
+      system: tracker.system,
+      key: change.key,
+      title: change.title ?? current?.title ?? change.key,
+      status: change.status,
+      url: change.url ?? current?.url,
+      specId,
+    };
+    const surface = chat();
+    const updated = (await surface?.threads.updateEverywhere(change.key, ticketCard(summary))) ?? 0;
+    const replies = specId && surface ? await surface.threads.replyEverywhere(specId, movedCard(summary)) : 0;
+    return { shown: true, updated, specId, replies };
+  } catch (error) {
+    // Shown nowhere: the tracker's retry (or the next poll) must be able to show it.
+    if (seen) await connector.forgetChange(seen).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The reply in a spec's thread: which ticket moved where, in whose tracker. */
+export function movedCard(ticket: TicketSummary): Card {
+  const card = ticketCard(ticket);
+  return {
+    ...card,
+    title: `🎫 ${ticket.key} moved to ${ticket.status} in ${trackerName(ticket.system)}`,
+    ...(ticket.title === ticket.key ? {} : { text: ticket.title }),
+  };
+}
