@@ -16,7 +16,13 @@ const OG_SECRET = 'og-webhook-secret-for-pager-polls';
 const CHANNELS = ['C0POLLA', 'C0POLLB', 'C0POLLC', 'C0POLLD', 'C0POLLE', 'C0POLLF', 'C0POLLG'];
 
 /** Slack plus both pagers, each polled every 200 ms, with their webhooks configured but silent. */
-function config(prefix: string, slack: FakeSlack, pagerduty: FakePagerDuty, opsgenie: FakeOpsgenie) {
+function config(
+  prefix: string,
+  slack: FakeSlack,
+  pagerduty: FakePagerDuty,
+  opsgenie: FakeOpsgenie,
+  resumeAfter = '1h',
+) {
   return testConfig(
     prefix,
     `${slackYaml(slack)}
@@ -28,6 +34,7 @@ integrations:
     events_url: "${pagerduty.eventsUrl}"
     api_url: "${pagerduty.baseUrl}"
     poll_interval: 200ms
+    poll_resume_after: ${resumeAfter}
     webhook: { secret: "${PD_SECRET}" }
   opsgenie:
     enabled: true
@@ -107,6 +114,29 @@ async function ticks(prefix: string, pager: string, more: number, outcome: strin
   } finally {
     redis.disconnect();
   }
+}
+
+/** A signed PagerDuty delivery Threadline does not act on (a priority change): only proof that webhooks arrive. */
+async function pagerDutyPing(t: TestApp, key: string): Promise<number> {
+  const body = JSON.stringify({
+    event: {
+      id: `01POLL${process.pid}X${Date.now()}`,
+      event_type: 'incident.priority_updated',
+      resource_type: 'incident',
+      occurred_at: new Date().toISOString(),
+      data: { id: 'Q1POLL', type: 'incident', title: 'a priority change', incident_key: key },
+    },
+  });
+  const response = await request(`${t.app.url}/hooks/pagerduty`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-pagerduty-signature': `v1=${createHmac('sha256', PD_SECRET).update(body).digest('hex')}`,
+    },
+    body,
+  });
+  await response.body.text();
+  return response.statusCode;
 }
 
 function pdEvents(fakes: Fakes, key: string, action: string): number {
@@ -214,25 +244,7 @@ describe('status polling when the pagers’ webhooks do not reach us', () => {
     await ticks(prefix, 'pagerduty', 1, 'polled');
 
     // Any verified delivery shows the webhooks reach us, even one about a change Threadline ignores.
-    const body = JSON.stringify({
-      event: {
-        id: `01POLL${process.pid}`,
-        event_type: 'incident.priority_updated',
-        resource_type: 'incident',
-        occurred_at: new Date().toISOString(),
-        data: { id: 'Q1POLL', type: 'incident', title: 'queue backlog', incident_key: key },
-      },
-    });
-    const response = await request(`${t.app.url}/hooks/pagerduty`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-pagerduty-signature': `v1=${createHmac('sha256', PD_SECRET).update(body).digest('hex')}`,
-      },
-      body,
-    });
-    await response.body.text();
-    expect(response.statusCode).toBe(202);
+    expect(await pagerDutyPing(t, key)).toBe(202);
 
     await ticks(prefix, 'pagerduty', 1, 'paused');
     const reads = fakes.pagerduty.incidentReads().length;
@@ -287,5 +299,36 @@ describe('status polling across a restart', () => {
     const reads = fakes.pagerduty.incidentReads().length;
     await ticks(prefix, 'pagerduty', 4, 'rate_limited');
     expect(fakes.pagerduty.incidentReads()).toHaveLength(reads);
+  });
+});
+
+describe('status polling after webhooks fall silent', () => {
+  const prefix = uniquePrefix('pager-poll-resume');
+  let fakes: Fakes;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    fakes = await startFakes();
+    t = await startTestApp(config(prefix, fakes.slack, fakes.pagerduty, fakes.opsgenie, '1500ms'));
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await stopFakes(fakes);
+    await dropPrefix(prefix);
+  });
+
+  it('resumes once no webhook has arrived for poll_resume_after, and then sees a pager-side ack', async () => {
+    const { id, key } = await page(t, fakes, 'C0POLLG', 'payments slow');
+    expect(await pagerDutyPing(t, key)).toBe(202);
+    await ticks(prefix, 'pagerduty', 1, 'paused');
+    fakes.pagerduty.changeInPagerDuty(key, 'acknowledged', 'Ana Oncall');
+
+    await waitFor(() => shownText(card(fakes, 'C0POLLG')).includes('Acknowledged'), {
+      what: 'the card acknowledged once polling resumed',
+    });
+    expect(t.logs()).toContain('no pagerduty webhook for a while: status polling resumed');
+    const incident = await t.app.chat!.services.incidents.get(id);
+    expect(incident.history.at(-1)).toMatchObject({ action: 'acknowledged', via: 'pagerduty' });
   });
 });

@@ -38,7 +38,8 @@ const IncidentList = z.looseObject({
     z.looseObject({
       id: z.string(),
       incident_key: z.string().nullish(),
-      status: z.enum(['triggered', 'acknowledged', 'resolved']).optional(),
+      // An incident in a state this version does not know is read as no status, not as no incident.
+      status: z.enum(['triggered', 'acknowledged', 'resolved']).optional().catch(undefined),
       last_status_change_by: z.looseObject({ summary: z.string().max(200).optional() }).nullish(),
     }),
   ),
@@ -169,7 +170,10 @@ export class PagerDutyConnector extends PagingConnector implements PolledPager {
     };
   }
 
-  /** The latest incident for a dedup key (`date_range=all`: the list otherwise covers the last month only). */
+  /**
+   * The incident of a dedup key, an open one first (a key can have an older, resolved incident
+   * too); `date_range=all`, as the list otherwise covers the last month only.
+   */
   private async findIncident(token: string, dedupKey: string) {
     const search = new URL('/incidents', this.block.api_url);
     search.searchParams.set('incident_key', dedupKey);
@@ -181,7 +185,8 @@ export class PagerDutyConnector extends PagingConnector implements PolledPager {
       timeoutMs: this.timeoutMs,
     });
     raiseRestError(found);
-    return parseJson(IncidentList, found.body)?.incidents[0];
+    const incidents = parseJson(IncidentList, found.body)?.incidents ?? [];
+    return incidents.find((i) => i.status !== 'resolved') ?? incidents[0];
   }
 
   private enqueue(

@@ -79,6 +79,8 @@ export class PagerPoller {
         logger.info({ pager: name }, `${name} webhooks arrive: status polling paused`);
       return 'paused';
     }
+    if (record.outcome === 'paused')
+      logger.info({ pager: name }, `no ${name} webhook for a while: status polling resumed`);
     if (record.retryAt !== undefined && now < record.retryAt) return 'rate_limited';
     if (record.authFailedAt !== undefined && now - record.authFailedAt < AUTH_RETRY_MS) return 'auth_failed';
 
