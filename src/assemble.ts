@@ -250,7 +250,10 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
         checks.redis = await ping(producer);
         if (pool)
           checks.workers =
-            pool.running && (late.chat?.workerRunning ?? true) && (escalation?.timers.running ?? true)
+            pool.running &&
+            (late.chat?.workerRunning ?? true) &&
+            (escalation?.timers.running ?? true) &&
+            (pagerPoll?.running ?? true)
               ? 'ok'
               : 'not running';
         return { ready: Object.values(checks).every((c) => c === 'ok'), checks };
