@@ -12,6 +12,9 @@ import { registerGitHubHook } from './connectors/github-projects/hook.js';
 import { registerJiraHook } from './connectors/jira/hook.js';
 import { registerLinearHook } from './connectors/linear/hook.js';
 import { registerPagerHooks } from './connectors/paging/hooks.js';
+import { isPolledPager } from './connectors/paging/pager.js';
+import { PollState } from './connectors/paging/poll-state.js';
+import { PagerPoller } from './connectors/paging/poller.js';
 import { ConnectorRegistry } from './connectors/registry.js';
 import { isTicketingConnector } from './connectors/ticketing/ticketing.connector.js';
 import { PortInUseError, QueueUnavailableError } from './core/errors.js';
@@ -21,6 +24,7 @@ import type { RedisClient } from './core/redis-client.js';
 import { logAcceptedEvents } from './events/acceptance-log.js';
 import { registerEventsRoute } from './events/http-route.js';
 import { EventIngestor, type EventObserver } from './events/ingest.js';
+import { PagerPollQueue } from './events/pager-poll-queue.js';
 import { WorkerPool } from './events/worker-pool.js';
 import { createHttpServer } from './http/server.js';
 import { HttpClient } from './net/http-client.js';
@@ -248,7 +252,10 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
         checks.redis = await ping(producer);
         if (pool)
           checks.workers =
-            pool.running && (late.chat?.workerRunning ?? true) && (escalation?.timers.running ?? true)
+            pool.running &&
+            (late.chat?.workerRunning ?? true) &&
+            (escalation?.timers.running ?? true) &&
+            (pagerPoll?.running ?? true)
               ? 'ok'
               : 'not running';
         return { ready: Object.values(checks).every((c) => c === 'ok'), checks };
@@ -280,7 +287,14 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
   }
   if (role !== 'worker') registerDisabledPlatformRoutes(server, config.platforms);
   // Pager-side acks and resolves enter the pipeline as incident_* events, like POST /hooks/events.
-  if (role !== 'worker') registerPagerHooks(server, config.integrations, { sink: ingestor, logger, metrics });
+  // A verified webhook is recorded: that pager reaches us, and its status polling pauses.
+  if (role !== 'worker')
+    registerPagerHooks(server, config.integrations, {
+      sink: ingestor,
+      logger,
+      metrics,
+      webhooks: new PollState(producer, prefix),
+    });
   const jira = registry.get('jira');
   const jiraSecret = config.integrations.jira?.webhook_secret;
   if (role !== 'worker' && isTicketingConnector(jira) && jiraSecret)
@@ -336,6 +350,21 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
         })
       : undefined;
   late.chat = chat;
+  // Pager-side changes read back by polling go through the ingestor like the pagers' webhooks.
+  const polled = registry.all().filter(isPolledPager);
+  const pagerPoll =
+    chat && workerRedis && workerQueues && polled.length > 0
+      ? new PagerPollQueue(
+          workerQueues,
+          polled,
+          new PagerPoller({
+            state: new PollState(workerRedis, prefix),
+            incidents: chat.incidents,
+            sink: ingestor,
+            logger,
+          }),
+        )
+      : undefined;
 
   let closing: Promise<ShutdownOutcome> | undefined;
   const close = () => {
@@ -354,6 +383,7 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
             name: 'escalation timers',
             close: (ms) => escalation?.timers.close(ms, logger) ?? Promise.resolve(),
           },
+          { name: 'status polling', close: (ms) => pagerPoll?.close(ms, logger) ?? Promise.resolve() },
           { name: 'chat', close: (ms) => chat?.close(ms) ?? Promise.resolve() },
           { name: 'queues', close: () => queues.close() },
           { name: 'worker queues', close: () => workerQueues?.close() ?? Promise.resolve() },
@@ -383,16 +413,22 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
   }
   // Workers start once the port is ours, so a process that cannot listen never takes a job.
   pool?.start();
-  if (escalation && workerRedis)
-    escalation.start({
-      connection: workerRedis,
-      prefix,
-      settings: config.queue,
-      metrics,
-      logger,
-      redisWatch,
-      redact,
-    });
+  const workerContext = workerRedis && {
+    connection: workerRedis,
+    prefix,
+    settings: config.queue,
+    metrics,
+    logger,
+    redisWatch,
+    redact,
+  };
+  if (escalation && workerContext) escalation.start(workerContext);
+  if (pagerPoll && workerContext) {
+    pagerPoll.start(workerContext);
+    await pagerPoll
+      .schedule()
+      .catch((error: unknown) => logger.error({ err: error }, 'status polling not scheduled'));
+  }
   if (chat && role !== 'ingress') {
     chat.startWorker({ concurrency: config.queue.chat_concurrency });
   }

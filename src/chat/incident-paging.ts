@@ -4,6 +4,7 @@ import type { QueueSettings } from '../config/schema.js';
 import type { Connector } from '../connectors/connector.js';
 import { incidentDedupKey } from '../connectors/paging/dedup.js';
 import { isPager, type Pager, type PagerIncident } from '../connectors/paging/pager.js';
+import { PollState } from '../connectors/paging/poll-state.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
 import { TransientError, ValidationError } from '../core/errors.js';
 import type { RedisClient } from '../core/redis-client.js';
@@ -60,6 +61,8 @@ export function pagerIncidentOf(incident: Incident): PagerIncident {
  * trigger, and an acknowledge after the resolve is dropped.
  */
 export class IncidentPagerCalls implements IncidentPaging {
+  private readonly polls: PollState;
+
   constructor(
     private readonly deps: {
       registry: ConnectorRegistry;
@@ -69,7 +72,9 @@ export class IncidentPagerCalls implements IncidentPaging {
       incidents: IncidentStore;
       settings: QueueSettings;
     },
-  ) {}
+  ) {
+    this.polls = new PollState(deps.redis, deps.prefix);
+  }
 
   /** The enabled pagers, by connector key. */
   pagers(): Array<Connector & Pager> {
@@ -151,6 +156,8 @@ export class IncidentPagerCalls implements IncidentPaging {
           .hset(sentKey, done, new Date().toISOString())
           .expire(sentKey, RETENTION_SECONDS)
           .exec();
+        // The pager has the alert now: its status is polled until the incident is resolved.
+        if (done === 'trigger') await this.polls.track(pager, id);
       };
       if (step !== 'trigger' && !sent.trigger)
         await call('trigger', 'trigger', () => connector.trigger(pagerIncidentOf(incident)));

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Connector } from '../../src/connectors/connector.js';
-import { isPager, type Pager } from '../../src/connectors/paging/pager.js';
+import { isPager, isPolledPager, type Pager, type PolledPager } from '../../src/connectors/paging/pager.js';
 import { ConnectorRegistry } from '../../src/connectors/registry.js';
 import {
   AuthError,
@@ -146,10 +146,67 @@ describe('Opsgenie as a Pager', () => {
     const eu = await connectorFor(block('https://api.eu.opsgenie.com'));
     expect(await eu.check()).toEqual({
       ok: true,
-      detail: 'Alert API at https://api.eu.opsgenie.com (EU), priority P3, 3 event(s); no inbound webhooks',
+      detail:
+        'Alert API at https://api.eu.opsgenie.com (EU), priority P3, 3 event(s); no inbound webhooks; status polled every 1m',
     });
     expect(eu.accepts('implementation_failed')).toBe(true);
     expect(eu.accepts('spec_created')).toBe(false);
+  });
+});
+
+describe('reading an alert back (the status-polling fallback)', () => {
+  let fake: FakeOpsgenie;
+  beforeEach(async () => {
+    fake = await FakeOpsgenie.start();
+  });
+  afterEach(() => fake.close());
+
+  async function polled(yaml: string): Promise<Connector & PolledPager> {
+    const connector = await connectorFor(yaml);
+    if (!isPolledPager(connector)) throw new Error('Opsgenie cannot be polled');
+    return connector;
+  }
+
+  it('reads open, acknowledged and closed by alias, with who acted', async () => {
+    const pager = await polled(block(fake.baseUrl));
+    const key = 'threadline:incident:INC-31';
+    await pager.trigger({ dedupKey: key, summary: 'Disk full' });
+    const id = fake.alerts.get(key)!.id;
+    expect(await pager.status(key)).toEqual({ status: 'triggered', reference: id });
+    fake.changeInOpsgenie(key, 'acknowledge', 'ana@example.com');
+    expect(await pager.status(key)).toEqual({ status: 'acknowledged', reference: id, by: 'ana@example.com' });
+    fake.changeInOpsgenie(key, 'close', 'sam@example.com');
+    expect(await pager.status(key)).toEqual({ status: 'resolved', reference: id, by: 'sam@example.com' });
+    const read = fake.alertReads().at(-1)!;
+    expect(read.path).toBe(`/v2/alerts/${encodeURIComponent(key)}`);
+    expect(read.query.get('identifierType')).toBe('alias');
+    expect(read.headers.authorization).toBe(`GenieKey ${API_KEY}`);
+  });
+
+  it('takes an alert Opsgenie has not created yet (404) as no status, and maps 401 and 429', async () => {
+    const pager = await polled(block(fake.baseUrl));
+    expect(await pager.status('threadline:incident:INC-404')).toBeUndefined();
+    fake.reply(
+      { status: 401, body: { message: 'Could not authenticate', took: 0, requestId: 'r1' } },
+      { status: 429, headers: { 'x-ratelimit-period-in-sec': '60' }, body: { message: 'throttled' } },
+    );
+    const refused = await pager.status('k').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(AuthError);
+    expect(String(refused)).toContain('check integrations.opsgenie.api_key');
+    expect(String(refused)).not.toContain(API_KEY);
+    const throttled = await pager.status('k').catch((e: unknown) => e);
+    expect((throttled as RateLimitedError).retryAfterMs).toBe(60_000);
+  });
+
+  it('is polled every minute by default, and not at all with poll_interval: 0', async () => {
+    expect((await polled(block(fake.baseUrl))).polling).toEqual({
+      intervalMs: 60_000,
+      resumeAfterMs: 3_600_000,
+      credentials: 'integrations.opsgenie.api_key',
+    });
+    const off = await polled(block(fake.baseUrl, '    poll_interval: 0\n'));
+    expect(off.polling).toBeUndefined();
+    expect((await off.check()).detail).toContain('status polling off (poll_interval 0)');
   });
 });
 

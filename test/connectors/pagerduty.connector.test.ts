@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Connector } from '../../src/connectors/connector.js';
-import { isPager, type Pager } from '../../src/connectors/paging/pager.js';
+import { isPager, isPolledPager, type Pager, type PolledPager } from '../../src/connectors/paging/pager.js';
 import { ConnectorRegistry } from '../../src/connectors/registry.js';
 import { AuthError, RateLimitedError, TransientError, ValidationError } from '../../src/core/errors.js';
 import { HttpClient } from '../../src/net/http-client.js';
@@ -32,6 +32,80 @@ async function connectorFor(yaml: string): Promise<Connector & Pager> {
   if (!connector || !isPager(connector)) throw new Error('no PagerDuty pager was built');
   return connector;
 }
+
+async function polledFor(yaml: string): Promise<Connector & PolledPager> {
+  const connector = await connectorFor(yaml);
+  if (!isPolledPager(connector)) throw new Error('PagerDuty cannot be polled');
+  return connector;
+}
+
+describe('reading an incident back through the REST API (the status-polling fallback)', () => {
+  let fake: FakePagerDuty;
+  beforeEach(async () => {
+    fake = await FakePagerDuty.start();
+  });
+  afterEach(() => fake.close());
+
+  it('reads the status by incident_key with the REST headers, and who changed it', async () => {
+    const pager = await polledFor(block(fake, `    api_token: "${API_TOKEN}"\n`));
+    const key = 'threadline:incident:INC-40';
+    await pager.trigger({ dedupKey: key, summary: 'Checkout API is down' });
+    const incidentId = fake.alerts.get(key)!.incidentId;
+    expect(await pager.status(key)).toEqual({
+      status: 'triggered',
+      reference: incidentId,
+      by: 'Threadline (Events API v2)',
+    });
+    fake.changeInPagerDuty(key, 'acknowledged', 'Ana Oncall');
+    expect(await pager.status(key)).toEqual({
+      status: 'acknowledged',
+      reference: incidentId,
+      by: 'Ana Oncall',
+    });
+    const read = fake.incidentReads().at(-1)!;
+    expect(read.query.get('incident_key')).toBe(key);
+    expect(read.query.get('date_range')).toBe('all');
+    expect(read.headers.authorization).toBe(`Token token=${API_TOKEN}`);
+    expect(read.headers.accept).toBe('application/vnd.pagerduty+json;version=2');
+    expect(await pager.status('threadline:incident:INC-unknown')).toBeUndefined();
+  });
+
+  it('polls only with an api_token: every minute by default, never with poll_interval: 0', async () => {
+    expect((await polledFor(block(fake))).polling).toBeUndefined();
+    expect((await polledFor(block(fake, `    api_token: "${API_TOKEN}"\n`))).polling).toEqual({
+      intervalMs: 60_000,
+      resumeAfterMs: 3_600_000,
+      credentials: 'integrations.pagerduty.api_token',
+    });
+    const custom = await polledFor(
+      block(fake, `    api_token: "${API_TOKEN}"\n    poll_interval: 2m\n    poll_resume_after: 30m\n`),
+    );
+    expect(custom.polling).toMatchObject({ intervalMs: 120_000, resumeAfterMs: 1_800_000 });
+    expect((await custom.check()).detail).toContain('status polled every 2m');
+    const off = await polledFor(block(fake, `    api_token: "${API_TOKEN}"\n    poll_interval: 0\n`));
+    expect(off.polling).toBeUndefined();
+  });
+
+  it('maps a refused token to AuthError naming api_token, and 429 to its wait', async () => {
+    const pager = await polledFor(block(fake, `    api_token: "wrong-token-123456"\n`));
+    const refused = await pager.status('threadline:incident:INC-41').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(AuthError);
+    expect(String(refused)).toContain('check integrations.pagerduty.api_token');
+    expect(String(refused)).not.toContain('wrong-token-123456');
+    fake.reply(
+      {
+        status: 429,
+        headers: { 'ratelimit-reset': '30' },
+        body: { error: { message: 'Rate Limit Exceeded' } },
+      },
+      { status: 429, headers: { 'retry-after': '5' }, body: { error: { message: 'Rate Limit Exceeded' } } },
+    );
+    const reset = await pager.status('k').catch((e: unknown) => e);
+    expect((reset as RateLimitedError).retryAfterMs).toBe(30_000);
+    const retry = await pager.status('k').catch((e: unknown) => e);
+    expect((retry as RateLimitedError).retryAfterMs).toBe(5_000);
+  });
+});
 
 describe('PagerDuty as a Pager', () => {
   let fake: FakePagerDuty;
@@ -133,7 +207,7 @@ describe('PagerDuty as a Pager', () => {
     const health = await pager.check();
     expect(health).toEqual({
       ok: true,
-      detail: `Events API v2 at ${fake.baseUrl}/…, severity warning, 4 event(s); inbound webhooks verified; notes off (no api_token/from_email)`,
+      detail: `Events API v2 at ${fake.baseUrl}/…, severity warning, 4 event(s); inbound webhooks verified; notes off (no api_token/from_email); status polling off (no api_token)`,
     });
   });
 });
@@ -255,7 +329,9 @@ describe('PagerDuty as an event destination', () => {
       status: 'triggered',
       events: [],
       incidentId: 'PINC21',
+      number: 21,
       notes: [],
+      changedBy: 'Threadline (Events API v2)',
     });
     await t.post({ id: id('esc'), event: 'incident_escalated', incident, spec });
     await waitFor(() => fake.events().length === 1, { what: 'the re-trigger' });

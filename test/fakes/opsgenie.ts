@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { closeLoopback, listenLoopback } from './loopback.js';
 
 /**
- * A loopback Opsgenie Alert API: create, acknowledge, close and add note, by alias. Bodies are
+ * A loopback Opsgenie Alert API: create, get, acknowledge, close and add note, by alias. Bodies are
  * checked against zod schemas written from Opsgenie's published OpenAPI (opsgenie/opsgenie-oas,
  * CreateAlertPayload, AlertActionPayload, AddNoteToAlertPayload) with the documented field
  * limits, so a wrong body fails the test with Opsgenie's own 422. Like Opsgenie, every accepted
@@ -62,6 +62,8 @@ export interface ScriptedReply {
 }
 
 export interface FakeOpsgenieAlert {
+  id: string;
+  tinyId: string;
   alias: string;
   status: 'open' | 'closed';
   acknowledged: boolean;
@@ -70,6 +72,9 @@ export interface FakeOpsgenieAlert {
   created: CreateAlertBody;
   notes: Array<{ note: string; user?: string }>;
   log: Array<{ action: string; user?: string }>;
+  /** Who acknowledged and who closed it (GetAlertResponse's `report`). */
+  acknowledgedBy?: string;
+  closedBy?: string;
 }
 
 export const API_KEY = '3f0c9a52-6d1e-4b7a-9c55-0e1f2a3b4c5d';
@@ -98,6 +103,25 @@ export class FakeOpsgenie {
 
   reply(...replies: ScriptedReply[]): void {
     this.scripted.push(...replies);
+  }
+
+  /** A responder acts in Opsgenie itself: no webhook is sent by the fake. */
+  changeInOpsgenie(alias: string, action: 'acknowledge' | 'close', user: string): void {
+    const alert = this.alerts.get(alias);
+    if (!alert) throw new Error(`no alert with alias ${alias}`);
+    if (action === 'acknowledge') {
+      alert.acknowledged = true;
+      alert.acknowledgedBy = user;
+    } else {
+      alert.status = 'closed';
+      alert.closedBy = user;
+    }
+    alert.log.push({ action, user });
+  }
+
+  /** Reads of one alert (status polls), in order. */
+  alertReads(): RecordedRequest[] {
+    return this.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/v2/alerts/'));
   }
 
   close(): Promise<void> {
@@ -132,6 +156,8 @@ export class FakeOpsgenie {
     if (headers.authorization !== `GenieKey ${API_KEY}`) return error(res, 401, 'Could not authenticate');
     if (json === undefined && raw !== '') return error(res, 400, 'Invalid JSON body');
     if (method === 'POST' && url.pathname === '/v2/alerts') return this.create(json, res);
+    const alert = /^\/v2\/alerts\/([^/]+)$/.exec(url.pathname);
+    if (method === 'GET' && alert) return this.get(decodeURIComponent(alert[1]!), url.searchParams, res);
     const action = /^\/v2\/alerts\/([^/]+)\/(acknowledge|close|notes)$/.exec(url.pathname);
     if (method === 'POST' && action) {
       if (url.searchParams.get('identifierType') !== 'alias')
@@ -151,6 +177,8 @@ export class FakeOpsgenie {
     else {
       this.notifications += 1;
       this.alerts.set(alias, {
+        id: randomUUID(),
+        tinyId: String(this.alerts.size + 1),
         alias,
         status: 'open',
         acknowledged: false,
@@ -163,19 +191,59 @@ export class FakeOpsgenie {
     accepted(res);
   }
 
+  private get(identifier: string, query: URLSearchParams, res: ServerResponse) {
+    const type = IdentifierType.safeParse(query.get('identifierType') ?? undefined);
+    if (!type.success) return error(res, 422, 'identifierType must be one of id, alias, tiny');
+    const alert = [...this.alerts.values()].find((a) =>
+      type.data === 'alias'
+        ? a.alias === identifier
+        : type.data === 'tiny'
+          ? a.tinyId === identifier
+          : a.id === identifier,
+    );
+    if (!alert) return error(res, 404, 'Alert does not exist');
+    send(res, 200, {
+      data: {
+        id: alert.id,
+        tinyId: alert.tinyId,
+        alias: alert.alias,
+        message: alert.created.message,
+        status: alert.status,
+        acknowledged: alert.acknowledged,
+        count: alert.count,
+        priority: alert.created.priority ?? 'P3',
+        report: {
+          ...(alert.acknowledgedBy ? { acknowledgedBy: alert.acknowledgedBy } : {}),
+          ...(alert.closedBy ? { closedBy: alert.closedBy } : {}),
+        },
+      },
+      took: 0.004,
+      requestId: randomUUID(),
+    });
+  }
+
   private act(alias: string, action: string, json: unknown, res: ServerResponse) {
     const parsed = (action === 'notes' ? AddNoteBody : AlertActionBody).safeParse(json);
     if (!parsed.success) return error(res, 422, issues(parsed.error));
     const alert = this.alerts.get(alias);
     if (!alert) return error(res, 404, 'Alert does not exist');
     const body = parsed.data;
-    if (action === 'acknowledge') alert.acknowledged = true;
-    if (action === 'close') alert.status = 'closed';
+    if (action === 'acknowledge') {
+      alert.acknowledged = true;
+      alert.acknowledgedBy = body.user ?? body.source;
+    }
+    if (action === 'close') {
+      alert.status = 'closed';
+      alert.closedBy = body.user ?? body.source;
+    }
     if (body.note) alert.notes.push({ note: body.note, user: body.user });
     alert.log.push({ action, user: body.user });
     accepted(res);
   }
 }
+
+/** GetAlertRequest: identifierType is id (the default), alias or tiny; this fake keeps alerts by alias. */
+const IdentifierType = z.enum(['id', 'alias', 'tiny']).default('id');
 
 function issues(e: z.ZodError): string {
   return e.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { closeLoopback, listenLoopback } from './loopback.js';
 
 /**
- * A loopback PagerDuty: the Events API v2 (`POST /v2/enqueue`) and the two REST calls notes
- * need. Request bodies are checked against zod schemas written from the published Events API v2
+ * A loopback PagerDuty: the Events API v2 (`POST /v2/enqueue`) and the REST calls notes and
+ * status polling need (`GET /incidents`, `POST /incidents/{id}/notes`). Request bodies are checked against zod schemas written from the published Events API v2
  * schema (PagerDuty/api-schema, reference/events-v2/openapiv3.json) and its documented limits,
  * so a wrong body fails the test with PagerDuty's own 400. Alerts are modelled as PagerDuty keeps
  * them: a trigger on a dedup key with an open alert adds to it and pages nobody.
@@ -70,8 +70,24 @@ export interface FakeAlert {
   events: EnqueueBody[];
   /** The REST incident id of the alert's incident. */
   incidentId: string;
+  /** PagerDuty's incident number, shown as #n. */
+  number: number;
   notes: Array<{ content: string; from: string }>;
+  /** Who made the last status change (a responder in PagerDuty's UI, or the integration). */
+  changedBy: string;
 }
+
+/**
+ * The query `GET /incidents` takes, from the REST API's published schema (PagerDuty/api-schema,
+ * reference/REST/openapiv3.json, listIncidents): a wrong value gets PagerDuty's 400.
+ */
+const ListIncidentsQuery = z.looseObject({
+  incident_key: z.string().min(1).optional(),
+  date_range: z.literal('all').optional(),
+  'statuses[]': z.array(z.enum(['triggered', 'acknowledged', 'resolved'])).optional(),
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+  offset: z.coerce.number().int().min(0).optional(),
+});
 
 export const ROUTING_KEY = 'R0ut1ngKeyF0rTheFakeServ1ce00001';
 export const API_TOKEN = 'u+pdRestApiTokenForTests-123456';
@@ -106,6 +122,19 @@ export class FakePagerDuty {
   /** The next requests get these answers, in order; then the fake behaves like PagerDuty again. */
   reply(...replies: ScriptedReply[]): void {
     this.scripted.push(...replies);
+  }
+
+  /** A responder acts in PagerDuty itself (its UI or app): no webhook is sent by the fake. */
+  changeInPagerDuty(dedupKey: string, status: 'acknowledged' | 'resolved', by: string): void {
+    const alert = this.alerts.get(dedupKey);
+    if (!alert) throw new Error(`no alert for ${dedupKey}`);
+    alert.status = status;
+    alert.changedBy = by;
+  }
+
+  /** REST reads of incidents (status polls and a note's lookup), in order. */
+  incidentReads(): RecordedRequest[] {
+    return this.requests.filter((r) => r.method === 'GET' && r.path === '/incidents');
   }
 
   /** Accepted Events API bodies, in order. */
@@ -184,17 +213,21 @@ export class FakePagerDuty {
       if (open) open.events.push(body);
       else {
         this.pages += 1;
+        const number = this.nextIncident++;
         this.alerts.set(dedupKey, {
           dedupKey,
           status: 'triggered',
           events: [body],
-          incidentId: `PFAKE${this.nextIncident++}`,
+          incidentId: `PFAKE${number}`,
+          number,
           notes: [],
+          changedBy: 'Threadline (Events API v2)',
         });
       }
     } else if (open) {
       open.events.push(body);
       open.status = body.event_action === 'acknowledge' ? 'acknowledged' : 'resolved';
+      open.changedBy = 'Threadline (Events API v2)';
     }
     // PagerDuty accepts an acknowledge or resolve for a key without an open alert and drops it.
     send(res, 202, { status: 'success', message: 'Event processed', dedup_key: dedupKey });
@@ -212,10 +245,32 @@ export class FakePagerDuty {
 
   private listIncidents(query: URLSearchParams, headers: IncomingHttpHeaders, res: ServerResponse) {
     if (!this.restAuthorised(headers, res)) return;
-    const key = query.get('incident_key');
+    const params: Record<string, string | string[]> = {};
+    for (const name of new Set(query.keys()))
+      params[name] = name.endsWith('[]') ? query.getAll(name) : (query.get(name) ?? '');
+    const parsed = ListIncidentsQuery.safeParse(params);
+    if (!parsed.success)
+      return send(res, 400, {
+        error: {
+          message: 'Invalid Input Provided',
+          code: 2001,
+          errors: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
+        },
+      });
+    const { incident_key: key, 'statuses[]': statuses } = parsed.data;
     const incidents = [...this.alerts.values()]
-      .filter((a) => key === null || a.dedupKey === key)
-      .map((a) => ({ id: a.incidentId, type: 'incident', incident_key: a.dedupKey, status: a.status }));
+      .filter((a) => key === undefined || a.dedupKey === key)
+      .filter((a) => statuses === undefined || statuses.includes(a.status))
+      .map((a) => ({
+        id: a.incidentId,
+        type: 'incident',
+        incident_number: a.number,
+        title: a.events[0]?.payload?.summary ?? a.dedupKey,
+        status: a.status,
+        incident_key: a.dedupKey,
+        html_url: `https://acme.pagerduty.com/incidents/${a.incidentId}`,
+        last_status_change_by: { id: 'PUSER01', type: 'user_reference', summary: a.changedBy },
+      }));
     send(res, 200, { incidents, limit: 25, offset: 0, more: false, total: null });
   }
 

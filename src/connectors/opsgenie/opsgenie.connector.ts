@@ -1,11 +1,20 @@
 import { z } from 'zod';
-import { RateLimitedError } from '../../core/errors.js';
+import { NotFoundError, RateLimitedError } from '../../core/errors.js';
 import { type HttpClient, type HttpResponse, raiseForStatus, retryAfterMs } from '../../net/http-client.js';
 import { safeUrl } from '../../observability/redact.js';
 import { truncate } from '../../security/escape.js';
+import { describeDuration } from '../../workflows/duration.js';
 import type { HealthResult } from '../connector.js';
 import { parseJson } from '../paging/json.js';
-import type { PagerActor, PagerIncident, PagerReceipt, PagerSeverity } from '../paging/pager.js';
+import type {
+  PagerActor,
+  PagerIncident,
+  PagerPolling,
+  PagerReceipt,
+  PagerSeverity,
+  PagerStatusReport,
+  PolledPager,
+} from '../paging/pager.js';
 import { PagingConnector } from '../paging/paging-connector.js';
 import type { OpsgenieIntegrationConfig } from './schema.js';
 
@@ -26,11 +35,26 @@ const PRIORITY: Record<PagerSeverity, 'P1' | 'P2' | 'P3' | 'P5'> = {
 /** 202 for every accepted request: the work happens later, `requestId` names it. */
 const Accepted = z.looseObject({ requestId: z.string().optional(), result: z.string().optional() });
 
+/** GET /v2/alerts/{alias}: the alert's state and who acknowledged or closed it. */
+const AlertAnswer = z.looseObject({
+  data: z.looseObject({
+    id: z.string(),
+    status: z.string().optional(),
+    acknowledged: z.boolean().optional(),
+    report: z
+      .looseObject({
+        acknowledgedBy: z.string().max(200).optional(),
+        closedBy: z.string().max(200).optional(),
+      })
+      .optional(),
+  }),
+});
+
 /**
  * Opsgenie's Alert API: create with the dedup key as alias (Opsgenie de-duplicates open alerts on
  * it), then acknowledge, close and add notes by alias.
  */
-export class OpsgenieConnector extends PagingConnector {
+export class OpsgenieConnector extends PagingConnector implements PolledPager {
   readonly pager = 'opsgenie';
   protected readonly label = 'Opsgenie';
 
@@ -91,15 +115,62 @@ export class OpsgenieConnector extends PagingConnector {
     return this.note(incident.dedupKey, `Escalated in Threadline: ${incident.summary}`, actor);
   }
 
+  get polling(): PagerPolling | undefined {
+    const { poll_interval: intervalMs, poll_resume_after: resumeAfterMs } = this.block;
+    if (!this.block.api_key || intervalMs === 0) return undefined;
+    return { intervalMs, resumeAfterMs, credentials: API_KEY };
+  }
+
+  /** The alert by alias; `open|closed` and `acknowledged` become triggered / acknowledged / resolved. */
+  status(dedupKey: string): Promise<PagerStatusReport | undefined> {
+    return this.scrubbed(async () => {
+      const response = await this.http.send({
+        url: new URL(
+          `/v2/alerts/${encodeURIComponent(dedupKey)}?identifierType=alias`,
+          this.block.api_url,
+        ).toString(),
+        method: 'GET',
+        headers: { authorization: `GenieKey ${this.block.api_key}` },
+        timeoutMs: this.timeoutMs,
+      });
+      try {
+        raiseOpsgenieError(response);
+      } catch (error) {
+        // Opsgenie creates alerts after answering 202: one not there yet is not an error.
+        if (error instanceof NotFoundError) return undefined;
+        throw error;
+      }
+      const alert = parseJson(AlertAnswer, response.body)?.data;
+      if (!alert) return undefined;
+      const { report } = alert;
+      if (alert.status === 'closed')
+        return {
+          status: 'resolved',
+          reference: alert.id,
+          ...(report?.closedBy ? { by: report.closedBy } : {}),
+        };
+      if (alert.acknowledged)
+        return {
+          status: 'acknowledged',
+          reference: alert.id,
+          ...(report?.acknowledgedBy ? { by: report.acknowledgedBy } : {}),
+        };
+      return { status: 'triggered', reference: alert.id };
+    });
+  }
+
   async check(): Promise<HealthResult> {
     const key = this.block.api_key ?? '';
     if (!UUID.test(key))
       return { ok: false, detail: `${API_KEY} is not an Opsgenie API key (a UUID such as 0a1b2c3d-…)` };
     const region = /\.eu\.opsgenie\.com$/i.test(new URL(this.block.api_url).hostname) ? ' (EU)' : '';
     const inbound = this.block.webhook ? 'inbound webhooks with a shared secret' : 'no inbound webhooks';
+    const polling = this.polling
+      ? `status polled every ${describeDuration(this.polling.intervalMs)}`
+      : 'status polling off (poll_interval 0)';
     return {
       ok: true,
-      detail: `Alert API at ${safeUrl(this.block.api_url)}${region}, priority ${this.block.priority}, ${this.subscriptions} event(s); ${inbound}`,
+      detail: `Alert API at ${safeUrl(this.block.api_url)}${region}, priority ${this.block.priority}, ${this.subscriptions} event(s); ${inbound}; ${polling}`,
     };
   }
 

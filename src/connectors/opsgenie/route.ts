@@ -3,6 +3,7 @@ import { sendError } from '../../http/errors.js';
 import {
   acceptEvent,
   ignore,
+  noteWebhook,
   type PagerHookDependencies,
   rawJsonBody,
   readJson,
@@ -37,6 +38,7 @@ export function registerOpsgenieHook(
     if (!body) return reply;
     const webhook = validate(OpsgenieWebhook, body.json, reply, deps);
     if (!webhook) return reply;
+    await noteWebhook('opsgenie', deps);
     const event = HANDLED[webhook.action];
     if (!event) return ignore(reply, `the ${webhook.action} action does not change an incident's cards`);
     return acceptEvent(reply, opsgenieEvent(event, webhook, raw), deps);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { deliveryCommon, eventList, httpUrl, secret } from '../../core/schema-primitives.js';
+import { pollingKeys } from '../paging/polling-config.js';
 import { PagerWebhook } from '../paging/webhook-config.js';
 
 export const OpsgenieIntegration = z.strictObject({
@@ -16,6 +17,8 @@ export const OpsgenieIntegration = z.strictObject({
    * send this shared secret in an `X-Threadline-Token` custom header (or as a basic-auth password).
    */
   webhook: PagerWebhook.optional(),
+  /** Status polling through the Alert API (GET by alias), the fallback when webhooks cannot reach us. */
+  ...pollingKeys,
 });
 
 export type OpsgenieIntegrationConfig = z.infer<typeof OpsgenieIntegration>;

@@ -6,7 +6,7 @@ import { PagerDutyIntegration } from './schema.js';
 export const pagerDutyConnector = defineConnector({
   name: 'pagerduty',
   schema: PagerDutyIntegration,
-  environment: { routing_key: 'PAGERDUTY_ROUTING_KEY' },
+  environment: { routing_key: 'PAGERDUTY_ROUTING_KEY', api_token: 'PAGERDUTY_API_TOKEN' },
   requires: (block) => missingKeys(block, { routing_key: 'set PAGERDUTY_ROUTING_KEY' }),
   create(block, context) {
     const { retryCount, timeoutMs } = deliveryLimits(block, context);

@@ -1,11 +1,19 @@
 import { z } from 'zod';
-import { AuthError, ValidationError } from '../../core/errors.js';
-import { type HttpClient, type HttpResponse, raiseForStatus } from '../../net/http-client.js';
+import { AuthError, RateLimitedError, ValidationError } from '../../core/errors.js';
+import { type HttpClient, type HttpResponse, raiseForStatus, retryAfterMs } from '../../net/http-client.js';
 import { safeUrl } from '../../observability/redact.js';
 import { truncate } from '../../security/escape.js';
+import { describeDuration } from '../../workflows/duration.js';
 import type { HealthResult } from '../connector.js';
 import { parseJson } from '../paging/json.js';
-import type { PagerActor, PagerIncident, PagerReceipt } from '../paging/pager.js';
+import type {
+  PagerActor,
+  PagerIncident,
+  PagerPolling,
+  PagerReceipt,
+  PagerStatusReport,
+  PolledPager,
+} from '../paging/pager.js';
 import { PagingConnector } from '../paging/paging-connector.js';
 import type { PagerDutyIntegrationConfig } from './schema.js';
 
@@ -26,14 +34,22 @@ const EventsAnswer = z.looseObject({
 });
 
 const IncidentList = z.looseObject({
-  incidents: z.array(z.looseObject({ id: z.string(), incident_key: z.string().nullish() })),
+  incidents: z.array(
+    z.looseObject({
+      id: z.string(),
+      incident_key: z.string().nullish(),
+      // An incident in a state this version does not know is read as no status, not as no incident.
+      status: z.enum(['triggered', 'acknowledged', 'resolved']).optional().catch(undefined),
+      last_status_change_by: z.looseObject({ summary: z.string().max(200).optional() }).nullish(),
+    }),
+  ),
 });
 
 /**
  * PagerDuty through the Events API v2 (trigger / acknowledge / resolve on one dedup_key) and,
- * for notes only, the REST API, which needs a token and a user.
+ * for notes and status polling, the REST API, which needs a token (and a user, for notes).
  */
-export class PagerDutyConnector extends PagingConnector {
+export class PagerDutyConnector extends PagingConnector implements PolledPager {
   readonly pager = 'pagerduty';
   protected readonly label = 'PagerDuty';
 
@@ -92,31 +108,39 @@ export class PagerDutyConnector extends PagingConnector {
         ),
       );
     return this.scrubbed(async () => {
-      const headers = {
-        accept: 'application/vnd.pagerduty+json;version=2',
-        authorization: `Token token=${token}`,
-      };
-      const search = new URL('/incidents', this.block.api_url);
-      search.searchParams.set('incident_key', dedupKey);
-      const found = await this.http.send({
-        url: search.toString(),
-        method: 'GET',
-        headers,
-        timeoutMs: this.timeoutMs,
-      });
-      raiseForStatus(found, 'PagerDuty REST API', API_TOKEN);
-      const incident = parseJson(IncidentList, found.body)?.incidents[0];
+      const incident = await this.findIncident(token, dedupKey);
       if (!incident) throw new ValidationError(`PagerDuty has no incident with dedup key ${dedupKey}`);
       const response = await this.http.sendJson({
         url: new URL(`/incidents/${encodeURIComponent(incident.id)}/notes`, this.block.api_url).toString(),
-        headers: { ...headers, from },
+        headers: { ...restHeaders(token), from },
         // Notes are written as the from_email user; who acted in chat goes into the text.
         json: { note: { content: actor.by ? `${text} (${actor.by})` : text } },
         userAgent: USER_AGENT,
         timeoutMs: this.timeoutMs,
       });
-      raiseForStatus(response, 'PagerDuty REST API', API_TOKEN);
+      raiseRestError(response);
       return { dedupKey, reference: incident.id, summary: `note added to PagerDuty incident ${incident.id}` };
+    });
+  }
+
+  get polling(): PagerPolling | undefined {
+    const { api_token: token, poll_interval: intervalMs, poll_resume_after: resumeAfterMs } = this.block;
+    if (!token || intervalMs === 0) return undefined;
+    return { intervalMs, resumeAfterMs, credentials: API_TOKEN };
+  }
+
+  /** The incident's status through the REST API: the Events API cannot read. */
+  status(dedupKey: string): Promise<PagerStatusReport | undefined> {
+    const token = this.block.api_token;
+    if (!token)
+      return Promise.reject(
+        new ValidationError(`reading PagerDuty incidents goes through its REST API: set ${API_TOKEN}`),
+      );
+    return this.scrubbed(async () => {
+      const incident = await this.findIncident(token, dedupKey);
+      if (!incident?.status) return undefined;
+      const by = incident.last_status_change_by?.summary;
+      return { status: incident.status, reference: incident.id, ...(by ? { by } : {}) };
     });
   }
 
@@ -135,10 +159,34 @@ export class PagerDutyConnector extends PagingConnector {
     const inbound = this.block.webhook ? 'inbound webhooks verified' : 'no inbound webhooks';
     const notes =
       this.block.api_token && this.block.from_email ? 'notes on' : 'notes off (no api_token/from_email)';
+    const polling = this.polling
+      ? `status polled every ${describeDuration(this.polling.intervalMs)}`
+      : this.block.api_token
+        ? 'status polling off (poll_interval 0)'
+        : 'status polling off (no api_token)';
     return {
       ok: true,
-      detail: `Events API v2 at ${safeUrl(this.block.events_url)}, severity ${this.block.severity}, ${this.subscriptions} event(s); ${inbound}; ${notes}`,
+      detail: `Events API v2 at ${safeUrl(this.block.events_url)}, severity ${this.block.severity}, ${this.subscriptions} event(s); ${inbound}; ${notes}; ${polling}`,
     };
+  }
+
+  /**
+   * The incident of a dedup key, an open one first (a key can have an older, resolved incident
+   * too); `date_range=all`, as the list otherwise covers the last month only.
+   */
+  private async findIncident(token: string, dedupKey: string) {
+    const search = new URL('/incidents', this.block.api_url);
+    search.searchParams.set('incident_key', dedupKey);
+    search.searchParams.set('date_range', 'all');
+    const found = await this.http.send({
+      url: search.toString(),
+      method: 'GET',
+      headers: restHeaders(token),
+      timeoutMs: this.timeoutMs,
+    });
+    raiseRestError(found);
+    const incidents = parseJson(IncidentList, found.body)?.incidents ?? [];
+    return incidents.find((i) => i.status !== 'resolved') ?? incidents[0];
   }
 
   private enqueue(
@@ -175,4 +223,18 @@ function raiseEventsError(response: HttpResponse): void {
     throw new ValidationError(`PagerDuty rejected the event (400): ${detail}`);
   }
   raiseForStatus(response, 'PagerDuty Events API', ROUTING_KEY);
+}
+
+function restHeaders(token: string): Record<string, string> {
+  return { accept: 'application/vnd.pagerduty+json;version=2', authorization: `Token token=${token}` };
+}
+
+/** The REST API throttles with 429 and says when its window resets in `ratelimit-reset` (seconds). */
+function raiseRestError(response: HttpResponse): void {
+  if (response.status === 429 && response.headers['retry-after'] === undefined) {
+    const wait = retryAfterMs(response.headers['ratelimit-reset']);
+    if (wait !== undefined)
+      throw new RateLimitedError(`PagerDuty REST API answered 429; retry after ${wait} ms`, wait);
+  }
+  raiseForStatus(response, 'PagerDuty REST API', API_TOKEN);
 }

@@ -3,6 +3,7 @@ import { sendError } from '../../http/errors.js';
 import {
   acceptEvent,
   ignore,
+  noteWebhook,
   type PagerHookDependencies,
   rawJsonBody,
   readJson,
@@ -45,6 +46,7 @@ export function registerPagerDutyHook(
     if (!body) return reply;
     const envelope = validate(PagerDutyWebhook, body.json, reply, deps);
     if (!envelope) return reply;
+    await noteWebhook('pagerduty', deps);
     const event = HANDLED[envelope.event.event_type];
     if (!event) return ignore(reply, `${envelope.event.event_type} does not change an incident's cards`);
     const webhook = validate(PagerDutyIncidentWebhook, body.json, reply, deps);

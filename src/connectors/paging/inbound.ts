@@ -22,6 +22,17 @@ export interface PagerHookDependencies {
   sink: EventSink;
   logger: Logger;
   metrics?: Metrics;
+  /** Told of every verified, well-formed webhook: the pager reaches us, so its status polling pauses. */
+  webhooks?: { webhookSeen(pager: string): Promise<void> };
+}
+
+/** Records that a pager's webhook got through; a failure to record never costs the webhook itself. */
+export async function noteWebhook(pager: string, deps: PagerHookDependencies): Promise<void> {
+  try {
+    await deps.webhooks?.webhookSeen(pager);
+  } catch (error) {
+    deps.logger.warn({ err: error, pager }, 'could not record the webhook for status polling');
+  }
 }
 
 /** Validates a webhook body; a bad one is answered 400 naming the first wrong field (`event.data.title`). */

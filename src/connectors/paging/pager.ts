@@ -69,3 +69,36 @@ export function isPager(connector: Connector): connector is Connector & Pager {
     typeof candidate.note === 'function'
   );
 }
+
+/** Where an alert stands at the pager, in PagerDuty's words (Opsgenie's open / acknowledged / closed map onto them). */
+export type PagerSideStatus = 'triggered' | 'acknowledged' | 'resolved';
+
+/** What a status read found about one alert. */
+export interface PagerStatusReport {
+  status: PagerSideStatus;
+  /** Who made the last change, as the pager names them; never a secret. */
+  by?: string;
+  /** The pager's own id of the alert or incident. */
+  reference?: string;
+}
+
+/** How a pager is polled; absent when it is not (no credentials for reading, or poll_interval 0). */
+export interface PagerPolling {
+  intervalMs: number;
+  /** Polling pauses while a verified webhook from this pager arrived within this long. */
+  resumeAfterMs: number;
+  /** The config key an operator checks when the pager refuses the read (401/403). */
+  credentials: string;
+}
+
+/** A pager whose alerts' status can be read back, for the polling fallback when its webhooks cannot reach us. */
+export interface PolledPager extends Pager {
+  readonly polling: PagerPolling | undefined;
+  /** Undefined when the pager has no alert for the key (yet). */
+  status(dedupKey: string): Promise<PagerStatusReport | undefined>;
+}
+
+export function isPolledPager(connector: Connector): connector is Connector & PolledPager {
+  const candidate = connector as Partial<PolledPager>;
+  return isPager(connector) && typeof candidate.status === 'function' && 'polling' in candidate;
+}
