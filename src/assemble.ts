@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { COMMANDS } from '../commands/index.js';
 import { buildEscalations, onCallSchedules, registerCalendar } from './assemble-escalations.js';
+import { buildReadiness } from './assemble-readiness.js';
 import { ChatRuntime } from './chat/runtime.js';
 import { idleIntegrationNotices } from './config/integrations.js';
 import type { LoadedConfig } from './config/load.js';
@@ -119,7 +120,12 @@ async function foundation(loaded: LoadedConfig, logger: Logger, kind: 'serve' | 
   const redactor = new Redactor(loaded.secrets);
   const http = new HttpClient({ allowPrivateNetworks: config.security.allow_private_networks });
   // Chat-thread connectors reach the chat platforms, which are built after the registry.
-  const late: { chat?: ChatRuntime; redis?: ConnectorRedis; escalations?: EventObserver } = {};
+  const late: {
+    chat?: ChatRuntime;
+    redis?: ConnectorRedis;
+    escalations?: EventObserver;
+    readiness?: EventObserver;
+  } = {};
   const registry = await ConnectorRegistry.fromConfig(config, {
     http,
     chat: () => late.chat,
@@ -146,6 +152,7 @@ async function foundation(loaded: LoadedConfig, logger: Logger, kind: 'serve' | 
   const observe = async (event: StoredEvent) => {
     await late.chat?.observeEvent(event);
     await late.escalations?.(event);
+    await late.readiness?.(event);
   };
   const ingestorOn = (queues: QueueSet) =>
     new EventIngestor(queues, config.queue, route, metrics, acceptance, observe);
@@ -168,7 +175,17 @@ async function foundation(loaded: LoadedConfig, logger: Logger, kind: 'serve' | 
       logger,
     });
     if (escalation) late.escalations = (event) => escalation.escalations.observe(event);
-    return { oncall, escalation };
+    // Readiness exceptions' SLA timers, on the same machinery; they too see every event at ingress.
+    const readiness = buildReadiness({
+      config,
+      redis,
+      queues,
+      ingestor,
+      chat: () => late.chat,
+      escalations: escalation?.escalations,
+    });
+    if (readiness) late.readiness = (event) => readiness.sla.observe(event);
+    return { oncall, escalation, readiness };
   };
   return {
     config,
@@ -221,7 +238,11 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
     workerRedis = redisWatch.connection(workerConnection(config.redis.endpoint), 'worker');
     workerQueues = new QueueSet(workerRedis, prefix);
   }
-  const { oncall, escalation } = escalationsOn(workerRedis ?? producer, workerQueues ?? queues, ingestor);
+  const { oncall, escalation, readiness } = escalationsOn(
+    workerRedis ?? producer,
+    workerQueues ?? queues,
+    ingestor,
+  );
   if (workerRedis && workerQueues) {
     pool = WorkerPool.forConfig(config, {
       connection: workerRedis,
@@ -246,7 +267,10 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
         checks.redis = await ping(producer);
         if (pool)
           checks.workers =
-            pool.running && (late.chat?.workerRunning ?? true) && (escalation?.timers.running ?? true)
+            pool.running &&
+            (late.chat?.workerRunning ?? true) &&
+            (escalation?.timers.running ?? true) &&
+            (readiness?.timers.running ?? true)
               ? 'ok'
               : 'not running';
         return { ready: Object.values(checks).every((c) => c === 'ok'), checks };
@@ -352,6 +376,10 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
             name: 'escalation timers',
             close: (ms) => escalation?.timers.close(ms, logger) ?? Promise.resolve(),
           },
+          {
+            name: 'readiness timers',
+            close: (ms) => readiness?.timers.close(ms, logger) ?? Promise.resolve(),
+          },
           { name: 'chat', close: (ms) => chat?.close(ms) ?? Promise.resolve() },
           { name: 'queues', close: () => queues.close() },
           { name: 'worker queues', close: () => workerQueues?.close() ?? Promise.resolve() },
@@ -381,16 +409,9 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
   }
   // Workers start once the port is ours, so a process that cannot listen never takes a job.
   pool?.start();
-  if (escalation && workerRedis)
-    escalation.start({
-      connection: workerRedis,
-      prefix,
-      settings: config.queue,
-      metrics,
-      logger,
-      redisWatch,
-      redact,
-    });
+  const timerContext = { prefix, settings: config.queue, metrics, logger, redisWatch, redact };
+  if (escalation && workerRedis) escalation.start({ connection: workerRedis, ...timerContext });
+  if (readiness && workerRedis) readiness.start({ connection: workerRedis, ...timerContext });
   if (chat && role !== 'ingress') {
     chat.startWorker({ concurrency: config.queue.chat_concurrency });
   }
@@ -438,7 +459,7 @@ async function assembleConsole(loaded: LoadedConfig, options: ConsoleOptions): P
 
   const queues = new QueueSet(redis, prefix);
   const ingestor = ingestorOn(queues);
-  const { oncall, escalation } = escalationsOn(redis, queues, ingestor);
+  const { oncall, escalation, readiness } = escalationsOn(redis, queues, ingestor);
   const pool = WorkerPool.forConfig(config, {
     connection: redis,
     registry,
@@ -466,7 +487,7 @@ async function assembleConsole(loaded: LoadedConfig, options: ConsoleOptions): P
   });
   late.chat = chat;
   pool.start();
-  escalation?.start({
+  const timerContext = {
     connection: redis,
     prefix,
     settings: config.queue,
@@ -474,7 +495,9 @@ async function assembleConsole(loaded: LoadedConfig, options: ConsoleOptions): P
     logger,
     redisWatch,
     redact,
-  });
+  };
+  escalation?.start(timerContext);
+  readiness?.start(timerContext);
   chat.startWorker({ concurrency: 4 });
 
   const close = once(() =>
@@ -485,6 +508,10 @@ async function assembleConsole(loaded: LoadedConfig, options: ConsoleOptions): P
         {
           name: 'escalation timers',
           close: (ms) => escalation?.timers.close(ms, logger) ?? Promise.resolve(),
+        },
+        {
+          name: 'readiness timers',
+          close: (ms) => readiness?.timers.close(ms, logger) ?? Promise.resolve(),
         },
         { name: 'queues', close: () => queues.close() },
         redisStep('redis', redis),

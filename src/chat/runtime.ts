@@ -16,6 +16,7 @@ import { closeWorkers } from '../queue/shutdown.js';
 import { createSteeredWorker, type WorkerContext } from '../queue/worker-factory.js';
 import { IncidentStore } from '../workflows/incidents.js';
 import type { OnCallSchedules } from '../workflows/oncall.js';
+import { ReadinessExceptions } from '../workflows/readiness.js';
 import { WaiverStore } from '../workflows/waivers.js';
 import { type ActionWorkerDependencies, processAction, reportFailure } from './action-worker.js';
 import { IncidentPagerCalls, type PagerCallJobData, pagerCallsQueueName } from './incident-paging.js';
@@ -28,6 +29,7 @@ import {
 } from './pager-reports.js';
 import { PlatformRegistry } from './platform.js';
 import { Rbac } from './rbac.js';
+import { ReadinessOwners } from './readiness-owners.js';
 import { ChatRouter } from './router.js';
 import { SubjectThreads } from './threads.js';
 
@@ -59,6 +61,8 @@ export class ChatRuntime {
   readonly audit: AuditLog;
   /** Every enabled pager, called once per incident step (commands/services.ts: IncidentPaging). */
   readonly paging: IncidentPagerCalls;
+  /** Readiness exceptions, for connectors that render a spec's exception card (ChatSurface). */
+  readonly readiness: ReadinessExceptions;
   private readonly reports: PagerReports;
   private readonly workers: Worker[] = [];
 
@@ -69,6 +73,8 @@ export class ChatRuntime {
     this.threads = new SubjectThreads(redis, prefix, this.platforms);
     const { commands } = options;
     const incidents = new IncidentStore(redis, prefix);
+    const rbac = new Rbac(config.rbac.roles);
+    this.readiness = new ReadinessExceptions(redis, prefix);
     this.paging = new IncidentPagerCalls({
       registry: options.connectors,
       queues: options.queues,
@@ -105,11 +111,14 @@ export class ChatRuntime {
         .filter(([, block]) => block?.enabled)
         .map(([name]) => name),
       oncall: options.oncall,
+      readiness: config.readiness
+        ? new ReadinessOwners(this.readiness, config.readiness, rbac, this.audit)
+        : undefined,
     };
     this.router = new ChatRouter({
       commands,
       services: this.services,
-      rbac: new Rbac(config.rbac.roles),
+      rbac,
       actions: (replyTo) => this.actionsQueue(replyTo.platform),
       actionJobOptions: jobOptions('action', config.queue),
       redis,
