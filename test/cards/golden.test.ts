@@ -72,7 +72,12 @@ const CARDS: Record<string, Card> = {
     dueAt: '2026-01-19T16:00:00.000Z',
     history: [
       { at, by: 'threadline', action: 'opened' },
-      { at, by: 'threadline', action: 'escalated', note: 'alice (oncall:primary) (step 1 of 2, policy release)' },
+      {
+        at,
+        by: 'threadline',
+        action: 'escalated',
+        note: 'alice (oncall:primary) (step 1 of 2, policy release)',
+      },
     ],
   }),
   'readiness-acknowledged': readinessCard({
