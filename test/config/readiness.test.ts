@@ -41,7 +41,7 @@ describe('the readiness block', () => {
     expect(problemsOf(`readiness: { escalation_policy: weekend }\n${policy}`)).toEqual([
       'readiness.escalation_policy: names no policy under escalations.policies (known: release)',
     ]);
-    expect(problemsOf('readiness: { owners: ["U9"] }')[0]).toMatch(/^readiness\.owners\.0: must look like/);
+    expect(problemsOf('readiness: { owners: ["U9"] }')[0]).toMatch(/^readiness\.owners\[0\]: must look like/);
     expect(problemsOf('readiness: { sla: soon }')[0]).toMatch(/^readiness\.sla: must be a duration/);
     expect(problemsOf('readiness: { owner_role: viewer }')[0]).toMatch(/^readiness\.owner_role: /);
   });
