@@ -60,7 +60,15 @@ export class ReadinessSla {
       payload.event === 'readiness_exception_resolved'
     ) {
       const id = exceptionIdOf(payload);
-      if (id) await this.stop(id);
+      if (!id) return;
+      // Raised by a button, the change is already applied; sent from outside, it is applied here.
+      if (await this.deps.exceptions.find(id)) {
+        const acknowledged = payload.event === 'readiness_exception_acknowledged';
+        const by = actorOf(payload, acknowledged ? 'acknowledged_by' : 'resolved_by');
+        if (acknowledged) await this.deps.exceptions.acknowledge(id, by);
+        else await this.deps.exceptions.resolve(id, by);
+      }
+      await this.stop(id);
     }
   }
 
@@ -163,4 +171,10 @@ export class ReadinessSla {
     const name = this.config.escalation_policy;
     return name ? this.policies[name] : undefined;
   }
+}
+
+/** Who an event sent from outside says made the change; `webhook` when it does not say. */
+function actorOf(payload: EventPayload, field: 'acknowledged_by' | 'resolved_by'): string {
+  const value = payload.readiness?.[field];
+  return typeof value === 'string' && value.trim() !== '' ? value.trim().slice(0, 200) : 'webhook';
 }

@@ -283,6 +283,32 @@ describe('readiness exceptions within their SLA', () => {
       'RX-stranger.acknowledged',
     );
   });
+
+  it('applies an acknowledgement sent to POST /hooks/events: the timer goes and the card shows who', async () => {
+    await app.post(exception('RX-hook', 'FEAT-0104'));
+    const parent = await card('FEAT-0104');
+    await waitFor(() => timers.getJob('rdy.RX-hook.r0s0'), { what: 'the SLA timer' });
+
+    const sent = await app.post({
+      id: 'RX-hook-ack-from-ci',
+      event: 'readiness_exception_acknowledged',
+      spec: { id: 'FEAT-0104' },
+      readiness: { id: 'RX-hook', acknowledged_by: 'release-bot' },
+    });
+    expect(sent.status).toBe(202);
+    await waitFor(async () => (await timers.getJob('rdy.RX-hook.r0s0')) === undefined, {
+      what: 'the SLA timer removed',
+    });
+    const shown = await waitFor(
+      () => {
+        const message = slack.message(NOTIFY, parent.ts);
+        return message && shownText(message).includes('Acknowledged by') ? message : undefined;
+      },
+      { what: 'the card acknowledged by the event' },
+    );
+    expect(shownText(shown)).toContain('Acknowledged by: release-bot');
+    expect(buttons(shown).map((b) => b.action_id)).toEqual(['readiness.resolve']);
+  });
 });
 
 describe('a readiness exception nobody acknowledges', () => {
