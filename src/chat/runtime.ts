@@ -61,8 +61,11 @@ export class ChatRuntime {
   readonly audit: AuditLog;
   /** Every enabled pager, called once per incident step (commands/services.ts: IncidentPaging). */
   readonly paging: IncidentPagerCalls;
-  /** Readiness exceptions, for connectors that render a spec's exception card (ChatSurface). */
-  readonly readiness: ReadinessExceptions;
+  /**
+   * Readiness exceptions, for connectors that render a spec's exception card (ChatSurface);
+   * absent without a `readiness:` block, so other configs pay no look-up per delivery.
+   */
+  readonly readiness?: ReadinessExceptions;
   private readonly reports: PagerReports;
   private readonly workers: Worker[] = [];
 
@@ -74,7 +77,8 @@ export class ChatRuntime {
     const { commands } = options;
     const incidents = new IncidentStore(redis, prefix);
     const rbac = new Rbac(config.rbac.roles);
-    this.readiness = new ReadinessExceptions(redis, prefix);
+    const readiness = config.readiness ? new ReadinessExceptions(redis, prefix) : undefined;
+    this.readiness = readiness;
     this.paging = new IncidentPagerCalls({
       registry: options.connectors,
       queues: options.queues,
@@ -111,9 +115,10 @@ export class ChatRuntime {
         .filter(([, block]) => block?.enabled)
         .map(([name]) => name),
       oncall: options.oncall,
-      readiness: config.readiness
-        ? new ReadinessOwners(this.readiness, config.readiness, rbac, this.audit)
-        : undefined,
+      readiness:
+        readiness && config.readiness
+          ? new ReadinessOwners(readiness, config.readiness, rbac, this.audit)
+          : undefined,
     };
     this.router = new ChatRouter({
       commands,

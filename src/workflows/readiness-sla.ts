@@ -74,6 +74,7 @@ export class ReadinessSla {
 
   private async start(exception: ReadinessException): Promise<void> {
     await this.deps.timers.schedule(ReadinessSla.jobId(exception.id, 0, 0), {
+      // The timer shape is the escalation timers'; its subject here is the exception.
       incidentId: exception.id,
       policy: this.config.escalation_policy ?? '',
       round: 0,

@@ -77,11 +77,13 @@ redis.call('SET', KEYS[1], encoded, 'KEEPTTL')
 return {1, encoded}
 `;
 
-const SAFE_ID = /^[\w.@-]{1,120}$/;
+// Short enough that the Resolve button's `?readiness.resolve:<id>` fits Discord's custom_id
+// with room for its confirmation (src/platforms/discord/render.ts).
+const SAFE_ID = /^[\w.@-]{1,56}$/;
 
 /**
  * The exception an event opens is named after the event, so a sender's retry (same event id)
- * finds the exception it opened; ids too long for the events the exception raises are hashed.
+ * finds the exception it opened; longer ids are hashed to a stable short one.
  */
 export function exceptionIdFor(eventId: string): string {
   return SAFE_ID.test(eventId)
