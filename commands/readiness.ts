@@ -45,10 +45,12 @@ async function change(
       kind,
     ),
   );
+  // The spec's card shows its latest exception; acting on an older one only replies in the thread.
+  const latest = (await readiness.exceptions.current(exception.specId))?.id === exception.id;
   return {
     visibility: 'subject',
     subject: exception.specId,
-    parent: readinessCard(exception),
+    ...(latest ? { parent: readinessCard(exception) } : {}),
     card: resultCard(
       `${kind === 'acknowledged' ? '👀' : '✅'} ${exception.id} ${kind} by ${by}`,
       undefined,

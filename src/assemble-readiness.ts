@@ -36,16 +36,20 @@ export function buildReadiness(deps: {
   const { config, redis, queues, ingestor, escalations } = deps;
   if (!config.readiness) return undefined;
   const timers = new EscalationQueue(queues, config.queue, Date.now, READINESS_TIMERS_QUEUE);
+  const exceptions = new ReadinessExceptions(redis, queues.prefix);
   const sla = new ReadinessSla(config.readiness, config.escalations.policies, {
     redis,
     prefix: queues.prefix,
-    exceptions: new ReadinessExceptions(redis, queues.prefix),
+    exceptions,
     timers,
     effects: {
       async announce(exception, reply) {
         const chat = deps.chat();
         if (!chat) return;
-        await chat.threads.updateEverywhere(exception.specId, readinessCard(exception));
+        // The spec's card shows its latest exception; an older one still escalates, in the thread.
+        const current = await exceptions.current(exception.specId);
+        if (current?.id === exception.id)
+          await chat.threads.updateEverywhere(exception.specId, readinessCard(exception));
         await chat.threads.replyEverywhere(exception.specId, reply);
       },
       emit: (payload) => ingestor.accept(payload),

@@ -72,4 +72,17 @@ integrations:
       readiness: { id: 'RX-console', acknowledged_by: 'console:bob' },
     });
   });
+
+  it("keeps the spec's card on its latest exception when an older one is acknowledged", async () => {
+    for (const id of ['RX-older', 'RX-newer'])
+      await app.chat.services.emit({ id, event: 'readiness_exception', spec: { id: 'FEAT-0302' } });
+
+    const newer = await as('alice', 'readiness ack RX-newer');
+    expect(newer).toContain('Threadline · RX-newer');
+
+    const older = await as('alice', 'readiness ack RX-older');
+    expect(older).toContain('👀 RX-older acknowledged by console:alice');
+    expect(older).not.toContain('updated]');
+    expect(older).not.toContain('Threadline · RX-older');
+  });
 });
