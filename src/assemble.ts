@@ -409,9 +409,26 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
   }
   // Workers start once the port is ours, so a process that cannot listen never takes a job.
   pool?.start();
-  const timerContext = { prefix, settings: config.queue, metrics, logger, redisWatch, redact };
-  if (escalation && workerRedis) escalation.start({ connection: workerRedis, ...timerContext });
-  if (readiness && workerRedis) readiness.start({ connection: workerRedis, ...timerContext });
+  if (escalation && workerRedis)
+    escalation.start({
+      connection: workerRedis,
+      prefix,
+      settings: config.queue,
+      metrics,
+      logger,
+      redisWatch,
+      redact,
+    });
+  if (readiness && workerRedis)
+    readiness.start({
+      connection: workerRedis,
+      prefix,
+      settings: config.queue,
+      metrics,
+      logger,
+      redisWatch,
+      redact,
+    });
   if (chat && role !== 'ingress') {
     chat.startWorker({ concurrency: config.queue.chat_concurrency });
   }
@@ -487,7 +504,7 @@ async function assembleConsole(loaded: LoadedConfig, options: ConsoleOptions): P
   });
   late.chat = chat;
   pool.start();
-  const timerContext = {
+  escalation?.start({
     connection: redis,
     prefix,
     settings: config.queue,
@@ -495,9 +512,16 @@ async function assembleConsole(loaded: LoadedConfig, options: ConsoleOptions): P
     logger,
     redisWatch,
     redact,
-  };
-  escalation?.start(timerContext);
-  readiness?.start(timerContext);
+  });
+  readiness?.start({
+    connection: redis,
+    prefix,
+    settings: config.queue,
+    metrics,
+    logger,
+    redisWatch,
+    redact,
+  });
   chat.startWorker({ concurrency: 4 });
 
   const close = once(() =>
