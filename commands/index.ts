@@ -4,6 +4,7 @@ import { ack, escalate, resolve } from './incident-actions.js';
 import { integrations } from './integrations.js';
 import { oncall } from './oncall.js';
 import { incident, page } from './page.js';
+import { readinessAck, readinessResolve } from './readiness.js';
 import { runbook } from './runbook.js';
 import { status } from './status.js';
 import { ticketClose, ticketComment, ticketCreate } from './ticket.js';
@@ -23,6 +24,8 @@ export const COMMANDS = [
   waiverRequest,
   waiverApprove,
   waiverReject,
+  readinessAck,
+  readinessResolve,
   status,
   oncall,
   runbook,

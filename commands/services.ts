@@ -1,8 +1,9 @@
 import type { ConnectorRegistry } from '../src/connectors/registry.js';
-import type { ConversationRef } from '../src/core/chat.js';
+import type { ChatUser, ConversationRef } from '../src/core/chat.js';
 import type { EventPayload } from '../src/core/payload.js';
 import type { IncidentStore } from '../src/workflows/incidents.js';
 import type { OnCallSchedules } from '../src/workflows/oncall.js';
+import type { ReadinessExceptions } from '../src/workflows/readiness.js';
 import type { WaiverStore } from '../src/workflows/waivers.js';
 import type { AnyCommand } from './define.js';
 
@@ -31,6 +32,13 @@ export interface IncidentPaging {
   request(incidentId: string, step: PagerStep, actor?: { by?: string }): Promise<string[]>;
 }
 
+/** Readiness exceptions and who owns them; present when the config has a `readiness:` block. */
+export interface ReadinessService {
+  exceptions: ReadinessExceptions;
+  /** Refuses anyone who does not own readiness exceptions, with an audit entry and a message. */
+  requireOwner(user: ChatUser, action: string, exceptionId: string): Promise<void>;
+}
+
 /** What command handlers may use. Everything behind it is real: Redis stores, the event pipeline. */
 export interface CommandServices {
   incidents: IncidentStore;
@@ -49,6 +57,7 @@ export interface CommandServices {
   commandName: string;
   /** The on-call schedules of `oncall.schedules` (static rotations and ICS feeds). */
   oncall?: OnCallSchedules;
+  readiness?: ReadinessService;
   /** Puts an incident's live card in the configured incident channels (`incidents.channels`). */
   incidentChannels?: IncidentChannelPosting;
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { COMMANDS } from '../commands/index.js';
 import { buildEscalations, onCallSchedules, registerCalendar } from './assemble-escalations.js';
+import { buildReadiness } from './assemble-readiness.js';
 import { ChatRuntime } from './chat/runtime.js';
 import { idleIntegrationNotices } from './config/integrations.js';
 import type { LoadedConfig } from './config/load.js';
@@ -125,7 +126,12 @@ async function foundation(loaded: LoadedConfig, logger: Logger, kind: 'serve' | 
   const redactor = new Redactor(loaded.secrets);
   const http = new HttpClient({ allowPrivateNetworks: config.security.allow_private_networks });
   // Chat-thread connectors reach the chat platforms, which are built after the registry.
-  const late: { chat?: ChatRuntime; redis?: ConnectorRedis; escalations?: EventObserver } = {};
+  const late: {
+    chat?: ChatRuntime;
+    redis?: ConnectorRedis;
+    escalations?: EventObserver;
+    readiness?: EventObserver;
+  } = {};
   const registry = await ConnectorRegistry.fromConfig(config, {
     http,
     chat: () => late.chat,
@@ -152,6 +158,7 @@ async function foundation(loaded: LoadedConfig, logger: Logger, kind: 'serve' | 
   const observe = async (event: StoredEvent) => {
     await late.chat?.observeEvent(event);
     await late.escalations?.(event);
+    await late.readiness?.(event);
   };
   const ingestorOn = (queues: QueueSet) =>
     new EventIngestor(queues, config.queue, route, metrics, acceptance, observe);
@@ -174,7 +181,17 @@ async function foundation(loaded: LoadedConfig, logger: Logger, kind: 'serve' | 
       logger,
     });
     if (escalation) late.escalations = (event) => escalation.escalations.observe(event);
-    return { oncall, escalation };
+    // Readiness exceptions' SLA timers, on the same machinery; they too see every event at ingress.
+    const readiness = buildReadiness({
+      config,
+      redis,
+      queues,
+      ingestor,
+      chat: () => late.chat,
+      escalations: escalation?.escalations,
+    });
+    if (readiness) late.readiness = (event) => readiness.sla.observe(event);
+    return { oncall, escalation, readiness };
   };
   return {
     config,
@@ -227,7 +244,11 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
     workerRedis = redisWatch.connection(workerConnection(config.redis.endpoint), 'worker');
     workerQueues = new QueueSet(workerRedis, prefix);
   }
-  const { oncall, escalation } = escalationsOn(workerRedis ?? producer, workerQueues ?? queues, ingestor);
+  const { oncall, escalation, readiness } = escalationsOn(
+    workerRedis ?? producer,
+    workerQueues ?? queues,
+    ingestor,
+  );
   if (workerRedis && workerQueues) {
     pool = WorkerPool.forConfig(config, {
       connection: workerRedis,
@@ -255,7 +276,8 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
             pool.running &&
             (late.chat?.workerRunning ?? true) &&
             (escalation?.timers.running ?? true) &&
-            (pagerPoll?.running ?? true)
+            (pagerPoll?.running ?? true) &&
+            (readiness?.timers.running ?? true)
               ? 'ok'
               : 'not running';
         return { ready: Object.values(checks).every((c) => c === 'ok'), checks };
@@ -384,6 +406,10 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
             close: (ms) => escalation?.timers.close(ms, logger) ?? Promise.resolve(),
           },
           { name: 'status polling', close: (ms) => pagerPoll?.close(ms, logger) ?? Promise.resolve() },
+          {
+            name: 'readiness timers',
+            close: (ms) => readiness?.timers.close(ms, logger) ?? Promise.resolve(),
+          },
           { name: 'chat', close: (ms) => chat?.close(ms) ?? Promise.resolve() },
           { name: 'queues', close: () => queues.close() },
           { name: 'worker queues', close: () => workerQueues?.close() ?? Promise.resolve() },
@@ -429,6 +455,7 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
       .schedule()
       .catch((error: unknown) => logger.error({ err: error }, 'status polling not scheduled'));
   }
+  if (readiness && workerContext) readiness.start(workerContext);
   if (chat && role !== 'ingress') {
     chat.startWorker({ concurrency: config.queue.chat_concurrency });
   }
@@ -479,7 +506,7 @@ async function assembleConsole(loaded: LoadedConfig, options: ConsoleOptions): P
 
   const queues = new QueueSet(redis, prefix);
   const ingestor = ingestorOn(queues);
-  const { oncall, escalation } = escalationsOn(redis, queues, ingestor);
+  const { oncall, escalation, readiness } = escalationsOn(redis, queues, ingestor);
   const pool = WorkerPool.forConfig(config, {
     connection: redis,
     registry,
@@ -516,6 +543,15 @@ async function assembleConsole(loaded: LoadedConfig, options: ConsoleOptions): P
     redisWatch,
     redact,
   });
+  readiness?.start({
+    connection: redis,
+    prefix,
+    settings: config.queue,
+    metrics,
+    logger,
+    redisWatch,
+    redact,
+  });
   chat.startWorker({ concurrency: 4 });
 
   const close = once(() =>
@@ -526,6 +562,10 @@ async function assembleConsole(loaded: LoadedConfig, options: ConsoleOptions): P
         {
           name: 'escalation timers',
           close: (ms) => escalation?.timers.close(ms, logger) ?? Promise.resolve(),
+        },
+        {
+          name: 'readiness timers',
+          close: (ms) => readiness?.timers.close(ms, logger) ?? Promise.resolve(),
         },
         { name: 'queues', close: () => queues.close() },
         redisStep('redis', redis),

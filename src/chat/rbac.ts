@@ -17,9 +17,13 @@ export class Rbac {
   }
 
   private isMember(user: ChatUser, role: Exclude<Role, 'viewer'>): boolean {
-    const list = this.members[role] ?? [];
-    const ids = new Set([`${user.platform}:${user.id}`, `${user.platform}:*`]);
-    for (const roleId of user.roleIds ?? []) ids.add(`${user.platform}:role:${roleId}`);
-    return list.some((member) => ids.has(member));
+    return isListed(user, this.members[role] ?? []);
   }
+}
+
+/** Whether a list of members in the `rbac.roles` syntax names this user (or their platform role). */
+export function isListed(user: ChatUser, members: readonly string[]): boolean {
+  const ids = new Set([`${user.platform}:${user.id}`, `${user.platform}:*`]);
+  for (const roleId of user.roleIds ?? []) ids.add(`${user.platform}:role:${roleId}`);
+  return members.some((member) => ids.has(member));
 }

@@ -16,6 +16,7 @@ import { closeWorkers } from '../queue/shutdown.js';
 import { createSteeredWorker, type WorkerContext } from '../queue/worker-factory.js';
 import { IncidentStore, incidentChannels } from '../workflows/incidents.js';
 import type { OnCallSchedules } from '../workflows/oncall.js';
+import { ReadinessExceptions } from '../workflows/readiness.js';
 import { WaiverStore } from '../workflows/waivers.js';
 import { type ActionWorkerDependencies, processAction, reportFailure } from './action-worker.js';
 import {
@@ -34,6 +35,7 @@ import {
 } from './pager-reports.js';
 import { PlatformRegistry } from './platform.js';
 import { Rbac } from './rbac.js';
+import { ReadinessOwners } from './readiness-owners.js';
 import { ChatRouter } from './router.js';
 import { SubjectThreads } from './threads.js';
 
@@ -65,6 +67,11 @@ export class ChatRuntime {
   readonly audit: AuditLog;
   /** Every enabled pager, called once per incident step (commands/services.ts: IncidentPaging). */
   readonly paging: IncidentPagerCalls;
+  /**
+   * Readiness exceptions, for connectors that render a spec's exception card (ChatSurface);
+   * absent without a `readiness:` block, so other configs pay no look-up per delivery.
+   */
+  readonly readiness?: ReadinessExceptions;
   private readonly reports: PagerReports;
   private readonly workers: Worker[] = [];
 
@@ -75,6 +82,9 @@ export class ChatRuntime {
     this.threads = new SubjectThreads(redis, prefix, this.platforms);
     const { commands } = options;
     const incidents = new IncidentStore(redis, prefix);
+    const rbac = new Rbac(config.rbac.roles);
+    const readiness = config.readiness ? new ReadinessExceptions(redis, prefix) : undefined;
+    this.readiness = readiness;
     this.paging = new IncidentPagerCalls({
       registry: options.connectors,
       queues: options.queues,
@@ -117,11 +127,15 @@ export class ChatRuntime {
         queues: options.queues,
         settings: config.queue,
       }),
+      readiness:
+        readiness && config.readiness
+          ? new ReadinessOwners(readiness, config.readiness, rbac, this.audit)
+          : undefined,
     };
     this.router = new ChatRouter({
       commands,
       services: this.services,
-      rbac: new Rbac(config.rbac.roles),
+      rbac,
       actions: (replyTo) => this.actionsQueue(replyTo.platform),
       actionJobOptions: jobOptions('action', config.queue),
       redis,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CONNECTORS } from '../connectors/catalogue.js';
-import { flag, httpUrl, int, secret } from '../core/schema-primitives.js';
+import { flag, httpUrl, int, rbacMember, secret } from '../core/schema-primitives.js';
 import { PlatformsConfig } from '../platforms/schema.js';
 import { ALERTMANAGER_INBOUND_OFF, AlertmanagerInbound } from '../sources/alertmanager/schema.js';
 import { DATADOG_INBOUND_OFF, DatadogInbound } from '../sources/datadog/schema.js';
@@ -9,6 +9,7 @@ import { EscalationsConfig, unknownSchedules } from '../workflows/escalations.js
 import { IncidentsConfig } from '../workflows/incidents.js';
 import { OnCallConfig } from '../workflows/oncall.js';
 import { PeopleConfig } from '../workflows/people.js';
+import { ReadinessConfig } from '../workflows/readiness.js';
 import { buildIntegrationsSchema } from './integrations.js';
 import { RedisConfig } from './redis.js';
 
@@ -93,12 +94,7 @@ const SecurityConfig = z.strictObject({
   allow_private_networks: flag.default(false),
 });
 
-const member = z
-  .string()
-  .regex(
-    /^(slack|teams|discord|console):(\*|role:[\w-]+|[\w.@-]+)$/,
-    'must look like slack:U123, teams:<aad object id>, discord:<user id>, discord:role:<role id>, console:<name> or <platform>:*',
-  );
+const member = rbacMember;
 
 const RbacConfig = z.strictObject({
   roles: z
@@ -172,6 +168,8 @@ const ConfigFile = z.strictObject({
   people: PeopleConfig.default({}),
   /** Where every incident's live card is also posted, per platform. */
   incidents: IncidentsConfig.default(IncidentsConfig.parse({})),
+  /** Readiness exceptions: who owns them, their SLA and its escalation policy. Off when absent. */
+  readiness: ReadinessConfig.optional(),
 });
 
 export const ThreadlineConfigSchema = ConfigFile.superRefine((config, ctx) => {
@@ -182,6 +180,14 @@ export const ThreadlineConfigSchema = ConfigFile.superRefine((config, ctx) => {
       code: 'custom',
       path: ['escalations', ...path],
       message: `names the on-call schedule ${schedule}, which is not under oncall.schedules`,
+    });
+  const policy = config.readiness?.escalation_policy;
+  const known = Object.keys(config.escalations.policies);
+  if (policy !== undefined && !known.includes(policy))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['readiness', 'escalation_policy'],
+      message: `names no policy under escalations.policies (known: ${known.join(', ') || 'none'})`,
     });
 });
 

@@ -127,6 +127,27 @@ export const EVENT_CATALOGUE = [
     emoji: '🛑',
   },
   {
+    name: 'readiness_exception_acknowledged',
+    title: 'Readiness Exception Acknowledged',
+    description: 'An owner acknowledged a readiness exception',
+    outcome: 'info',
+    emoji: '👀',
+  },
+  {
+    name: 'readiness_exception_escalated',
+    title: 'Readiness Exception Escalated',
+    description: 'A readiness exception passed its SLA unacknowledged',
+    outcome: 'warning',
+    emoji: '⏫',
+  },
+  {
+    name: 'readiness_exception_resolved',
+    title: 'Readiness Exception Resolved',
+    description: 'A readiness exception was resolved',
+    outcome: 'success',
+    emoji: '✅',
+  },
+  {
     name: 'cost_threshold_exceeded',
     title: 'Cost Threshold Exceeded',
     description: 'A cost figure crossed its threshold',

@@ -36,6 +36,15 @@ export const ErrorRef = z.looseObject({
   logs_url: httpUrl.optional(),
 });
 
+/**
+ * What a readiness gate reports with `readiness_exception` (which gate, why); the workflow adds
+ * the exception's state to the events it raises. Unknown keys are kept.
+ */
+export const ReadinessRef = z.looseObject({
+  gate: z.string().min(1).max(200).optional(),
+  reason: z.string().max(2000).optional(),
+});
+
 export const EventPayload = z.looseObject({
   id: z
     .string()
@@ -57,6 +66,7 @@ export const EventPayload = z.looseObject({
   error: z.union([z.string().max(10_000), ErrorRef]).optional(),
   logs_url: httpUrl.optional(),
   review_requested: z.array(z.string().max(200)).max(50).optional(),
+  readiness: ReadinessRef.optional(),
 });
 export type EventPayload = z.infer<typeof EventPayload>;
 

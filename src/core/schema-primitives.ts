@@ -32,6 +32,14 @@ export const httpUrl = z
 /** A secret: any non-empty string. Messages about it never echo the value. */
 export const secret = z.string().min(1, 'must not be empty');
 
+/** A chat user or group as `rbac.roles` and `readiness.owners` list them. */
+export const rbacMember = z
+  .string()
+  .regex(
+    /^(slack|teams|discord|console):(\*|role:[\w-]+|[\w.@-]+)$/,
+    'must look like slack:U123, teams:<aad object id>, discord:<user id>, discord:role:<role id>, console:<name> or <platform>:*',
+  );
+
 export const eventName = z.enum(EVENT_NAMES);
 export const eventList = z.array(eventName);
 

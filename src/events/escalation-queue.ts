@@ -6,17 +6,17 @@ import { ESCALATIONS_QUEUE } from '../queue/jobs.js';
 import type { QueueSet } from '../queue/queues.js';
 import { closeWorkers } from '../queue/shutdown.js';
 import { createSteeredWorker, type WorkerContext } from '../queue/worker-factory.js';
-import type {
-  Escalations,
-  EscalationTimer,
-  EscalationTimers,
-  FireOutcome,
-} from '../workflows/escalations.js';
+import type { EscalationTimer, EscalationTimers, FireOutcome } from '../workflows/escalations.js';
 
 const NOT_STARTED = new Set(['delayed', 'waiting', 'prioritized', 'waiting-children']);
 
 export interface EscalationJobData extends EscalationTimer {
   deferrals?: number;
+}
+
+/** What a due timer runs: an incident's escalation policy, or a readiness exception's SLA. */
+export interface TimerHandler {
+  fire(timer: EscalationTimer): Promise<FireOutcome>;
 }
 
 /**
@@ -32,8 +32,10 @@ export class EscalationQueue implements EscalationTimers {
     queues: QueueSet,
     private readonly settings: QueueSettings,
     private readonly clock: () => number = Date.now,
+    /** Another workflow's timers live on their own queue, so neither worker sees the other's jobs. */
+    private readonly name: string = ESCALATIONS_QUEUE,
   ) {
-    this.queue = queues.named<EscalationJobData>(ESCALATIONS_QUEUE);
+    this.queue = queues.named<EscalationJobData>(name);
   }
 
   async schedule(jobId: string, timer: EscalationTimer): Promise<void> {
@@ -74,19 +76,19 @@ export class EscalationQueue implements EscalationTimers {
   }
 
   /** The worker that fires due timers; failures are steered like every other job kind. */
-  start(context: WorkerContext, escalations: Escalations): void {
+  start(context: WorkerContext, escalations: TimerHandler, subject = 'incident'): void {
     this.worker = createSteeredWorker<EscalationJobData, FireOutcome>(
       context,
-      ESCALATIONS_QUEUE,
+      this.name,
       async (job) => {
         const outcome = await escalations.fire(job.data);
         context.logger.info(
-          { incident: job.data.incidentId, step: job.data.step + 1, round: job.data.round + 1, outcome },
-          outcome === 'escalated' ? 'incident escalated' : 'escalation timer found nothing to do',
+          { [subject]: job.data.incidentId, step: job.data.step + 1, round: job.data.round + 1, outcome },
+          outcome === 'escalated' ? `${subject} escalated` : 'escalation timer found nothing to do',
         );
         return outcome;
       },
-      { concurrency: 10, kind: 'escalation', label: () => ESCALATIONS_QUEUE },
+      { concurrency: 10, kind: 'escalation', label: () => this.name },
     );
   }
 

@@ -7,6 +7,7 @@ import type { HttpClient } from '../net/http-client.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Incident } from '../workflows/incidents.js';
+import type { ReadinessException } from '../workflows/readiness.js';
 import type { PlatformsSettings } from './schema.js';
 
 /**
@@ -78,4 +79,6 @@ export interface ChatSurface {
   };
   /** The incidents opened in Threadline: an incident's copy of its card is the interactive one. */
   incidents?: { find(id: string): Promise<Incident | undefined> };
+  /** Readiness exceptions: while a spec has one, its thread's card is the exception's live card. */
+  readiness?: { current(specId: string): Promise<ReadinessException | undefined> };
 }

@@ -1,6 +1,11 @@
 import type { Job, Queue } from 'bullmq';
 import { NotFoundError } from '../core/errors.js';
-import { type DeliveryJobData, deliveryQueueName, ESCALATIONS_QUEUE } from './jobs.js';
+import {
+  type DeliveryJobData,
+  deliveryQueueName,
+  ESCALATIONS_QUEUE,
+  READINESS_TIMERS_QUEUE,
+} from './jobs.js';
 import type { QueueSet } from './queues.js';
 
 export interface DeadLetter {
@@ -55,7 +60,7 @@ export class DeadLetters {
   /**
    * Deliveries (keyed by destination), queued chat commands (keyed by their queue,
    * actions.<platform>), and the incident workflow's pager calls and card updates
-   * (pager-calls.<pager>, incident-cards), and escalation timers.
+   * (pager-calls.<pager>, incident-cards), and escalation and readiness SLA timers.
    */
   private async sources(): Promise<Array<{ key: string; queue: Queue<FailedJobData> }>> {
     // Delivery queues are read through `named` too: a dead letter only needs the fields above.
@@ -69,6 +74,7 @@ export class DeadLetters {
       ...(await this.queues.knownQueueNames('pager-calls.*')),
       ...(await this.queues.knownQueueNames('incident-cards')),
       ...(await this.queues.knownQueueNames(ESCALATIONS_QUEUE)),
+      ...(await this.queues.knownQueueNames(READINESS_TIMERS_QUEUE)),
     ].map((name) => ({ key: name, queue: this.queues.named<FailedJobData>(name) }));
     return [...deliveries, ...named];
   }

@@ -5,6 +5,8 @@ export const EVENTS_QUEUE = 'events';
 export const DIGESTS_QUEUE = 'digests';
 /** SLA timers of escalation policies (delayed jobs, src/events/escalation-queue.ts). */
 export const ESCALATIONS_QUEUE = 'escalations';
+/** SLA timers of readiness exceptions (the same delayed-job machinery, src/workflows/readiness-sla.ts). */
+export const READINESS_TIMERS_QUEUE = 'readiness-timers';
 export function deliveryQueueName(connectorKey: string): string {
   return `deliveries.${connectorKey}`;
 }

@@ -3,6 +3,7 @@ import { approvalCard } from '../../cards/approval.js';
 import { helpCard } from '../../cards/help.js';
 import { incidentCard } from '../../cards/incident.js';
 import { notificationCard } from '../../cards/notification.js';
+import { readinessCard } from '../../cards/readiness.js';
 import { errorCard, resultCard } from '../../cards/result.js';
 import { ticketCard } from '../../cards/ticket.js';
 import { COMMANDS } from '../../commands/index.js';
@@ -58,6 +59,38 @@ const CARDS: Record<string, Card> = {
     status: 'To Do',
     url: 'https://example.atlassian.net/browse/PROJ-42',
     specId: 'FEAT-0001',
+  }),
+  readiness: readinessCard({
+    id: 'FEAT-0001-gate-7',
+    specId: 'FEAT-0001',
+    specTitle: 'User Authentication',
+    specUrl: 'https://example.com/specs/FEAT-0001',
+    gate: 'load-test',
+    reason: 'p99 latency 1.8 s over the 1 s budget',
+    status: 'open',
+    openedAt: at,
+    dueAt: '2026-01-19T16:00:00.000Z',
+    history: [
+      { at, by: 'threadline', action: 'opened' },
+      {
+        at,
+        by: 'threadline',
+        action: 'escalated',
+        note: 'alice (oncall:primary) (step 1 of 2, policy release)',
+      },
+    ],
+  }),
+  'readiness-acknowledged': readinessCard({
+    id: 'FEAT-0001-gate-7',
+    specId: 'FEAT-0001',
+    gate: 'load-test',
+    status: 'acknowledged',
+    openedAt: at,
+    dueAt: '2026-01-19T16:00:00.000Z',
+    history: [
+      { at, by: 'threadline', action: 'opened' },
+      { at, by: 'slack:U123', action: 'acknowledged' },
+    ],
   }),
   result: resultCard('👀 INC-7 acknowledged by slack:U123', 'Sent to webhooks.pager.', 'info'),
   error: errorCard('/ops page: <service> is missing', 'Usage: /ops page <service> <summary>'),

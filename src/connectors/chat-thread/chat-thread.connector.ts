@@ -1,5 +1,6 @@
 import { incidentCard } from '../../../cards/incident.js';
 import { digestCard, isFailure, notificationCard } from '../../../cards/notification.js';
+import { readinessCard } from '../../../cards/readiness.js';
 import type { Card } from '../../core/card.js';
 import type { ConversationRef, PlatformName } from '../../core/chat.js';
 import type { EventName } from '../../core/events.js';
@@ -64,7 +65,12 @@ export class ChatThreadConnector implements Connector {
     const incidentId = incidentIdOf(event);
     const incident = incidentId ? await surface.incidents?.find(incidentId) : undefined;
     const subject = incident?.id ?? event.payload.spec?.id ?? event.id;
-    const parent = incident ? incidentCard(incident) : subjectCard(event);
+    const exception = incident ? undefined : await this.readinessOf(event, surface);
+    const parent = incident
+      ? incidentCard(incident)
+      : exception
+        ? readinessCard(exception)
+        : subjectCard(event);
     const ref = await surface.threads.post({ platform: this.platform, ...this.place }, subject, card, parent);
     return { reference: ref.id, summary: `posted in the ${subject} thread on ${this.platform}` };
   }
@@ -85,6 +91,21 @@ export class ChatThreadConnector implements Connector {
         ? `threads in ${this.place.conversation} via the ${this.platform} bot`
         : `the ${this.platform} platform is not running in this process`,
     };
+  }
+
+  /**
+   * A spec's readiness exception is its thread's card, interactive and in its current state,
+   * while it is open and for every readiness event about it; later events about a spec whose
+   * exception is resolved show the spec again.
+   */
+  private async readinessOf(event: StoredEvent, surface: ChatSurface) {
+    const specId = event.payload.spec?.id;
+    if (!specId || !surface.readiness) return undefined;
+    const exception = await surface.readiness.current(specId);
+    if (!exception) return undefined;
+    return exception.status !== 'resolved' || event.payload.event.startsWith('readiness_exception')
+      ? exception
+      : undefined;
   }
 
   private chat(): ChatSurface {

@@ -42,6 +42,7 @@ describe('discordCommandManifest', () => {
       '1:escalate',
       '2:ticket',
       '2:waiver',
+      '2:readiness',
       '1:status',
       '1:oncall',
       '1:runbook',
@@ -51,6 +52,8 @@ describe('discordCommandManifest', () => {
     expect(ticket.options.map((o) => o.name)).toEqual(['create', 'comment', 'close']);
     const waiver = manifest.options.find((o) => o.name === 'waiver') as DiscordSubcommandGroup;
     expect(waiver.options.map((o) => o.name)).toEqual(['request', 'approve', 'reject']);
+    const readiness = manifest.options.find((o) => o.name === 'readiness') as DiscordSubcommandGroup;
+    expect(readiness.options.map((o) => o.name)).toEqual(['ack', 'resolve']);
   });
 
   it('derives string options from positionals and zod arguments: required flags, choices, lengths', () => {
