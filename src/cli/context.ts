@@ -33,7 +33,7 @@ Exit codes:
   1    failed: Redis unreachable, a delivery or chat command failed, unknown dead letter
   2    invalid config, payload or usage (also an unknown chat command in chat --command)
   3    serve: the HTTP port is in use
-  130  serve: a second SIGINT ended the shutdown at once (143 for SIGTERM)`;
+  130  serve: a SIGINT while starting, or a second one during the shutdown (143 for SIGTERM)`;
 
 /** Thrown to end a command with an exit code after its output has been written. */
 export class ExitError extends Error {

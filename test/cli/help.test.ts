@@ -10,7 +10,7 @@ describe('threadline --help', () => {
       '1    failed: Redis unreachable',
       '2    invalid config, payload or usage',
       '3    serve: the HTTP port is in use',
-      '130  serve: a second SIGINT ended the shutdown at once (143 for SIGTERM)',
+      '130  serve: a SIGINT while starting, or a second one during the shutdown (143 for SIGTERM)',
     ])
       expect(help.out).toContain(line);
   });

@@ -33,33 +33,48 @@ export function registerServe(program: Command, context: CliContext): void {
       '\nSIGTERM or SIGINT shuts down within server.shutdown_timeout_ms, then exits 0; a second signal exits at once (128 + signal number).',
     )
     .action(async (options: { config: string; port?: number; role: ServeRole }) => {
-      const loaded = loadOrExit(options.config, context);
-      const { logger } = loggerFor(loaded, 1);
-      const app = await assemble(loaded, { role: options.role, logger, port: options.port }).catch(
-        (error: unknown) => {
-          if (!(error instanceof PortInUseError)) throw error;
-          context.err(`threadline: ${error.message}`);
-          throw new ExitError(EXIT_PORT_IN_USE);
-        },
-      );
-      context.out(`threadline ${options.role} listening on ${app.url}`);
-      const signal = await new Promise<NodeJS.Signals>((resolve) => {
-        const first = (received: NodeJS.Signals) => {
-          process.off('SIGTERM', first);
-          process.off('SIGINT', first);
-          resolve(received);
-        };
-        process.on('SIGTERM', first);
-        process.on('SIGINT', first);
+      // One handler from the start: a signal while starting ends the process at once, the first
+      // one after that starts the shutdown, and a second one ends it without waiting. Nothing is
+      // left to the default disposition, whatever moment the signal arrives at.
+      let started = false;
+      let shuttingDown = false;
+      let onFirstSignal: (signal: NodeJS.Signals) => void = () => undefined;
+      const firstSignal = new Promise<NodeJS.Signals>((resolve) => {
+        onFirstSignal = resolve;
       });
-      logger.info({ signal }, 'signal received');
-      // The shutdown is bounded, but an operator who asks twice gets the process ended now.
-      const again = (second: NodeJS.Signals) => {
-        context.err(`threadline: ${second} again, exiting without waiting for the shutdown`);
-        process.exit(exitCodeForSignal(second));
+      const onSignal = (received: NodeJS.Signals) => {
+        if (!started || shuttingDown) {
+          context.err(
+            `threadline: ${received} ${started ? 'again, exiting without waiting for the shutdown' : 'while starting, exiting now'}`,
+          );
+          process.exit(exitCodeForSignal(received));
+        }
+        shuttingDown = true;
+        onFirstSignal(received);
       };
-      process.on('SIGTERM', again);
-      process.on('SIGINT', again);
-      await app.close();
+      process.on('SIGTERM', onSignal);
+      process.on('SIGINT', onSignal);
+      try {
+        const loaded = loadOrExit(options.config, context);
+        const { logger } = loggerFor(loaded, 1);
+        const app = await assemble(loaded, { role: options.role, logger, port: options.port }).catch(
+          (error: unknown) => {
+            if (!(error instanceof PortInUseError)) throw error;
+            context.err(`threadline: ${error.message}`);
+            throw new ExitError(EXIT_PORT_IN_USE);
+          },
+        );
+        started = true;
+        context.out(`threadline ${options.role} listening on ${app.url}`);
+        const signal = await firstSignal;
+        logger.info({ signal }, 'signal received');
+        await app.close();
+      } catch (error) {
+        // A serve that never started leaves no handler behind (the CLI also runs inside tests);
+        // one that did keeps it until the process ends, so a late signal still exits at once.
+        process.off('SIGTERM', onSignal);
+        process.off('SIGINT', onSignal);
+        throw error;
+      }
     });
 }
