@@ -37,8 +37,8 @@ export class TicketingConnector extends SubscribedConnector {
     this.secretValues = options.secrets;
   }
 
-  deliver(event: StoredEvent, _context: DeliveryContext): Promise<DeliveryReceipt> {
-    return this.scrubbed(() => syncSpecEvent(this.tickets, event));
+  deliver(event: StoredEvent, context: DeliveryContext): Promise<DeliveryReceipt> {
+    return this.scrubbed(() => syncSpecEvent(this.tickets, event, context));
   }
 
   /** Runs a ticket command's call with this tracker's secrets scrubbed from any failure. */
