@@ -12,7 +12,8 @@ import type { TicketingConnector } from '../ticketing/ticketing.connector.js';
 /** The part of Jira's issue webhook we read (`jira:issue_updated` with its changelog). */
 const JiraIssueWebhook = z.looseObject({
   webhookEvent: z.string(),
-  user: z.looseObject({ accountId: z.string().optional() }).optional(),
+  // Cloud names the actor by accountId, Data Center by name.
+  user: z.looseObject({ accountId: z.string().optional(), name: z.string().optional() }).optional(),
   issue: z.looseObject({
     key: z.string().regex(/^[A-Z][A-Z0-9_]+-\d+$/),
     fields: z
@@ -36,7 +37,7 @@ export function statusChange(body: unknown): StatusChange | undefined {
   const { issue, changelog, user } = parsed.data;
   const status = issue.fields?.status?.name;
   if (!status || !changelog?.items.some((item) => item.field === 'status')) return undefined;
-  return { key: issue.key, status, title: issue.fields?.summary, actor: user?.accountId };
+  return { key: issue.key, status, title: issue.fields?.summary, actor: user?.accountId ?? user?.name };
 }
 
 export interface JiraHookOptions {
