@@ -75,12 +75,12 @@ export interface TicketTracker {
   ownActor?(): Promise<string>;
 }
 
-const SAFE_MARKER_ID = /^[A-Za-z0-9][A-Za-z0-9.:-]{0,127}$/;
+const SAFE_MARKER_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 
 /**
  * The marker a delivery's comment carries: `threadline:<delivery id>`. An id that could break
- * the markup it sits in (an HTML comment may not hold `--`, wiki markup reads `_` and `*`) is
- * hashed to a stable, plain form instead.
+ * the markup it sits in (an HTML comment may not hold `--`; spaces, quotes or brackets end or
+ * open markup) is hashed to a stable, plain form instead.
  */
 export function commentMarker(deliveryId: string): string {
   const safe =
@@ -100,7 +100,7 @@ export function carriesMarker(text: string, marker: string): boolean {
   let at = text.indexOf(marker);
   while (at >= 0) {
     const next = text.charAt(at + marker.length);
-    if (!/[A-Za-z0-9.:-]/.test(next)) return true;
+    if (!/[A-Za-z0-9_.:-]/.test(next)) return true;
     at = text.indexOf(marker, at + 1);
   }
   return false;
