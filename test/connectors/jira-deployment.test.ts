@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
+import { jiraConnector } from '../../src/connectors/jira/definition.js';
 import { jiraDeployment } from '../../src/connectors/jira/deployment.js';
 import { ConfigError } from '../../src/core/errors.js';
 
@@ -87,5 +88,16 @@ describe('integrations.jira.deployment', () => {
     expect(problemsOf(`    base_url: "https://jira.example.com"\n    deployment: server`).join('\n')).toMatch(
       /integrations\.jira\.deployment: .*cloud.*data_center/,
     );
+  });
+
+  it('is named "jira (Data Center)" by validate for Data Center, and plain "jira" for the guide’s Cloud', () => {
+    const dc = jiraBlock(
+      `    base_url: "https://jira.example.com"\n    personal_access_token: "pat-0123456789abcdef"`,
+    );
+    expect(jiraConnector.describe?.(dc)).toBe('jira (Data Center)');
+    const cloud = jiraBlock(
+      `    base_url: "https://x.atlassian.net"\n    email: "a@b.c"\n    api_token: "t-0123456789"`,
+    );
+    expect(jiraConnector.describe?.(cloud)).toBe('jira');
   });
 });

@@ -19,7 +19,8 @@ export const jiraConnector = defineConnector({
     webhook_secret: 'JIRA_WEBHOOK_SECRET',
   },
   requires: (block) => jiraRequirements(block),
-  describe: (block) => `jira (${jiraDeployment(block) === 'cloud' ? 'Cloud' : 'Data Center'})`,
+  // Cloud is what the Integrations Guide sets up: only the other deployment is worth a word.
+  describe: (block) => (jiraDeployment(block) === 'cloud' ? 'jira' : 'jira (Data Center)'),
   async create(block, context) {
     const { base_url } = block;
     const auth = jiraAuth(block);
