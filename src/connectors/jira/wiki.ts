@@ -8,11 +8,12 @@ const URL_PATTERN = /https?:\/\/[^\s|\]]+/g;
 function escapePlain(text: string): string {
   return (
     text
-      // Macros, links, tables and images open anywhere.
-      .replace(/[\\{}[\]|!]/g, '\\$&')
-      // Emphasis, lists and headings-like markers only count next to a space or a line's edge.
-      .replace(/(^|\s)([*_+^~#-])/g, '$1\\$2')
-      .replace(/([*_+^~-])(?=\s|$)/g, '\\$1')
+      // Macros, links, tables and images open anywhere. A backslash is left as it is: doubled,
+      // it would be a line break, and alone before a plain character Jira shows it.
+      .replace(/[{}[\]|!]/g, '\\$&')
+      // Emphasis and list markers only count next to a space or a line's edge. One pass, so a
+      // marker with space on both sides gets one backslash (`\\` would be a line break).
+      .replace(/(?<=^|\s)[*_+^~#-]|[*_+^~-](?=\s|$)/g, '\\$&')
   );
 }
 
