@@ -100,4 +100,12 @@ describe('integrations.jira.deployment', () => {
     );
     expect(jiraConnector.describe?.(cloud)).toBe('jira');
   });
+
+  it('counts a personal access token among the secrets every log line and dead letter is scrubbed of', () => {
+    const { secrets } = parseConfigText(
+      `integrations:\n  jira:\n    enabled: true\n    project_key: PROJ\n    base_url: "https://jira.example.com"\n    personal_access_token: "pat-0123456789abcdef"\n`,
+      {},
+    );
+    expect(secrets).toContain('pat-0123456789abcdef');
+  });
 });
