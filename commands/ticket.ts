@@ -119,12 +119,21 @@ export const ticketComment = defineCommand({
   role: 'responder',
   mode: 'queued',
   pending: ({ key }) => `Commenting on ${key}…`,
-  async run({ key, text }, { services, invoker }) {
+  async run({ key, text }, { services, invoker, idempotencyKey }) {
     const connector = trackerOwning(services.connectors, key);
     const { tickets } = connector;
-    await connector.run(() => tickets.tracker.comment(key, `${text}\n— ${userKey(invoker)} via Threadline`));
+    // The request's key stands for a delivery: a retried job finds its comment instead of posting it again.
+    const posted = await connector.run(() =>
+      tickets.comment(key, `${text}\n— ${userKey(invoker)} via Threadline`, {
+        deliveryId: `request.${idempotencyKey}`,
+        attempt: 1,
+      }),
+    );
     const current = await connector.run(() => tickets.tracker.get(key));
-    return threaded(summary(connector, current, await tickets.specOf(key)), `💬 Commented on ${key}`);
+    return threaded(
+      summary(connector, current, await tickets.specOf(key)),
+      posted ? `💬 Commented on ${key}` : `💬 ${key} already has this comment`,
+    );
   },
 });
 

@@ -9,6 +9,7 @@ export const SECRET_KEYS = new Set([
   'app_key',
   'api_token',
   'pat',
+  'personal_access_token',
   'password',
   'sentinel_password',
   'app_password',

@@ -215,14 +215,31 @@ describe('Azure DevOps connector: the spec lifecycle', () => {
       event('implementation_failed', {
         error: { message: 'tests failed: <3 of 120>', logs_url: 'https://ci.example.com/runs/9' },
       }),
-      context,
+      { deliveryId: 'evt-failed.azure_devops', attempt: 1 },
     );
-    await c.deliver(event('validation_failed', { error: 'spec.owner is required' }), context);
+    await c.deliver(event('validation_failed', { error: 'spec.owner is required' }), {
+      deliveryId: 'evt-invalid.azure_devops',
+      attempt: 1,
+    });
     expect(azure.of('addComment')[0]?.query.get('api-version')).toBe('7.1-preview.4');
     expect(azure.item(1201).comments).toEqual([
-      '<p>Spec Implementation Failed: tests failed: &lt;3 of 120&gt;</p><p>Logs: https://ci.example.com/runs/9</p>',
-      '<p>Spec Validation Failed: spec.owner is required</p>',
+      '<p>Spec Implementation Failed: tests failed: &lt;3 of 120&gt;</p><p>Logs: https://ci.example.com/runs/9</p><!-- threadline:evt-failed.azure_devops -->',
+      '<p>Spec Validation Failed: spec.owner is required</p><!-- threadline:evt-invalid.azure_devops -->',
     ]);
+  });
+
+  it('does not comment twice when the answer to the first post was lost in a timeout', async () => {
+    const c = await connector(`${MAPPINGS}\n    timeout_ms: 400`);
+    await c.deliver(event('spec_created'), { deliveryId: 'evt-created.azure_devops', attempt: 1 });
+    azure.script('addComment', { stall: true });
+    const failed = event('validation_failed', { error: 'spec.owner is required' });
+    const delivery = { deliveryId: 'evt-invalid.azure_devops', attempt: 1 };
+    await expect(c.deliver(failed, delivery)).rejects.toBeInstanceOf(TransientError);
+    expect(azure.item(1201).comments).toHaveLength(1);
+    const retry = await c.deliver(failed, { ...delivery, attempt: 2 });
+    expect(retry.summary).toBe('1201: had already been commented validation_failed');
+    expect(azure.item(1201).comments).toHaveLength(1);
+    expect(azure.of('listComments')[0]?.query.get('order')).toBe('desc');
   });
 
   it('refuses a key that is not a work item id, naming the shape', async () => {

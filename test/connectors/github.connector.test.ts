@@ -216,19 +216,46 @@ describe('GitHub Projects connector: the spec lifecycle', () => {
     expect(github.of('updateIssue')[0]?.json).toEqual({ state: 'closed', state_reason: 'completed' });
   });
 
-  it('comments the error of implementation_failed and validation_failed', async () => {
+  it('comments the error of implementation_failed and validation_failed, the delivery marked in an HTML comment', async () => {
     const c = await connector();
     await c.deliver(
       event('implementation_failed', {
         error: { message: 'tests failed: 3 of 120', logs_url: 'https://ci.example.com/runs/9' },
       }),
-      context,
+      { deliveryId: 'evt-failed.github_projects', attempt: 1 },
     );
-    await c.deliver(event('validation_failed', { error: 'spec.owner is required' }), context);
+    await c.deliver(event('validation_failed', { error: 'spec.owner is required' }), {
+      deliveryId: 'evt-invalid.github_projects',
+      attempt: 1,
+    });
     expect(github.issue(1).comments.map((c) => c.body)).toEqual([
-      'Spec Implementation Failed: tests failed: 3 of 120\nLogs: https://ci.example.com/runs/9',
-      'Spec Validation Failed: spec.owner is required',
+      'Spec Implementation Failed: tests failed: 3 of 120\nLogs: https://ci.example.com/runs/9\n\n<!-- threadline:evt-failed.github_projects -->',
+      'Spec Validation Failed: spec.owner is required\n\n<!-- threadline:evt-invalid.github_projects -->',
     ]);
+  });
+
+  it('does not comment twice when the answer to the first post was lost in a timeout', async () => {
+    const c = await connector({ extra: '    timeout_ms: 400' });
+    await c.deliver(event('spec_created'), { deliveryId: 'evt-created.github_projects', attempt: 1 });
+    github.script('createComment', { stall: true });
+    const failed = event('validation_failed', { error: 'spec.owner is required' });
+    const delivery = { deliveryId: 'evt-invalid.github_projects', attempt: 1 };
+    await expect(c.deliver(failed, delivery)).rejects.toBeInstanceOf(TransientError);
+    expect(github.issue(1).comments).toHaveLength(1);
+    const retry = await c.deliver(failed, { ...delivery, attempt: 2 });
+    expect(retry.summary).toBe(`${KEY}: had already been commented validation_failed`);
+    expect(github.issue(1).comments).toHaveLength(1);
+    expect(github.of('createComment')).toHaveLength(1);
+  });
+
+  it('a delivery whose id could break an HTML comment is marked by a hash of it instead', async () => {
+    const c = await connector();
+    await c.deliver(event('validation_failed', { error: 'x' }), {
+      deliveryId: 'odd--id -->.github',
+      attempt: 1,
+    });
+    const [comment] = github.issue(1).comments;
+    expect(comment?.body).toMatch(/\n\n<!-- threadline:h-[0-9a-f]{32} -->$/);
   });
 
   it('reads an issue as its project column while open and Closed once closed', async () => {

@@ -236,15 +236,28 @@ describe('Jira connector: the spec lifecycle', () => {
     expect(jira.of('doTransition')).toHaveLength(1);
   });
 
-  it('comments the error of implementation_failed and validation_failed as an ADF document', async () => {
+  it('comments the error of implementation_failed and validation_failed as an ADF document, marked with the delivery', async () => {
     const c = await connector();
     await c.deliver(
       event('implementation_failed', {
         error: { message: 'tests failed: 3 of 120', logs_url: 'https://ci.example.com/runs/9' },
       }),
-      context,
+      { deliveryId: 'evt-failed.jira', attempt: 1 },
     );
-    await c.deliver(event('validation_failed', { error: 'spec.owner is required' }), context);
+    await c.deliver(event('validation_failed', { error: 'spec.owner is required' }), {
+      deliveryId: 'evt-invalid.jira',
+      attempt: 1,
+    });
+    const marker = (id: string) => ({
+      type: 'paragraph',
+      content: [
+        {
+          type: 'text',
+          text: `threadline:${id}`,
+          marks: [{ type: 'textColor', attrs: { color: '#97a0af' } }],
+        },
+      ],
+    });
     const comments = jira.issue('PROJ-1').comments;
     expect(comments).toEqual([
       {
@@ -256,6 +269,7 @@ describe('Jira connector: the spec lifecycle', () => {
             content: [{ type: 'text', text: 'Spec Implementation Failed: tests failed: 3 of 120' }],
           },
           { type: 'paragraph', content: [{ type: 'text', text: 'Logs: https://ci.example.com/runs/9' }] },
+          marker('evt-failed.jira'),
         ],
       },
       {
@@ -266,6 +280,7 @@ describe('Jira connector: the spec lifecycle', () => {
             type: 'paragraph',
             content: [{ type: 'text', text: 'Spec Validation Failed: spec.owner is required' }],
           },
+          marker('evt-invalid.jira'),
         ],
       },
     ]);
@@ -277,6 +292,63 @@ describe('Jira connector: the spec lifecycle', () => {
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as Error).message).toMatch(/^spec: is required for spec_approved/);
     expect(jira.requests).toHaveLength(0);
+  });
+});
+
+describe('Jira connector: a comment is posted once per delivery', () => {
+  const failed = () =>
+    event('implementation_failed', { error: { message: 'tests failed: 3 of 120' } }, 'evt-failed');
+
+  it('does not post again when the answer to the first post was lost in a timeout: the retry finds its marker', async () => {
+    const c = await connector('    timeout_ms: 400');
+    await c.deliver(event('spec_created'), { deliveryId: 'evt-created.jira', attempt: 1 });
+    // Jira stores the comment, but its answer never arrives before the deadline.
+    jira.script('comment', { stall: true });
+    const first = await c
+      .deliver(failed(), { deliveryId: 'evt-failed.jira', attempt: 1 })
+      .catch((e: unknown) => e);
+    expect(first).toBeInstanceOf(TransientError);
+    expect(jira.issue('PROJ-1').comments).toHaveLength(1);
+
+    const retry = await c.deliver(failed(), { deliveryId: 'evt-failed.jira', attempt: 2 });
+    expect(retry.summary).toBe('PROJ-1: had already been commented implementation_failed');
+    expect(jira.issue('PROJ-1').comments).toHaveLength(1);
+    expect(jira.of('comment')).toHaveLength(1);
+    expect(jira.of('listComments')[0]?.query.get('orderBy')).toBe('-created');
+  });
+
+  it('posts on the retry when the lost first post never reached Jira', async () => {
+    const c = await connector('    timeout_ms: 400');
+    await c.deliver(event('spec_created'), { deliveryId: 'evt-created.jira', attempt: 1 });
+    jira.script('comment', { hang: true });
+    await expect(c.deliver(failed(), { deliveryId: 'evt-failed.jira', attempt: 1 })).rejects.toBeInstanceOf(
+      TransientError,
+    );
+    const retry = await c.deliver(failed(), { deliveryId: 'evt-failed.jira', attempt: 2 });
+    expect(retry.summary).toBe('PROJ-1: commented implementation_failed');
+    expect(jira.issue('PROJ-1').comments).toHaveLength(1);
+  });
+
+  it('a replay of a delivered comment asks neither Jira’s comments nor posts: the record in Redis answers', async () => {
+    const c = await connector();
+    await c.deliver(failed(), { deliveryId: 'evt-failed.jira', attempt: 1 });
+    const replay = await c.deliver(failed(), { deliveryId: 'evt-failed.jira', attempt: 1 });
+    expect(replay.summary).toBe('PROJ-1: had already been commented implementation_failed');
+    expect(jira.of('comment')).toHaveLength(1);
+    expect(jira.of('listComments')).toHaveLength(0);
+    expect(await redis.get(`${prefix}:tickets:jira:comment:evt-failed.jira`)).toBe('done');
+  });
+
+  it('a first try posts without reading the comments, and another delivery’s marker does not count', async () => {
+    const c = await connector();
+    await c.deliver(event('validation_failed', { error: 'x' }, 'evt-other'), {
+      deliveryId: 'evt-failed.jira2',
+      attempt: 1,
+    });
+    // A delivery whose first try failed before posting, retried: `…jira2` is not its marker.
+    await c.deliver(failed(), { deliveryId: 'evt-failed.jira', attempt: 2 });
+    expect(jira.of('listComments')).toHaveLength(1);
+    expect(jira.issue('PROJ-1').comments).toHaveLength(2);
   });
 });
 
@@ -347,11 +419,13 @@ describe('Jira connector: errors at the boundary', () => {
     expect(health.detail).not.toContain(JIRA_TOKEN);
   });
 
-  it('check() reads the project and says which transitions are configured', async () => {
+  it('check() reads the API user and the project, and says which transitions are configured', async () => {
     const c = await connector();
     expect(await c.check()).toEqual({
       ok: true,
-      detail: 'project PROJ (Project), Story issues, transitions approve → 21, implement → 31',
+      detail:
+        'Jira Cloud as Threadline: project PROJ (Project), Story issues, transitions approve → 21, implement → 31',
     });
+    expect(jira.of('myself')).toHaveLength(1);
   });
 });

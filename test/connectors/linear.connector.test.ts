@@ -46,7 +46,7 @@ const GUIDE_MAPPINGS = `    state_mappings:
       implemented: "Done"`;
 
 async function connector(
-  options: { key?: string; labels?: string; mappings?: string } = {},
+  options: { key?: string; labels?: string; mappings?: string; extra?: string } = {},
 ): Promise<TicketingConnector> {
   const { config } = parseConfigText(
     `
@@ -61,6 +61,7 @@ integrations:
     team_id: "${TEAM_ID}"
     labels: ${options.labels ?? '["spec", "automated"]'}
 ${options.mappings ?? GUIDE_MAPPINGS}
+${options.extra ?? ''}
 `,
     {},
   );
@@ -248,22 +249,39 @@ describe('Linear connector: the spec lifecycle', () => {
     expect(linear.of('ThreadlineIssueUpdate')).toHaveLength(1);
   });
 
-  it('comments the error of implementation_failed and validation_failed', async () => {
+  it('comments the error of implementation_failed and validation_failed, the delivery marked in an HTML comment', async () => {
     const c = await connector();
     await c.deliver(
       event('implementation_failed', {
         error: { message: 'tests failed: 3 of 120', logs_url: 'https://ci.example.com/runs/9' },
       }),
-      context,
+      { deliveryId: 'evt-failed.linear', attempt: 1 },
     );
-    await c.deliver(event('validation_failed', { error: 'spec.owner is required' }), context);
+    await c.deliver(event('validation_failed', { error: 'spec.owner is required' }), {
+      deliveryId: 'evt-invalid.linear',
+      attempt: 1,
+    });
     expect(linear.issue('ENG-1').comments).toEqual([
-      'Spec Implementation Failed: tests failed: 3 of 120\nLogs: https://ci.example.com/runs/9',
-      'Spec Validation Failed: spec.owner is required',
+      'Spec Implementation Failed: tests failed: 3 of 120\nLogs: https://ci.example.com/runs/9\n\n<!-- threadline:evt-failed.linear -->',
+      'Spec Validation Failed: spec.owner is required\n\n<!-- threadline:evt-invalid.linear -->',
     ]);
     expect(linear.of('ThreadlineCommentCreate')[0]?.variables).toMatchObject({
       input: { issueId: 'issue-1-uuid' },
     });
+  });
+
+  it('does not comment twice when the answer to the first post was lost in a timeout', async () => {
+    const c = await connector({ extra: '    timeout_ms: 400' });
+    await c.deliver(event('spec_created'), { deliveryId: 'evt-created.linear', attempt: 1 });
+    linear.script('ThreadlineCommentCreate', { stall: true });
+    const failed = event('validation_failed', { error: 'spec.owner is required' });
+    const delivery = { deliveryId: 'evt-invalid.linear', attempt: 1 };
+    await expect(c.deliver(failed, delivery)).rejects.toBeInstanceOf(TransientError);
+    expect(linear.issue('ENG-1').comments).toHaveLength(1);
+    const retry = await c.deliver(failed, { ...delivery, attempt: 2 });
+    expect(retry.summary).toBe('ENG-1: had already been commented validation_failed');
+    expect(linear.issue('ENG-1').comments).toHaveLength(1);
+    expect(linear.of('ThreadlineComments')).toHaveLength(1);
   });
 
   it('knows its team’s issue identifiers once the team has been read', async () => {

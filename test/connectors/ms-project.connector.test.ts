@@ -275,11 +275,14 @@ describe('Microsoft Planner connector: the spec lifecycle', () => {
   it('appends implementation_failed and validation_failed to the description: Planner has no comments API', async () => {
     const c = await connector();
     await c.deliver(event('spec_created'), context);
-    await c.deliver(
-      event('implementation_failed', { error: { message: 'tests failed: 3 of 120' } }),
-      context,
-    );
-    await c.deliver(event('validation_failed', { error: { message: 'schema: owner missing' } }), context);
+    await c.deliver(event('implementation_failed', { error: { message: 'tests failed: 3 of 120' } }), {
+      deliveryId: 'evt-failed.ms_project',
+      attempt: 1,
+    });
+    await c.deliver(event('validation_failed', { error: { message: 'schema: owner missing' } }), {
+      deliveryId: 'evt-invalid.ms_project',
+      attempt: 1,
+    });
     const { description } = onlyTask().details;
     expect(description.startsWith('Spec FEAT-0001 (draft).')).toBe(true);
     expect(description).toMatch(

@@ -19,7 +19,8 @@ export type AzureOperation =
   | 'getWorkItem'
   | 'updateWorkItem'
   | 'wiql'
-  | 'addComment';
+  | 'addComment'
+  | 'listComments';
 
 export interface AzureRequest {
   operation: AzureOperation | 'unknown';
@@ -36,6 +37,8 @@ export interface AzureReply {
   headers?: Record<string, string>;
   body?: unknown;
   hang?: boolean;
+  /** Do what Azure DevOps normally would (store the comment …), then never answer. */
+  stall?: boolean;
   /** Answer this one as Azure DevOps normally would (a scripted success among failures). */
   normal?: boolean;
 }
@@ -208,7 +211,7 @@ export class FakeAzureDevOps {
       at: Date.now(),
     });
     const next = route ? this.scripted.get(route.operation)?.shift() : undefined;
-    const scripted = next?.normal ? undefined : next;
+    const scripted = next?.normal || next?.stall ? undefined : next;
     const reply =
       scripted ??
       (!this.authorised(headers)
@@ -218,7 +221,7 @@ export class FakeAzureDevOps {
           : (this.versionProblem(route.operation, parsed.searchParams) ??
             this.contentTypeProblem(route.operation, method, headers) ??
             route.answer(json, parsed.searchParams)));
-    if (reply.hang) return;
+    if (reply.hang || next?.stall) return;
     const body =
       typeof reply.body === 'string'
         ? reply.body
@@ -246,7 +249,7 @@ export class FakeAzureDevOps {
     if (operation === 'connectionData') return undefined;
     const version = query.get('api-version');
     if (!version) return azureError(400, 'VssVersionNotSpecifiedException', 'No api-version was supplied.');
-    if (operation === 'addComment')
+    if (operation === 'addComment' || operation === 'listComments')
       return /^7\.1-preview(\.\d+)?$/.test(version)
         ? undefined
         : azureError(
@@ -333,6 +336,11 @@ export class FakeAzureDevOps {
       return {
         operation: 'addComment',
         answer: (j) => this.withItem(Number(commentOn), (i) => this.comment(i, j)),
+      };
+    if (method === 'GET' && commentOn !== undefined)
+      return {
+        operation: 'listComments',
+        answer: (_j, q) => this.withItem(Number(commentOn), (i) => this.listComments(i, q)),
       };
     return undefined;
   }
@@ -529,6 +537,21 @@ export class FakeAzureDevOps {
         workItems: found.map((i) => ({ id: i.id, url: this.itemUrl(i.id) })),
       },
     };
+  }
+
+  /** Comments - Get Comments: `$top` of them, oldest first or newest first with `order=desc`. */
+  private listComments(item: FakeWorkItem, query: URLSearchParams): AzureReply {
+    const all = item.comments.map((text, i) => ({
+      workItemId: item.id,
+      id: i + 1,
+      version: 1,
+      text,
+      createdBy: { id: BOT_IDENTITY_ID, displayName: 'Threadline' },
+    }));
+    if (query.get('order') === 'desc') all.reverse();
+    const top = Number(query.get('$top') ?? 200);
+    const comments = all.slice(0, top);
+    return { body: { totalCount: all.length, count: comments.length, comments } };
   }
 
   private comment(item: FakeWorkItem, json: unknown): AzureReply {

@@ -39,6 +39,8 @@ export interface GitHubReply {
   headers?: Record<string, string>;
   body?: unknown;
   hang?: boolean;
+  /** Do what GitHub normally would (store the comment …), then never answer. */
+  stall?: boolean;
   /** Answer this one as GitHub normally would (a scripted success in a sequence of failures). */
   normal?: boolean;
 }
@@ -245,7 +247,7 @@ export class FakeGitHub {
       at: Date.now(),
     });
     const next = route ? this.scripted.get(route.operation)?.shift() : undefined;
-    const scripted = next?.normal ? undefined : next;
+    const scripted = next?.normal || next?.stall ? undefined : next;
     const reply =
       scripted ??
       (!this.authorised(headers)
@@ -259,7 +261,7 @@ export class FakeGitHub {
               status: 404,
               body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' },
             });
-    if (reply.hang) return;
+    if (reply.hang || next?.stall) return;
     const body =
       typeof reply.body === 'string'
         ? reply.body

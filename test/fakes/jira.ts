@@ -3,11 +3,13 @@ import { z } from 'zod';
 import { closeLoopback, type LoopbackOptions, listenLoopback } from './loopback.js';
 
 /**
- * A loopback Jira Cloud (REST v3) with one project and the default workflow (To Do → In
- * Progress → Done). It checks basic auth and the bodies Threadline sends (ADF documents where
- * Jira wants one, the required create fields) against hand-written schemas of the documented
- * shapes, answering 400 with Jira's `{ errorMessages, errors }` like Jira does, and records
- * every request with the operation it was.
+ * A loopback Jira with one project and the default workflow (To Do → In Progress → Done), as
+ * Jira Cloud (REST v3: basic auth with e-mail and API token, ADF documents where Jira wants
+ * one) or as Jira Data Center (REST v2: a personal access token as Bearer or basic auth with
+ * user and password, wiki-markup strings, users known by name, the classic search). It checks
+ * the bodies Threadline sends (the required create fields, the text format) against
+ * hand-written schemas of the documented shapes, answering 400 with Jira's
+ * `{ errorMessages, errors }` like Jira does, and records every request with the operation it was.
  */
 
 export type JiraOperation =
@@ -19,6 +21,7 @@ export type JiraOperation =
   | 'getIssue'
   | 'search'
   | 'comment'
+  | 'listComments'
   | 'getTransitions'
   | 'doTransition'
   | 'remoteLink';
@@ -38,9 +41,13 @@ export interface JiraReply {
   headers?: Record<string, string>;
   body?: unknown;
   hang?: boolean;
+  /** Do what Jira normally would (store the comment, create the issue), then never answer. */
+  stall?: boolean;
   /** Answer this one as Jira normally would (a scripted success in a sequence of failures). */
   normal?: boolean;
 }
+
+export type JiraDeployment = 'cloud' | 'data_center';
 
 export interface FakeIssue {
   id: string;
@@ -59,6 +66,14 @@ export const PROJECT = 'PROJ';
 export const BOT_ACCOUNT_ID = '5b10a2844c20165700ede21g';
 /** A person's account, for changes made in Jira's own UI. */
 export const PERSON_ACCOUNT_ID = '5b10ac8d82e05b22cc7d4ef5';
+/** Data Center: a personal access token (sent as `Authorization: Bearer`) … */
+export const JIRA_PAT = 'NjU4OTQxMjM0NTY3OqXyDcPatS3cretT0ken0123456789';
+/** … or a user's name and password for basic auth. */
+export const JIRA_USERNAME = 'threadline';
+export const JIRA_PASSWORD = 'dc-p4ssw0rd-S3cret';
+/** Data Center users are known by name: the bot (the token's user) and a person. */
+export const BOT_USER_NAME = JIRA_USERNAME;
+export const PERSON_USER_NAME = 'alice';
 
 const STATUSES = {
   '10000': { id: '10000', name: 'To Do', statusCategory: { key: 'new', name: 'To Do' } },
@@ -79,7 +94,18 @@ const ISSUE_TYPES = [
 ];
 
 /** Atlassian Document Format, the part we send: a doc of paragraphs and bullet lists of text. */
-const AdfText = z.strictObject({ type: z.literal('text'), text: z.string().min(1) });
+const AdfText = z.strictObject({
+  type: z.literal('text'),
+  text: z.string().min(1),
+  marks: z
+    .array(
+      z.strictObject({
+        type: z.literal('textColor'),
+        attrs: z.strictObject({ color: z.string().regex(/^#[0-9a-f]{6}$/i) }),
+      }),
+    )
+    .optional(),
+});
 const AdfParagraph = z.strictObject({ type: z.literal('paragraph'), content: z.array(AdfText).optional() });
 const AdfBulletList = z.strictObject({
   type: z.literal('bulletList'),
@@ -93,17 +119,31 @@ export const AdfDoc = z.strictObject({
   content: z.array(z.union([AdfParagraph, AdfBulletList])),
 });
 
-const CreateFields = z.looseObject({
-  project: z.strictObject({ key: z.string() }),
-  issuetype: z.union([z.strictObject({ name: z.string() }), z.strictObject({ id: z.string() })]),
-  summary: z.string().min(1).max(255),
-  description: AdfDoc.optional(),
-  labels: z.array(z.string().regex(/^\S+$/, 'labels cannot contain spaces')).optional(),
-  parent: z.strictObject({ key: z.string() }).optional(),
-});
-const CreateBody = z.strictObject({ fields: CreateFields });
-const BulkBody = z.strictObject({ issueUpdates: z.array(CreateBody).min(1).max(50) });
-const CommentBody = z.looseObject({ body: AdfDoc });
+/** A rich text field: an ADF document in REST v3, a wiki-markup string in REST v2. */
+function richText(deployment: JiraDeployment) {
+  return deployment === 'cloud' ? AdfDoc : z.string().min(1);
+}
+
+function createFields(deployment: JiraDeployment) {
+  return z.looseObject({
+    project: z.strictObject({ key: z.string() }),
+    issuetype: z.union([z.strictObject({ name: z.string() }), z.strictObject({ id: z.string() })]),
+    summary: z.string().min(1).max(255),
+    description: richText(deployment).optional(),
+    labels: z.array(z.string().regex(/^\S+$/, 'labels cannot contain spaces')).optional(),
+    parent: z.strictObject({ key: z.string() }).optional(),
+  });
+}
+type CreateFields = z.infer<ReturnType<typeof createFields>>;
+
+function bodySchemas(deployment: JiraDeployment) {
+  const create = z.strictObject({ fields: createFields(deployment) });
+  return {
+    create,
+    bulk: z.strictObject({ issueUpdates: z.array(create).min(1).max(50) }),
+    comment: z.looseObject({ body: richText(deployment) }),
+  };
+}
 const TransitionBody = z.looseObject({ transition: z.strictObject({ id: z.string().regex(/^\d+$/) }) });
 const RemoteLinkBody = z.looseObject({
   globalId: z.string().max(255).optional(),
@@ -118,24 +158,31 @@ const SearchBody = z.looseObject({
 
 export class FakeJira {
   readonly requests: JiraRequest[] = [];
+  /** `/rest/api/3` on Cloud, `/rest/api/2` on Data Center. */
+  readonly api: string;
   readonly issues = new Map<string, FakeIssue>();
   /** Custom fields the project's create screen has; any other customfield_ is refused. */
   customFields = new Set(['customfield_10001', 'customfield_10002']);
   private readonly scripted = new Map<JiraOperation, JiraReply[]>();
+  private readonly bodies: ReturnType<typeof bodySchemas>;
   private nextId = 10_000;
 
   private constructor(
     private readonly server: Server,
     readonly baseUrl: string,
-  ) {}
+    readonly deployment: JiraDeployment,
+  ) {
+    this.api = deployment === 'cloud' ? '/rest/api/3' : '/rest/api/2';
+    this.bodies = bodySchemas(deployment);
+  }
 
-  static async start(options: LoopbackOptions = {}): Promise<FakeJira> {
+  static async start(options: LoopbackOptions & { deployment?: JiraDeployment } = {}): Promise<FakeJira> {
     let fake: FakeJira | undefined;
     const { server, baseUrl } = await listenLoopback(
       (r, res) => fake?.handle(r.method, r.url, r.headers, r.raw, res),
       options,
     );
-    fake = new FakeJira(server, baseUrl);
+    fake = new FakeJira(server, baseUrl, options.deployment ?? 'cloud');
     return fake;
   }
 
@@ -167,7 +214,7 @@ export class FakeJira {
    * Moves an issue as someone does in Jira's UI (`by` that account) and returns the body of
    * the `jira:issue_updated` webhook Jira sends for it.
    */
-  move(key: string, statusName: string, by = PERSON_ACCOUNT_ID): Record<string, unknown> {
+  move(key: string, statusName: string, by = this.person()): Record<string, unknown> {
     const issue = this.issue(key);
     const target = Object.values(STATUSES).find((s) => s.name === statusName);
     if (!target) throw new Error(`FakeJira has no status ${statusName}`);
@@ -177,11 +224,11 @@ export class FakeJira {
       timestamp: Date.now(),
       webhookEvent: 'jira:issue_updated',
       issue_event_type_name: 'issue_generic',
-      user: { accountId: by, displayName: by === BOT_ACCOUNT_ID ? 'Threadline' : 'Alice' },
+      user: this.user(by),
       issue: {
         id: issue.id,
         key: issue.key,
-        self: `${this.baseUrl}/rest/api/3/issue/${issue.id}`,
+        self: `${this.baseUrl}${this.api}/issue/${issue.id}`,
         fields: { summary: issue.fields.summary, status: target },
       },
       changelog: {
@@ -202,6 +249,24 @@ export class FakeJira {
 
   async close(): Promise<void> {
     await closeLoopback(this.server);
+  }
+
+  /** A person's id as this deployment's webhooks name users. */
+  person(): string {
+    return this.deployment === 'cloud' ? PERSON_ACCOUNT_ID : PERSON_USER_NAME;
+  }
+
+  /** Threadline's own user, as this deployment's webhooks name it. */
+  bot(): string {
+    return this.deployment === 'cloud' ? BOT_ACCOUNT_ID : BOT_USER_NAME;
+  }
+
+  /** A user as Jira shows one: Cloud by accountId, Data Center by name and key. */
+  private user(id: string): Record<string, string> {
+    const displayName = id === this.bot() ? 'Threadline' : 'Alice';
+    return this.deployment === 'cloud'
+      ? { accountId: id, displayName }
+      : { name: id, key: `JIRAUSER${id === this.bot() ? '10100' : '10200'}`, displayName };
   }
 
   private handle(
@@ -229,7 +294,7 @@ export class FakeJira {
       at: Date.now(),
     });
     const next = route ? this.scripted.get(route.operation)?.shift() : undefined;
-    const scripted = next?.normal ? undefined : next;
+    const scripted = next?.normal || next?.stall ? undefined : next;
     const reply =
       scripted ??
       (!this.authorised(headers)
@@ -237,7 +302,7 @@ export class FakeJira {
         : route
           ? route.answer(json, parsed.searchParams)
           : { status: 404, body: { errorMessages: ['No such endpoint'], errors: {} } });
-    if (reply.hang) return;
+    if (reply.hang || next?.stall) return;
     const body =
       typeof reply.body === 'string'
         ? reply.body
@@ -252,41 +317,54 @@ export class FakeJira {
   }
 
   private authorised(headers: IncomingHttpHeaders): boolean {
-    const expected = `Basic ${Buffer.from(`${JIRA_EMAIL}:${JIRA_TOKEN}`).toString('base64')}`;
-    return headers.authorization === expected;
+    const basic = (user: string, secret: string) =>
+      `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}`;
+    const accepted =
+      this.deployment === 'cloud'
+        ? [basic(JIRA_EMAIL, JIRA_TOKEN)]
+        : [`Bearer ${JIRA_PAT}`, basic(JIRA_USERNAME, JIRA_PASSWORD)];
+    return accepted.includes(headers.authorization ?? '');
   }
 
   private route(
     method: string,
     path: string,
   ): { operation: JiraOperation; answer: (json: unknown, query: URLSearchParams) => JiraReply } | undefined {
-    const api = '/rest/api/3';
-    if (method === 'GET' && path === `${api}/myself`)
+    const api = this.api;
+    if (!path.startsWith(`${api}/`)) return undefined;
+    const rest = path.slice(api.length);
+    if (method === 'GET' && rest === '/myself')
       return {
         operation: 'myself',
-        answer: () => ({
-          body: { accountId: BOT_ACCOUNT_ID, emailAddress: JIRA_EMAIL, displayName: 'Threadline' },
-        }),
+        answer: () => ({ body: { ...this.user(this.bot()), emailAddress: JIRA_EMAIL, active: true } }),
       };
-    const project = path.match(/^\/rest\/api\/3\/project\/([^/]+)$/)?.[1];
+    const project = rest.match(/^\/project\/([^/]+)$/)?.[1];
     if (method === 'GET' && project !== undefined)
       return { operation: 'project', answer: () => this.project(project) };
-    if (method === 'POST' && path === `${api}/issue`)
+    if (method === 'POST' && rest === '/issue')
       return { operation: 'createIssue', answer: (j) => this.create(j) };
-    if (method === 'POST' && path === `${api}/issue/bulk`)
+    if (method === 'POST' && rest === '/issue/bulk')
       return { operation: 'bulkCreate', answer: (j) => this.bulk(j) };
-    const metaProject = path.match(/^\/rest\/api\/3\/issue\/createmeta\/([^/]+)\/issuetypes$/)?.[1];
+    const metaProject = rest.match(/^\/issue\/createmeta\/([^/]+)\/issuetypes$/)?.[1];
     if (method === 'GET' && metaProject !== undefined)
       return {
         operation: 'issueTypes',
-        answer: () =>
-          metaProject === PROJECT
-            ? { body: { issueTypes: ISSUE_TYPES, maxResults: 50, startAt: 0, total: ISSUE_TYPES.length } }
-            : notFound('No project could be found with key'),
+        answer: () => {
+          if (metaProject !== PROJECT) return notFound('No project could be found with key');
+          const page = { maxResults: 50, startAt: 0, total: ISSUE_TYPES.length };
+          // Data Center answers a page of `values`; Cloud names the list `issueTypes`.
+          return {
+            body:
+              this.deployment === 'cloud'
+                ? { issueTypes: ISSUE_TYPES, ...page }
+                : { values: ISSUE_TYPES, ...page, isLast: true },
+          };
+        },
       };
-    if (method === 'POST' && path === `${api}/search/jql`)
+    // Cloud's enhanced search is /search/jql; Data Center has only the classic /search.
+    if (method === 'POST' && rest === (this.deployment === 'cloud' ? '/search/jql' : '/search'))
       return { operation: 'search', answer: (j) => this.search(j) };
-    const issuePath = path.match(/^\/rest\/api\/3\/issue\/([^/]+)(\/[a-z]+)?$/);
+    const issuePath = rest.match(/^\/issue\/([^/]+)(\/[a-z]+)?$/);
     if (issuePath?.[1] !== undefined) {
       const key = decodeURIComponent(issuePath[1]);
       const tail = issuePath[2];
@@ -294,6 +372,11 @@ export class FakeJira {
         return { operation: 'getIssue', answer: (_j, q) => this.withIssue(key, (i) => this.show(i, q)) };
       if (method === 'POST' && tail === '/comment')
         return { operation: 'comment', answer: (j) => this.withIssue(key, (i) => this.comment(i, j)) };
+      if (method === 'GET' && tail === '/comment')
+        return {
+          operation: 'listComments',
+          answer: (_j, q) => this.withIssue(key, (i) => this.listComments(i, q)),
+        };
       if (method === 'GET' && tail === '/transitions')
         return { operation: 'getTransitions', answer: () => this.withIssue(key, (i) => this.transitions(i)) };
       if (method === 'POST' && tail === '/transitions')
@@ -313,19 +396,19 @@ export class FakeJira {
   }
 
   private create(json: unknown): JiraReply {
-    const body = CreateBody.safeParse(json);
+    const body = this.bodies.create.safeParse(json);
     if (!body.success) return invalid(body.error);
     const problem = this.fieldProblem(body.data.fields);
     if (problem) return { status: 400, body: { errorMessages: [], errors: problem } };
     const issue = this.storeFrom(body.data.fields);
     return {
       status: 201,
-      body: { id: issue.id, key: issue.key, self: `${this.baseUrl}/rest/api/3/issue/${issue.id}` },
+      body: { id: issue.id, key: issue.key, self: `${this.baseUrl}${this.api}/issue/${issue.id}` },
     };
   }
 
   private bulk(json: unknown): JiraReply {
-    const body = BulkBody.safeParse(json);
+    const body = this.bodies.bulk.safeParse(json);
     if (!body.success) return invalid(body.error);
     for (const update of body.data.issueUpdates) {
       const problem = this.fieldProblem(update.fields);
@@ -339,7 +422,7 @@ export class FakeJira {
     return { status: 201, body: { issues: issues.map((i) => ({ id: i.id, key: i.key })), errors: [] } };
   }
 
-  private fieldProblem(fields: z.infer<typeof CreateFields>): Record<string, string> | undefined {
+  private fieldProblem(fields: CreateFields): Record<string, string> | undefined {
     if (fields.project.key !== PROJECT) return { project: 'valid project is required' };
     const type = ISSUE_TYPES.find((t) =>
       'name' in fields.issuetype ? t.name === fields.issuetype.name : t.id === fields.issuetype.id,
@@ -353,16 +436,22 @@ export class FakeJira {
       if (!name.startsWith('customfield_')) continue;
       if (!this.customFields.has(name))
         return { [name]: `Field '${name}' cannot be set. It is not on the appropriate screen, or unknown.` };
-      // customfield_10001 is a short text field; customfield_10002 a paragraph, which v3 wants as ADF.
+      // customfield_10001 is a short text field; customfield_10002 a paragraph, which v3 wants as
+      // ADF and v2 as a wiki-markup string.
       if (name === 'customfield_10001' && typeof value !== 'string')
         return { [name]: 'Operation value must be a string' };
-      if (name === 'customfield_10002' && !AdfDoc.safeParse(value).success)
-        return { [name]: 'Operation value must be an Atlassian Document' };
+      if (name === 'customfield_10002' && !richText(this.deployment).safeParse(value).success)
+        return {
+          [name]:
+            this.deployment === 'cloud'
+              ? 'Operation value must be an Atlassian Document'
+              : 'Operation value must be a string',
+        };
     }
     return undefined;
   }
 
-  private storeFrom(fields: z.infer<typeof CreateFields>): FakeIssue {
+  private storeFrom(fields: CreateFields): FakeIssue {
     const { project: _p, issuetype: _t, parent, ...rest } = fields;
     return this.store({ ...rest, labels: fields.labels ?? [] }, parent?.key);
   }
@@ -380,7 +469,7 @@ export class FakeJira {
     const all: Record<string, unknown> = { ...issue.fields, status: STATUSES[issue.statusId as StatusId] };
     const fields = wanted ? Object.fromEntries(Object.entries(all).filter(([k]) => wanted.includes(k))) : all;
     return {
-      body: { id: issue.id, key: issue.key, self: `${this.baseUrl}/rest/api/3/issue/${issue.id}`, fields },
+      body: { id: issue.id, key: issue.key, self: `${this.baseUrl}${this.api}/issue/${issue.id}`, fields },
     };
   }
 
@@ -414,10 +503,34 @@ export class FakeJira {
   }
 
   private comment(issue: FakeIssue, json: unknown): JiraReply {
-    const body = CommentBody.safeParse(json);
+    const body = this.bodies.comment.safeParse(json);
     if (!body.success) return invalid(body.error);
     issue.comments.push(body.data.body);
     return { status: 201, body: { id: String(issue.comments.length), body: body.data.body } };
+  }
+
+  /** GET …/comment: oldest first, or newest first with `orderBy=-created`; one page of maxResults. */
+  private listComments(issue: FakeIssue, query: URLSearchParams): JiraReply {
+    const order = query.get('orderBy') ?? 'created';
+    if (!['created', '+created', '-created'].includes(order))
+      return { status: 400, body: { errorMessages: [`Invalid orderBy: ${order}`], errors: {} } };
+    const all = issue.comments.map((body, i) => ({
+      id: String(i + 1),
+      author: this.user(this.bot()),
+      body,
+      created: new Date(1_700_000_000_000 + i * 60_000).toISOString(),
+    }));
+    if (order === '-created') all.reverse();
+    const startAt = Number(query.get('startAt') ?? 0);
+    const maxResults = Number(query.get('maxResults') ?? 50);
+    return {
+      body: {
+        startAt,
+        maxResults,
+        total: all.length,
+        comments: all.slice(startAt, startAt + maxResults),
+      },
+    };
   }
 
   private transitions(issue: FakeIssue): JiraReply {
@@ -425,17 +538,22 @@ export class FakeJira {
     return {
       body: {
         expand: 'transitions',
-        transitions: available.map((t) => ({
-          id: t.id,
-          name: t.name,
-          to: STATUSES[t.to],
-          hasScreen: false,
-          isGlobal: true,
-          isInitial: false,
-          isAvailable: true,
-          isConditional: false,
-          isLooped: false,
-        })),
+        // Data Center's transitions carry no isAvailable (nor the other Cloud flags).
+        transitions: available.map((t) =>
+          this.deployment === 'cloud'
+            ? {
+                id: t.id,
+                name: t.name,
+                to: STATUSES[t.to],
+                hasScreen: false,
+                isGlobal: true,
+                isInitial: false,
+                isAvailable: true,
+                isConditional: false,
+                isLooped: false,
+              }
+            : { id: t.id, name: t.name, to: STATUSES[t.to] },
+        ),
       },
     };
   }
@@ -469,7 +587,7 @@ export class FakeJira {
         status: 200,
         body: {
           id: existing + 1,
-          self: `${this.baseUrl}/rest/api/3/issue/${issue.key}/remotelink/${existing + 1}`,
+          self: `${this.baseUrl}${this.api}/issue/${issue.key}/remotelink/${existing + 1}`,
         },
       };
     }
@@ -477,7 +595,7 @@ export class FakeJira {
     const id = issue.remoteLinks.length;
     return {
       status: 201,
-      body: { id, self: `${this.baseUrl}/rest/api/3/issue/${issue.key}/remotelink/${id}` },
+      body: { id, self: `${this.baseUrl}${this.api}/issue/${issue.key}/remotelink/${id}` },
     };
   }
 

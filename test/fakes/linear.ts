@@ -20,6 +20,7 @@ export type LinearOperation =
   | 'ThreadlineIssue'
   | 'ThreadlineIssueCreate'
   | 'ThreadlineIssueUpdate'
+  | 'ThreadlineComments'
   | 'ThreadlineCommentCreate'
   | 'ThreadlineAttachmentLinkURL';
 const OPERATIONS: readonly string[] = [
@@ -31,6 +32,7 @@ const OPERATIONS: readonly string[] = [
   'ThreadlineIssue',
   'ThreadlineIssueCreate',
   'ThreadlineIssueUpdate',
+  'ThreadlineComments',
   'ThreadlineCommentCreate',
   'ThreadlineAttachmentLinkURL',
 ];
@@ -48,6 +50,8 @@ export interface LinearReply {
   headers?: Record<string, string> | (() => Record<string, string>);
   body?: unknown;
   hang?: boolean;
+  /** Do what Linear normally would (store the comment …), then never answer. */
+  stall?: boolean;
   /** Answer this one as Linear normally would (a scripted success in a sequence of failures). */
   normal?: boolean;
 }
@@ -118,6 +122,7 @@ const VARIABLES = {
     id: z.string().min(1),
     input: z.strictObject({ stateId: z.string().min(1) }),
   }),
+  ThreadlineComments: z.strictObject({ id: z.string().min(1) }),
   ThreadlineCommentCreate: z.strictObject({
     input: z.strictObject({ issueId: z.string().min(1), body: z.string().min(1) }),
   }),
@@ -229,9 +234,9 @@ export class FakeLinear {
       at: Date.now(),
     });
     const next = operation ? this.scripted.get(operation)?.shift() : undefined;
-    const scripted = next?.normal ? undefined : next;
+    const scripted = next?.normal || next?.stall ? undefined : next;
     const reply = scripted ?? this.answer(method, url, headers, body, operation);
-    if (reply.hang) return;
+    if (reply.hang || next?.stall) return;
     res.writeHead(reply.status ?? 200, {
       'content-type': 'application/json; charset=utf-8',
       ...(typeof reply.headers === 'function' ? reply.headers() : reply.headers),
@@ -313,6 +318,10 @@ export class FakeLinear {
           return data({ issueUpdate: { success: true, issue: this.issueNode(i) } });
         });
       }
+      case 'ThreadlineComments':
+        return this.withIssue(parseWith(VARIABLES.ThreadlineComments, v).id, (i) =>
+          data({ issue: { comments: { nodes: i.comments.map((body) => ({ body })) } } }),
+        );
       case 'ThreadlineCommentCreate': {
         const { input } = parseWith(VARIABLES.ThreadlineCommentCreate, v);
         return this.withIssue(input.issueId, (i) => {

@@ -79,6 +79,16 @@ integrations:
         content: [
           { type: 'paragraph', content: [{ type: 'text', text: 'rolled back, looking into it' }] },
           { type: 'paragraph', content: [{ type: 'text', text: '— console:alice via Threadline' }] },
+          {
+            type: 'paragraph',
+            content: [
+              {
+                type: 'text',
+                text: expect.stringMatching(/^threadline:request\.console\.[\w.:-]+$/),
+                marks: [{ type: 'textColor', attrs: { color: '#97a0af' } }],
+              },
+            ],
+          },
         ],
       },
     ]);

@@ -2,12 +2,14 @@ import { z } from 'zod';
 import { ValidationError } from '../../core/errors.js';
 import type { HttpClient } from '../../net/http-client.js';
 import type { HealthResult } from '../connector.js';
-import type {
-  NewTicket,
-  PullRequestLink,
-  SpecStage,
-  TicketRef,
-  TicketTracker,
+import {
+  carriesMarker,
+  htmlCommentMarker,
+  type NewTicket,
+  type PullRequestLink,
+  type SpecStage,
+  type TicketRef,
+  type TicketTracker,
 } from '../ticketing/tracker.js';
 import { htmlList, htmlParagraphs } from './html.js';
 import type { AzureDevOpsIntegrationConfig } from './schema.js';
@@ -36,6 +38,9 @@ const States = z.looseObject({
 });
 type State = z.infer<typeof States>['value'][number];
 const Project = z.looseObject({ id: z.string(), name: z.string() });
+const Comments = z.looseObject({
+  comments: z.array(z.looseObject({ text: z.string().nullish() })).default([]),
+});
 const ConnectionData = z.looseObject({ authenticatedUser: z.looseObject({ id: z.string().min(1) }) });
 
 const WORK_ITEM_ID = /^\d+$/;
@@ -118,13 +123,23 @@ export class AzureDevOpsTracker implements TicketTracker {
     return this.ref(await this.read(key));
   }
 
-  async comment(key: string, text: string): Promise<void> {
+  async comment(key: string, text: string, marker?: string): Promise<void> {
     this.assertKey(key);
     await this.call(`comment on work item ${key}`, {
       method: 'POST',
       url: `${this.projectUrl}/_apis/wit/workItems/${key}/comments?api-version=${COMMENTS_API_VERSION}`,
-      json: { text: htmlParagraphs(text) },
+      // Comments are HTML: an HTML comment keeps the marker out of sight.
+      json: { text: `${htmlParagraphs(text)}${marker ? htmlCommentMarker(marker) : ''}` },
     });
+  }
+
+  async hasComment(key: string, marker: string): Promise<boolean> {
+    this.assertKey(key);
+    const answer = await this.call(`read the comments of work item ${key}`, {
+      method: 'GET',
+      url: `${this.projectUrl}/_apis/wit/workItems/${key}/comments?$top=200&order=desc&api-version=${COMMENTS_API_VERSION}`,
+    });
+    return Comments.parse(answer).comments.some((c) => carriesMarker(c.text ?? '', marker));
   }
 
   async transition(key: string, stage: SpecStage): Promise<TicketRef | undefined> {

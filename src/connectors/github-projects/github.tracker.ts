@@ -3,12 +3,14 @@ import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../../core/errors.js';
 import type { HttpClient } from '../../net/http-client.js';
 import type { HealthResult } from '../connector.js';
-import type {
-  NewTicket,
-  PullRequestLink,
-  SpecStage,
-  TicketRef,
-  TicketTracker,
+import {
+  carriesMarker,
+  htmlCommentMarker,
+  type NewTicket,
+  type PullRequestLink,
+  type SpecStage,
+  type TicketRef,
+  type TicketTracker,
 } from '../ticketing/tracker.js';
 import type { GitHubProjectsIntegrationConfig } from './schema.js';
 import { githubFetch, unwrapGitHubError } from './transport.js';
@@ -224,16 +226,22 @@ export class GitHubTracker implements TicketTracker {
     return this.ref(await this.read(key));
   }
 
-  async comment(key: string, text: string): Promise<void> {
+  async comment(key: string, text: string, marker?: string): Promise<void> {
     const number = this.numberOf(key);
     await this.call(`comment on ${key}`, () =>
       this.client.rest.issues.createComment({
         owner: this.owner,
         repo: this.repo,
         issue_number: number,
-        body: text,
+        // GitHub's Markdown shows no HTML comment: the marker is there for hasComment only.
+        body: marker ? `${text}\n\n${htmlCommentMarker(marker)}` : text,
       }),
     );
+  }
+
+  async hasComment(key: string, marker: string): Promise<boolean> {
+    const comments = await this.comments(key);
+    return comments.some((c) => carriesMarker(c.body ?? '', marker));
   }
 
   async transition(key: string, stage: SpecStage): Promise<TicketRef | undefined> {
@@ -243,8 +251,16 @@ export class GitHubTracker implements TicketTracker {
   }
 
   async linkPullRequest(key: string, pr: PullRequestLink): Promise<void> {
+    const comments = await this.comments(key);
+    const marker = new RegExp(`^Linked pull request #${pr.number}(?!\\d)`);
+    if (comments.some((c) => marker.test(c.body ?? ''))) return;
+    await this.comment(key, pullRequestComment(pr));
+  }
+
+  /** Every comment of the issue, every page of them. */
+  private async comments(key: string): Promise<Array<z.infer<typeof RestComment>>> {
     const number = this.numberOf(key);
-    const comments = await this.call(`read the comments of ${key}`, async () =>
+    return this.call(`read the comments of ${key}`, async () =>
       z.array(RestComment).parse(
         await this.client.paginate(this.client.rest.issues.listComments, {
           owner: this.owner,
@@ -254,9 +270,6 @@ export class GitHubTracker implements TicketTracker {
         }),
       ),
     );
-    const marker = new RegExp(`^Linked pull request #${pr.number}(?!\\d)`);
-    if (comments.some((c) => marker.test(c.body ?? ''))) return;
-    await this.comment(key, pullRequestComment(pr));
   }
 
   async close(key: string): Promise<TicketRef> {

@@ -5,6 +5,7 @@
 export interface AdfText {
   type: 'text';
   text: string;
+  marks?: Array<{ type: 'textColor'; attrs: { color: string } }>;
 }
 export interface AdfParagraph {
   type: 'paragraph';
@@ -39,5 +40,13 @@ export function adfBulletList(items: readonly string[]): AdfDocument {
         content: items.map((item) => ({ type: 'listItem', content: [paragraph(item)] })),
       },
     ],
+  };
+}
+
+/** A comment's delivery marker: light grey text in a last paragraph of its own. */
+export function adfMarker(marker: string): AdfParagraph {
+  return {
+    type: 'paragraph',
+    content: [{ type: 'text', text: marker, marks: [{ type: 'textColor', attrs: { color: '#97a0af' } }] }],
   };
 }

@@ -13,7 +13,8 @@ import type { TicketingConnector } from '../ticketing/ticketing.connector.js';
 const JiraIssueWebhook = z.looseObject({
   webhookEvent: z.string(),
   timestamp: z.number().optional(),
-  user: z.looseObject({ accountId: z.string().optional() }).optional(),
+  // Cloud names the actor by accountId, Data Center by name.
+  user: z.looseObject({ accountId: z.string().optional(), name: z.string().optional() }).optional(),
   issue: z.looseObject({
     key: z.string().regex(/^[A-Z][A-Z0-9_]+-\d+$/),
     fields: z
@@ -39,7 +40,13 @@ export function statusChange(body: unknown): TrackerStatusChange | undefined {
   const status = issue.fields?.status?.name;
   if (!status || !changelog?.items.some((item) => item.field === 'status')) return undefined;
   const change = changelog.id ?? (timestamp === undefined ? undefined : String(timestamp));
-  return { key: issue.key, status, title: issue.fields?.summary, actor: user?.accountId, change };
+  return {
+    key: issue.key,
+    status,
+    title: issue.fields?.summary,
+    actor: user?.accountId ?? user?.name,
+    change,
+  };
 }
 
 export interface JiraHookOptions {

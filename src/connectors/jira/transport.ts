@@ -17,14 +17,13 @@ interface AdapterRequest {
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 type Method = (typeof METHODS)[number];
 
-export const JIRA_CREDENTIALS = 'integrations.jira.email and integrations.jira.api_token';
-
 /**
  * axios's adapter for jira.js: every request jira.js builds is sent by our HttpClient, so it gets
  * the SSRF guard, the keep-alive pool, no redirects and the connector's deadline. A status other
- * than 2xx leaves as one of our error kinds (raiseForStatus), before jira.js or axios see it.
+ * than 2xx leaves as one of our error kinds (raiseForStatus, a 401 naming `credentials`, the
+ * settings to check), before jira.js or axios see it.
  */
-export function jiraAdapter(http: HttpClient, timeoutMs: number) {
+export function jiraAdapter(http: HttpClient, timeoutMs: number, credentials: string) {
   return async (config: AdapterRequest) => {
     const method = (config.method ?? 'get').toUpperCase();
     if (!(METHODS as readonly string[]).includes(method))
@@ -36,7 +35,7 @@ export function jiraAdapter(http: HttpClient, timeoutMs: number) {
       body: typeof config.data === 'string' ? config.data : undefined,
       timeoutMs,
     });
-    raiseForStatus(response, 'Jira', JIRA_CREDENTIALS);
+    raiseForStatus(response, 'Jira', credentials);
     return {
       data: response.body,
       status: response.status,

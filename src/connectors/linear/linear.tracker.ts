@@ -2,12 +2,14 @@ import { z } from 'zod';
 import { ValidationError } from '../../core/errors.js';
 import type { HttpClient } from '../../net/http-client.js';
 import type { HealthResult } from '../connector.js';
-import type {
-  NewTicket,
-  PullRequestLink,
-  SpecStage,
-  TicketRef,
-  TicketTracker,
+import {
+  carriesMarker,
+  htmlCommentMarker,
+  type NewTicket,
+  type PullRequestLink,
+  type SpecStage,
+  type TicketRef,
+  type TicketTracker,
 } from '../ticketing/tracker.js';
 import { LinearGraphQL } from './graphql.js';
 import { LINEAR_OPERATIONS as Q } from './operations.js';
@@ -36,11 +38,21 @@ const IssuesAnswer = z.looseObject({ issues: z.looseObject({ nodes: z.array(Issu
 const IssueAnswer = z.looseObject({ issue: Issue });
 const IssuePayload = z.looseObject({ success: z.boolean(), issue: Issue.nullish() });
 const Success = z.looseObject({ success: z.boolean() });
+const CommentsAnswer = z.looseObject({
+  issue: z.looseObject({
+    comments: z.looseObject({ nodes: z.array(z.looseObject({ body: z.string().nullish() })) }),
+  }),
+});
 const ViewerAnswer = z.looseObject({ viewer: z.looseObject({ id: z.string() }) });
 
 const IDENTIFIER = /^[A-Z][A-Z0-9]*-\d+$/;
 /** Linear's workflow state types a ticket counts as done in. */
 const DONE_TYPES = new Set(['completed', 'canceled']);
+
+function assertIdentifier(key: string): void {
+  if (!IDENTIFIER.test(key))
+    throw new ValidationError(`"${key}" is not a Linear issue identifier like ENG-12`);
+}
 
 /** The line in a Linear issue's description that findBySpec searches for. */
 export function specMarker(specId: string): string {
@@ -115,15 +127,28 @@ export class LinearTracker implements TicketTracker {
     return this.ref(await this.read(key));
   }
 
-  async comment(key: string, text: string): Promise<void> {
+  async comment(key: string, text: string, marker?: string): Promise<void> {
     const issue = await this.read(key);
+    // Linear's Markdown keeps an HTML comment out of sight: the marker is there for hasComment only.
+    const body = marker ? `${text}\n\n${htmlCommentMarker(marker)}` : text;
     const answer = await this.api.request(
       `comment on ${key}`,
       Q.commentCreate,
-      { input: { issueId: issue.id, body: text } },
+      { input: { issueId: issue.id, body } },
       z.looseObject({ commentCreate: Success }),
     );
     this.succeeded(answer.commentCreate, `comment on ${key}`, false);
+  }
+
+  async hasComment(key: string, marker: string): Promise<boolean> {
+    assertIdentifier(key);
+    const answer = await this.api.request(
+      `read the comments of ${key}`,
+      Q.comments,
+      { id: key },
+      CommentsAnswer,
+    );
+    return answer.issue.comments.nodes.some((c) => carriesMarker(c.body ?? '', marker));
   }
 
   async transition(key: string, stage: SpecStage): Promise<TicketRef | undefined> {
@@ -184,8 +209,7 @@ export class LinearTracker implements TicketTracker {
   }
 
   private async read(key: string): Promise<LinearIssue> {
-    if (!IDENTIFIER.test(key))
-      throw new ValidationError(`"${key}" is not a Linear issue identifier like ENG-12`);
+    assertIdentifier(key);
     return (await this.api.request(`read ${key}`, Q.issue, { id: key }, IssueAnswer)).issue;
   }
 

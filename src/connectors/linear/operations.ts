@@ -15,6 +15,8 @@ export const LINEAR_OPERATIONS = {
   issue: `query ThreadlineIssue($id: String!) { issue(id: $id) { ${ISSUE_FIELDS} } }`,
   issueCreate: `mutation ThreadlineIssueCreate($input: IssueCreateInput!) { issueCreate(input: $input) { success issue { ${ISSUE_FIELDS} } } }`,
   issueUpdate: `mutation ThreadlineIssueUpdate($id: String!, $input: IssueUpdateInput!) { issueUpdate(id: $id, input: $input) { success issue { ${ISSUE_FIELDS} } } }`,
+  comments:
+    'query ThreadlineComments($id: String!) { issue(id: $id) { comments(first: 250) { nodes { body } } } }',
   commentCreate:
     'mutation ThreadlineCommentCreate($input: CommentCreateInput!) { commentCreate(input: $input) { success } }',
   linkUrl:

@@ -13,6 +13,14 @@ export type TicketLink = z.infer<typeof StoredLink>;
 export type TicketSubject = { kind: 'spec'; id: string } | { kind: 'request'; id: string };
 
 const REQUEST_LINK_TTL_S = 86_400;
+/** Long enough to outlive every retry and a dead letter's replay weeks later. */
+const COMMENT_RECORD_TTL_S = 30 * 86_400;
+
+/**
+ * Where a delivery's comment is: `pending` from just before it is sent until the tracker has
+ * answered, `done` after. A `pending` found later means an earlier try may have posted it.
+ */
+export type CommentRecord = 'pending' | 'done';
 
 /**
  * Subject → ticket links and the short claim that lets one worker at a time open a subject's
@@ -34,6 +42,9 @@ export interface TicketLinks {
    */
   firstSight(system: TicketSystem, change: string, ttlMs: number): Promise<boolean>;
   forget(system: TicketSystem, change: string): Promise<void>;
+  /** What is known of the comment a delivery (by its id) makes on a ticket. */
+  comment(system: TicketSystem, deliveryId: string): Promise<CommentRecord | undefined>;
+  setComment(system: TicketSystem, deliveryId: string, record: CommentRecord): Promise<void>;
 }
 
 function subjectKey(subject: TicketSubject): string {
@@ -98,6 +109,19 @@ export class RedisTicketLinks implements TicketLinks {
     return `${this.prefix}:tickets:${system}:change:${change}`;
   }
 
+  async comment(system: TicketSystem, deliveryId: string): Promise<CommentRecord | undefined> {
+    const raw = await this.redis.get(this.commentKey(system, deliveryId));
+    return raw === 'pending' || raw === 'done' ? raw : undefined;
+  }
+
+  async setComment(system: TicketSystem, deliveryId: string, record: CommentRecord): Promise<void> {
+    await this.redis.set(this.commentKey(system, deliveryId), record, 'EX', COMMENT_RECORD_TTL_S);
+  }
+
+  private commentKey(system: TicketSystem, deliveryId: string): string {
+    return `${this.prefix}:tickets:${system}:comment:${deliveryId}`;
+  }
+
   private linkKey(system: TicketSystem, subject: TicketSubject): string {
     return `${this.prefix}:tickets:${system}:link:${subjectKey(subject)}`;
   }
@@ -124,6 +148,7 @@ export class ProcessTicketLinks implements TicketLinks {
   private readonly specs = new Map<string, string>();
   private readonly claims = new Map<string, number>();
   private readonly stages = new Map<string, string>();
+  private readonly comments = new Map<string, CommentRecord>();
 
   async get(system: TicketSystem, subject: TicketSubject): Promise<TicketLink | undefined> {
     return this.links.get(`${system}:${subjectKey(subject)}`);
@@ -168,6 +193,14 @@ export class ProcessTicketLinks implements TicketLinks {
 
   async forget(system: TicketSystem, change: string): Promise<void> {
     this.claims.delete(`${system}:change:${change}`);
+  }
+
+  async comment(system: TicketSystem, deliveryId: string): Promise<CommentRecord | undefined> {
+    return this.comments.get(`${system}:${deliveryId}`);
+  }
+
+  async setComment(system: TicketSystem, deliveryId: string, record: CommentRecord): Promise<void> {
+    this.comments.set(`${system}:${deliveryId}`, record);
   }
 }
 

@@ -3,7 +3,7 @@ import { ValidationError } from '../../core/errors.js';
 import { type EventName, eventDefinition } from '../../core/events.js';
 import { type EventPayload, errorText, logsUrl, type StoredEvent } from '../../core/payload.js';
 import { WaiverEventBody, waiverDecisionNote } from '../../workflows/waiver-events.js';
-import type { DeliveryReceipt } from '../connector.js';
+import type { DeliveryContext, DeliveryReceipt } from '../connector.js';
 import type { Tickets } from './tickets.js';
 import type { NewTicket, PullRequestLink } from './tracker.js';
 
@@ -37,10 +37,15 @@ const AcceptanceCriteria = z.array(z.string().min(1).max(2_000)).max(100);
  * (normally spec_created), then moved, linked or commented on. Runs as a connector delivery, so
  * retries, Retry-After, dead letters and replay are the queue's.
  */
-export async function syncSpecEvent(tickets: Tickets, event: StoredEvent): Promise<DeliveryReceipt> {
+export async function syncSpecEvent(
+  tickets: Tickets,
+  event: StoredEvent,
+  delivery: DeliveryContext,
+): Promise<DeliveryReceipt> {
   const { payload } = event;
   const name = payload.event;
-  if ((WAIVER_DECISIONS as readonly string[]).includes(name)) return mirrorWaiverDecision(tickets, payload);
+  if ((WAIVER_DECISIONS as readonly string[]).includes(name))
+    return mirrorWaiverDecision(tickets, payload, delivery);
   if (!isSpecSyncEvent(name)) throw new ValidationError(`${name} is not a spec lifecycle event`);
   const spec = payload.spec;
   if (!spec) throw new ValidationError(`spec: is required for ${name}, the ticket is kept per spec`);
@@ -69,9 +74,13 @@ export async function syncSpecEvent(tickets: Tickets, event: StoredEvent): Promi
       await tracker.linkPullRequest(ticket.key, pullRequest(payload));
       return { reference: ticket.key, summary: `${opened} linked to PR #${payload.pr?.number}` };
     case 'implementation_failed':
-    case 'validation_failed':
-      await tracker.comment(ticket.key, failureComment(name, payload));
-      return { reference: ticket.key, summary: `${opened}: commented ${name}` };
+    case 'validation_failed': {
+      const posted = await tickets.comment(ticket.key, failureComment(name, payload), delivery);
+      return {
+        reference: ticket.key,
+        summary: `${opened}: ${posted ? 'commented' : 'had already been commented'} ${name}`,
+      };
+    }
   }
 }
 
@@ -113,7 +122,11 @@ function failureComment(name: SpecSyncEvent, payload: EventPayload): string {
 }
 
 /** A decided waiver, as a note on the waived spec's ticket (opened if the spec has none yet). */
-async function mirrorWaiverDecision(tickets: Tickets, payload: EventPayload): Promise<DeliveryReceipt> {
+async function mirrorWaiverDecision(
+  tickets: Tickets,
+  payload: EventPayload,
+  delivery: DeliveryContext,
+): Promise<DeliveryReceipt> {
   const spec = payload.spec;
   if (!spec) throw new ValidationError(`spec: is required for ${payload.event}, the ticket is kept per spec`);
   const body = WaiverEventBody.safeParse((payload as Record<string, unknown>).waiver);
@@ -123,9 +136,9 @@ async function mirrorWaiverDecision(tickets: Tickets, payload: EventPayload): Pr
     throw new ValidationError(`${field}: ${issue?.message ?? 'is not a waiver'}`);
   }
   const { ticket } = await tickets.open({ kind: 'spec', id: spec.id }, newTicket(payload, spec.id));
-  await tickets.tracker.comment(ticket.key, waiverDecisionNote(body.data));
+  const posted = await tickets.comment(ticket.key, waiverDecisionNote(body.data), delivery);
   return {
     reference: ticket.key,
-    summary: `${ticket.key}: noted waiver ${body.data.id} ${body.data.status}`,
+    summary: `${ticket.key}: ${posted ? 'noted' : 'had already noted'} waiver ${body.data.id} ${body.data.status}`,
   };
 }

@@ -82,8 +82,8 @@ export class TicketingConnector extends SubscribedConnector {
     await this.stopWatching();
   }
 
-  deliver(event: StoredEvent, _context: DeliveryContext): Promise<DeliveryReceipt> {
-    return this.scrubbed(() => syncSpecEvent(this.tickets, event));
+  deliver(event: StoredEvent, context: DeliveryContext): Promise<DeliveryReceipt> {
+    return this.scrubbed(() => syncSpecEvent(this.tickets, event, context));
   }
 
   /** Runs a ticket command's call with this tracker's secrets scrubbed from any failure. */

@@ -1,6 +1,13 @@
 import { TransientError } from '../../core/errors.js';
+import type { DeliveryContext } from '../connector.js';
 import type { TicketLink, TicketLinks, TicketSubject } from './links.js';
-import type { NewTicket, SpecStage, TicketRef, TicketTracker } from './tracker.js';
+import {
+  commentMarker,
+  type NewTicket,
+  type SpecStage,
+  type TicketRef,
+  type TicketTracker,
+} from './tracker.js';
 
 export interface OpenedTicket {
   ticket: TicketLink;
@@ -57,6 +64,30 @@ export class Tickets {
     const moved = await this.tracker.transition(key, stage, await links.reached(system, key, stage));
     if (moved) await links.setReached(system, key, stage, moved.status);
     return moved;
+  }
+
+  /**
+   * Adds a delivery's comment at most once. The record in Redis says whether this delivery's
+   * comment was sent (`done`: nothing to do) or was being sent when an earlier try ended
+   * (`pending`: a timeout or a crash may have hidden a success). Then, or on any retry, the
+   * ticket's recent comments are searched for the delivery's marker before posting again.
+   * Returns false when the comment was already there.
+   */
+  async comment(key: string, text: string, delivery: DeliveryContext): Promise<boolean> {
+    const links = this.links();
+    const system = this.tracker.system;
+    const { deliveryId } = delivery;
+    const marker = commentMarker(deliveryId);
+    const record = await links.comment(system, deliveryId);
+    if (record === 'done') return false;
+    if ((record === 'pending' || delivery.attempt > 1) && (await this.tracker.hasComment?.(key, marker))) {
+      await links.setComment(system, deliveryId, 'done');
+      return false;
+    }
+    await links.setComment(system, deliveryId, 'pending');
+    await this.tracker.comment(key, text, marker);
+    await links.setComment(system, deliveryId, 'done');
+    return true;
   }
 
   /** The spec a ticket was opened for, when Threadline opened or found it. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { HealthResult } from '../connector.js';
 
 /** The trackers the ticket commands can name; `ms_project` is synced from spec events only. */
@@ -47,7 +48,16 @@ export interface TicketTracker {
   /** The ticket that carries this spec id, if the tracker has one (the crash-safe half of idempotent create). */
   findBySpec(specId: string): Promise<TicketRef | undefined>;
   get(key: string): Promise<TicketRef>;
-  comment(key: string, text: string): Promise<void>;
+  /**
+   * Adds a comment. `marker` (see commentMarker) is embedded where the tracker's format hides it
+   * or shows it small, so that hasComment finds this comment again after a lost answer.
+   */
+  comment(key: string, text: string, marker?: string): Promise<void>;
+  /**
+   * Whether one of the ticket's recent comments carries `marker`: the retry half of an
+   * idempotent comment. A tracker without it is guarded by the stored record only.
+   */
+  hasComment?(key: string, marker: string): Promise<boolean>;
   /**
    * Moves the ticket to the configured state for `stage`; `undefined` when none is configured.
    * `reachedBefore` is the status this stage led to the last time: a ticket still in it is left alone.
@@ -63,4 +73,35 @@ export interface TicketTracker {
    * made by it is one of our own calls coming back, never echoed to chat.
    */
   ownActor?(): Promise<string>;
+}
+
+const SAFE_MARKER_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
+
+/**
+ * The marker a delivery's comment carries: `threadline:<delivery id>`. An id that could break
+ * the markup it sits in (an HTML comment may not hold `--`; spaces, quotes or brackets end or
+ * open markup) is hashed to a stable, plain form instead.
+ */
+export function commentMarker(deliveryId: string): string {
+  const safe =
+    SAFE_MARKER_ID.test(deliveryId) && !deliveryId.includes('--')
+      ? deliveryId
+      : `h-${createHash('sha256').update(deliveryId).digest('hex').slice(0, 32)}`;
+  return `threadline:${safe}`;
+}
+
+/** The marker as an HTML comment, for trackers whose comments are Markdown or HTML. */
+export function htmlCommentMarker(marker: string): string {
+  return `<!-- ${marker} -->`;
+}
+
+/** Whether a comment's text holds `marker` as a whole (not `threadline:a.jira` inside `threadline:a.jira2`). */
+export function carriesMarker(text: string, marker: string): boolean {
+  let at = text.indexOf(marker);
+  while (at >= 0) {
+    const next = text.charAt(at + marker.length);
+    if (!/[A-Za-z0-9_.:-]/.test(next)) return true;
+    at = text.indexOf(marker, at + 1);
+  }
+  return false;
 }
