@@ -19,11 +19,13 @@ import { waitFor } from '../support/wait.js';
 /*
  * incidents.channels for incidents an alert source opens: the Slack incident channel gets the
  * live card of an Alertmanager group's incident, once, with its buttons; an Acknowledge pressed
- * there reaches the pager, and the group's resolved notification updates that card. No
- * integration routes incident events to Slack here: the incident channel is the only way there.
+ * there reaches the pager, and the group's resolved notification updates that card. The Slack
+ * integration is routed incident_triggered into the same channel, as operators often wire it:
+ * the two share the one card.
  */
 
 const TOKEN = 'am-bearer-token-for-channels-0001';
+const DD_TOKEN = 'dd-token-for-channels-0001';
 const INCIDENTS = 'C0INCIDENTS';
 
 let slack: FakeSlack;
@@ -40,6 +42,8 @@ beforeAll(async () => {
       prefix,
       `  alertmanager:
     bearer_token: "${TOKEN}"
+  datadog:
+    token: "${DD_TOKEN}"
 `,
       `platforms:
   slack:
@@ -51,6 +55,10 @@ incidents:
   channels:
     slack: ${INCIDENTS}
 integrations:
+  slack:
+    enabled: true
+    channel: ${INCIDENTS}
+    notify_on: [incident_triggered]
   pagerduty:
     enabled: true
     routing_key: ${ROUTING_KEY}
@@ -98,10 +106,13 @@ function notification(status: 'firing' | 'resolved', groupKey: string): string {
   });
 }
 
-async function post(body: string): Promise<Record<string, unknown>> {
-  const response = await request(`${app.app.url}/hooks/alertmanager`, {
+async function post(body: string, path = '/hooks/alertmanager'): Promise<Record<string, unknown>> {
+  const response = await request(`${app.app.url}${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${path === '/hooks/alertmanager' ? TOKEN : DD_TOKEN}`,
+    },
     body,
   });
   const json = (await response.body.json()) as Record<string, unknown>;
@@ -131,10 +142,13 @@ describe('an incident an alert source opens, in the incident channel', () => {
       'incident.resolve',
       'incident.escalate',
     ]);
-    const opened = await waitFor(() => slack.replies(INCIDENTS, card.ts)[0], {
-      what: 'the opening line under the card',
-    });
-    expect(shownText(opened)).toContain(`🚨 ${id} opened for checkout by alertmanager`);
+    await waitFor(
+      () =>
+        slack
+          .replies(INCIDENTS, card.ts)
+          .find((m) => shownText(m).includes(`🚨 ${id} opened for checkout by alertmanager`)),
+      { what: 'the opening line under the card' },
+    );
 
     // Alertmanager repeats a firing group every repeat_interval: the card stays one card.
     expect(await post(notification('firing', groupKey))).toMatchObject({ incident: id, opened: false });
@@ -164,8 +178,48 @@ describe('an incident an alert source opens, in the incident channel', () => {
 
     expect(cards(id)).toHaveLength(1);
     expect(pages(id, 'acknowledge')).toHaveLength(1);
-    expect(slack.replies(INCIDENTS, card.ts).filter((m) => shownText(m).includes('🚨'))).toHaveLength(1);
+    expect(
+      slack.replies(INCIDENTS, card.ts).filter((m) => shownText(m).includes(`🚨 ${id} opened`)),
+    ).toHaveLength(1);
     const jobs = app.app.queues.named('incident-cards');
     expect(await jobs.getJob(`channel.${id}.slack`)).toBeDefined();
+  });
+
+  it("shows a Datadog monitor's incident there with the monitor's link, one card for the channel and the Slack integration", async () => {
+    const monitor = String(70_000_000 + (process.pid % 100_000));
+    const answer = await post(
+      JSON.stringify({
+        id: String(7_044_395_812_838_900_000n + BigInt(process.pid)),
+        event_type: 'query_alert_monitor',
+        transition: 'Triggered',
+        title: '[Triggered on {host:web-2}] Payments queue is backing up',
+        monitor_id: monitor,
+        cycle_key: String(7_044_395_812_838_950_000n + BigInt(process.pid)),
+        aggreg_key: '3bd4ac313a4d1e8fae2482df7b77629',
+        priority: 'P1',
+        alert_type: 'error',
+        scope: 'host:web-2',
+        hostname: 'web-2',
+        tags: 'env:prod,service:payments',
+        link: 'https://app.datadoghq.eu/event/event?id=7044395812838834999',
+        date: '1764426580000',
+        org: { id: '1234567', name: 'Example Corp' },
+      }),
+      '/hooks/datadog',
+    );
+    expect(answer).toMatchObject({ opened: true });
+    const id = String(answer.incident);
+
+    const card = await waitFor(() => cards(id)[0], { what: 'the card in the Slack incident channel' });
+    expect(JSON.stringify(card.blocks)).toContain(`https://app.datadoghq.eu/monitors/${monitor}`);
+    await waitFor(
+      () => slack.replies(INCIDENTS, card.ts).find((m) => shownText(m).includes(`🚨 ${id} opened`)),
+      { what: 'the opening line under the card' },
+    );
+    // The Slack integration's notification of incident_triggered lands in the same thread.
+    await waitFor(() => slack.replies(INCIDENTS, card.ts).length >= 2, {
+      what: "the Slack integration's notification under the card",
+    });
+    expect(cards(id)).toHaveLength(1);
   });
 });
