@@ -322,9 +322,16 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
   if (role !== 'worker' && isTicketingConnector(jira) && jiraSecret)
     registerJiraHook(server, { connector: jira, secret: jiraSecret, chat: () => late.chat, logger });
   // Alert sources (Alertmanager groups, Datadog monitors, Sentry issues) open and resolve
-  // incidents, announced like /ops incident's.
+  // incidents, announced like /ops incident's and shown in the incident channels.
   if (role !== 'worker') {
-    const sourceDeps = { sink: ingestor, logger, metrics, redis: producer, prefix };
+    const sourceDeps = {
+      sink: ingestor,
+      logger,
+      metrics,
+      redis: producer,
+      prefix,
+      incidentChannels: () => late.chat?.incidentChannels,
+    };
     registerAlertmanagerHook(server, config.inbound.alertmanager, sourceDeps);
     registerDatadogHook(server, config.inbound.datadog, sourceDeps);
     registerSentryHook(server, config.inbound.sentry, sourceDeps);

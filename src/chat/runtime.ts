@@ -72,6 +72,8 @@ export class ChatRuntime {
    * absent without a `readiness:` block, so other configs pay no look-up per delivery.
    */
   readonly readiness?: ReadinessExceptions;
+  /** The incident channels (`incidents.channels`), also shown the incidents alert sources open. */
+  readonly incidentChannels: IncidentChannels;
   private readonly reports: PagerReports;
   private readonly workers: Worker[] = [];
 
@@ -100,6 +102,12 @@ export class ChatRuntime {
       settings: config.queue,
       logger: options.logger,
     });
+    this.incidentChannels = new IncidentChannels({
+      channels: incidentChannels(config.incidents),
+      platforms: this.platforms,
+      queues: options.queues,
+      settings: config.queue,
+    });
     this.services = {
       incidents,
       paging: this.paging,
@@ -121,12 +129,7 @@ export class ChatRuntime {
         .filter(([, block]) => block?.enabled)
         .map(([name]) => name),
       oncall: options.oncall,
-      incidentChannels: new IncidentChannels({
-        channels: incidentChannels(config.incidents),
-        platforms: this.platforms,
-        queues: options.queues,
-        settings: config.queue,
-      }),
+      incidentChannels: this.incidentChannels,
       readiness:
         readiness && config.readiness
           ? new ReadinessOwners(readiness, config.readiness, rbac, this.audit)

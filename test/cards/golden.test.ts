@@ -41,6 +41,23 @@ const CARDS: Record<string, Card> = {
       { at, by: 'teams:8f2c', action: 'acknowledged' },
     ],
   }),
+  // As the Datadog hook opens it: the monitor and event links, the tags as labels, the source.
+  'incident-datadog': incidentCard({
+    id: 'INC-12',
+    title: 'Checkout 5xx rate is high',
+    service: 'checkout',
+    severity: 'critical',
+    status: 'triggered',
+    source: 'datadog',
+    labels: { env: 'prod', host: 'web-1', monitor_id: '81234567', service: 'checkout' },
+    links: [
+      { label: 'Datadog monitor', url: 'https://app.datadoghq.eu/monitors/81234567' },
+      { label: 'Datadog event', url: 'https://app.datadoghq.eu/event/event?id=7044395812838834582' },
+    ],
+    createdAt: at,
+    createdBy: 'datadog',
+    history: [{ at, by: 'datadog', action: 'triggered' }],
+  }),
   approval: approvalCard({
     id: 'WVR-3',
     specId: 'FEAT-0001',

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { inboundRoutesOn } from '../../config/inbound-routes.js';
 import { describeEnabledIntegrations } from '../../config/integrations.js';
 import { requirementNotices } from '../../config/requirements.js';
 import type { ThreadlineConfig } from '../../config/schema.js';
@@ -22,6 +23,8 @@ export function registerValidate(program: Command, context: CliContext): void {
       );
       const route = eventsRouteNote(config.inbound.events);
       if (route) context.out(route);
+      const routes = routesLine(config);
+      if (routes) context.out(routes);
       for (const notice of [
         ...requirementNotices(config),
         ...unmentionedPeople(config),
@@ -37,4 +40,14 @@ function eventsRouteNote(events: ThreadlineConfig['inbound']['events']): string 
   return events.secret
     ? 'POST /hooks/events is off (inbound.events.enabled: false)'
     : 'POST /hooks/events is off: no inbound.events.secret is set (set a shared HMAC secret there to turn it on)';
+}
+
+/**
+ * Lists every inbound route that is on, once one besides POST /hooks/events is: a config with
+ * only that route (or none) keeps the summary above, which already says how it stands.
+ */
+function routesLine(config: ThreadlineConfig): string | undefined {
+  const on = inboundRoutesOn(config);
+  if (!on.some((path) => path !== '/hooks/events')) return undefined;
+  return `inbound routes on: ${on.map((path) => `POST ${path}`).join(', ')}`;
 }

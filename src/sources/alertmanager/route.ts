@@ -1,15 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import {
-  ignore,
-  type PagerHookDependencies,
-  rawJsonBody,
-  readJson,
-  validate,
-} from '../../connectors/paging/inbound.js';
-import type { RedisClient } from '../../core/redis-client.js';
+import { ignore, rawJsonBody, readJson, validate } from '../../connectors/paging/inbound.js';
 import { sendError } from '../../http/errors.js';
 import { IncidentStore } from '../../workflows/incidents.js';
 import { AlertGroups } from '../common/alert-groups.js';
+import type { SourceHookDependencies } from '../common/hook-deps.js';
 import { registerHookOff, unavailable } from '../common/respond.js';
 import { authorised } from './auth.js';
 import { alertIncident } from './incident.js';
@@ -18,10 +12,7 @@ import type { AlertmanagerInboundConfig } from './schema.js';
 
 export const ALERTMANAGER_HOOK = '/hooks/alertmanager';
 
-export interface AlertmanagerHookDependencies extends PagerHookDependencies {
-  redis: RedisClient;
-  prefix: string;
-}
+export type AlertmanagerHookDependencies = SourceHookDependencies;
 
 /**
  * POST /hooks/alertmanager: an Alertmanager webhook receiver's notifications. Credentials are
@@ -48,6 +39,7 @@ export function registerAlertmanagerHook(
     new IncidentStore(deps.redis, deps.prefix),
     deps.sink,
     'alertmanager',
+    () => deps.incidentChannels?.(),
   );
   app.post(ALERTMANAGER_HOOK, async (request, reply) => {
     if (!authorised(settings, request.headers.authorization)) {

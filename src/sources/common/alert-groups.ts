@@ -10,6 +10,18 @@ const RETENTION_SECONDS = 90 * 86_400;
 /** How long after resolving a group a repeated resolved notification still emits (as a duplicate). */
 const RETRY_WINDOW_MS = 3_600_000;
 
+/**
+ * The incident channels' side of an alert source (src/chat/incident-channels.ts): an incident a
+ * source opens gets its live card there like one opened with /ops page. Both calls are idempotent
+ * per incident and channel, so a retried notification posts nothing twice.
+ */
+export interface IncidentChannelCards {
+  /** Puts the incident's card in every incident channel, with `line` under it. */
+  opened(incidentId: string, line: string): Promise<unknown>;
+  /** Brings the card in every incident channel to the incident's state, with `line` under it once per `step`. */
+  changed(incidentId: string, step: string, line: string): Promise<unknown>;
+}
+
 export type FiringOutcome = { incident: Incident; opened: boolean };
 export type ResolvedOutcome = { incident?: Incident; resolved: boolean };
 
@@ -43,6 +55,7 @@ export class AlertGroups {
     private readonly sink: EventSink,
     /** The source's name: the incident's `createdBy`, and its Redis key space. */
     private readonly source: string,
+    private readonly channels: () => IncidentChannelCards | undefined = () => undefined,
   ) {}
 
   async firing(groupKey: string, alert: SourceAlert, options: FiringOptions = {}): Promise<FiringOutcome> {
@@ -76,10 +89,12 @@ export class AlertGroups {
     const { applied, incident } = await this.incidents.resolve(current.id, this.source);
     // A retry after a crash between the two steps finds it just resolved by us and emits again: a
     // duplicate of an event that may never have been stored. A late repeat sends nothing.
-    if (applied || this.resolvedByUsSince(incident, Date.now() - RETRY_WINDOW_MS))
+    if (applied || this.resolvedByUsSince(incident, Date.now() - RETRY_WINDOW_MS)) {
       await this.sink.accept(
         incidentEvent('incident_resolved', incident, 'resolved', { pagedByWorkflow: false }),
       );
+      await this.channels()?.changed(incident.id, 'resolved', `✅ ${incident.id} resolved by ${this.source}`);
+    }
     return { incident, resolved: applied };
   }
 
@@ -90,6 +105,10 @@ export class AlertGroups {
     );
     await this.sink.accept(
       incidentEvent('incident_triggered', incident, 'triggered', { pagedByWorkflow: false }),
+    );
+    await this.channels()?.opened(
+      incident.id,
+      `🚨 ${incident.id} opened${incident.service ? ` for ${incident.service}` : ''} by ${this.source}`,
     );
     await this.redis.set(this.key(group), incident.id, 'EX', RETENTION_SECONDS);
     return { incident, opened: created };

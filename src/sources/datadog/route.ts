@@ -1,16 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import {
-  ignore,
-  type PagerHookDependencies,
-  rawJsonBody,
-  readJson,
-  validate,
-} from '../../connectors/paging/inbound.js';
-import type { RedisClient } from '../../core/redis-client.js';
+import { ignore, rawJsonBody, readJson, validate } from '../../connectors/paging/inbound.js';
 import { sendError } from '../../http/errors.js';
 import { IncidentStore } from '../../workflows/incidents.js';
 import { AlertGroups } from '../common/alert-groups.js';
 import { Deliveries } from '../common/deliveries.js';
+import type { SourceHookDependencies } from '../common/hook-deps.js';
 import { answerOnce, registerHookOff } from '../common/respond.js';
 import { authorised } from './auth.js';
 import { datadogIncident, groupOf, transitionOf } from './incident.js';
@@ -20,10 +14,7 @@ import type { DatadogInboundConfig } from './schema.js';
 export const DATADOG_HOOK = '/hooks/datadog';
 const SOURCE = 'datadog';
 
-export interface DatadogHookDependencies extends PagerHookDependencies {
-  redis: RedisClient;
-  prefix: string;
-}
+export type DatadogHookDependencies = SourceHookDependencies;
 
 /**
  * POST /hooks/datadog: monitor notifications from Datadog's Webhooks integration, with the
@@ -43,7 +34,9 @@ export function registerDatadogHook(
     return;
   }
   const incidents = new IncidentStore(deps.redis, deps.prefix);
-  const groups = new AlertGroups(deps.redis, deps.prefix, incidents, deps.sink, SOURCE);
+  const groups = new AlertGroups(deps.redis, deps.prefix, incidents, deps.sink, SOURCE, () =>
+    deps.incidentChannels?.(),
+  );
   const deliveries = new Deliveries(deps.redis, deps.prefix, SOURCE);
   app.post(DATADOG_HOOK, async (request, reply) => {
     if (!authorised(settings, request.headers)) {

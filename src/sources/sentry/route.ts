@@ -1,17 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import {
-  ignore,
-  type PagerHookDependencies,
-  rawJsonBody,
-  readJson,
-  validate,
-} from '../../connectors/paging/inbound.js';
-import type { RedisClient } from '../../core/redis-client.js';
+import { ignore, rawJsonBody, readJson, validate } from '../../connectors/paging/inbound.js';
 import { sendError } from '../../http/errors.js';
 import { IncidentStore } from '../../workflows/incidents.js';
 import { AlertGroups } from '../common/alert-groups.js';
 import { hmacHexMatches } from '../common/credentials.js';
 import { Deliveries } from '../common/deliveries.js';
+import type { SourceHookDependencies } from '../common/hook-deps.js';
 import { answerOnce, registerHookOff } from '../common/respond.js';
 import { issueGroup, sentryIncident } from './incident.js';
 import { SentryEventAlert, SentryIssueChange } from './payload.js';
@@ -20,10 +14,7 @@ import type { SentryInboundConfig } from './schema.js';
 export const SENTRY_HOOK = '/hooks/sentry';
 const SOURCE = 'sentry';
 
-export interface SentryHookDependencies extends PagerHookDependencies {
-  redis: RedisClient;
-  prefix: string;
-}
+export type SentryHookDependencies = SourceHookDependencies;
 
 /**
  * POST /hooks/sentry: a Sentry internal integration's webhooks. The signature is checked on the
@@ -43,7 +34,9 @@ export function registerSentryHook(
     return;
   }
   const incidents = new IncidentStore(deps.redis, deps.prefix);
-  const groups = new AlertGroups(deps.redis, deps.prefix, incidents, deps.sink, SOURCE);
+  const groups = new AlertGroups(deps.redis, deps.prefix, incidents, deps.sink, SOURCE, () =>
+    deps.incidentChannels?.(),
+  );
   const deliveries = new Deliveries(deps.redis, deps.prefix, SOURCE);
 
   app.post(SENTRY_HOOK, async (request, reply) => {
