@@ -4,7 +4,7 @@ import type { QueueSettings } from '../config/schema.js';
 import type { Connector } from '../connectors/connector.js';
 import { incidentDedupKey } from '../connectors/paging/dedup.js';
 import { isPager, type Pager, type PagerIncident } from '../connectors/paging/pager.js';
-import { PollState } from '../connectors/paging/poll-state.js';
+import { PagerSteps } from '../connectors/paging/pager-steps.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
 import { TransientError, ValidationError } from '../core/errors.js';
 import type { RedisClient } from '../core/redis-client.js';
@@ -28,7 +28,6 @@ export interface PagerCallJobData extends Deferrable {
   by?: string;
 }
 
-const RETENTION_SECONDS = 90 * 86_400;
 /** How long a call we made is expected to come back as the pager's own webhook. */
 const ECHO_SECONDS = 3_600;
 const LOCK_MS = 30_000;
@@ -61,7 +60,7 @@ export function pagerIncidentOf(incident: Incident): PagerIncident {
  * trigger, and an acknowledge after the resolve is dropped.
  */
 export class IncidentPagerCalls implements IncidentPaging {
-  private readonly polls: PollState;
+  private readonly steps: PagerSteps;
 
   constructor(
     private readonly deps: {
@@ -73,7 +72,7 @@ export class IncidentPagerCalls implements IncidentPaging {
       settings: QueueSettings;
     },
   ) {
-    this.polls = new PollState(deps.redis, deps.prefix);
+    this.steps = new PagerSteps(deps.redis, deps.prefix);
   }
 
   /** The enabled pagers, by connector key. */
@@ -112,12 +111,7 @@ export class IncidentPagerCalls implements IncidentPaging {
   /** Records that a pager reported this step itself: it is never sent back to it. */
   async markReported(incidentId: string, pager: string, step: PagerStep): Promise<void> {
     const incident = await this.deps.incidents.get(incidentId);
-    const key = this.sentKey(incident.id, pager);
-    await this.deps.redis
-      .multi()
-      .hsetnx(key, stepKeyOf(incident, step), 'reported')
-      .expire(key, RETENTION_SECONDS)
-      .exec();
+    await this.steps.record(incident.id, pager, stepKeyOf(incident, step), 'reported', true);
   }
 
   /**
@@ -130,7 +124,7 @@ export class IncidentPagerCalls implements IncidentPaging {
 
   /** The steps a pager has received for an incident, for tests and operators. */
   async sent(incidentId: string, pager: string): Promise<Record<string, string>> {
-    return this.deps.redis.hgetall(this.sentKey(normaliseId(incidentId), pager));
+    return this.steps.all(normaliseId(incidentId), pager);
   }
 
   /** The pager-calls worker's job: brings one pager up to this step of the incident. */
@@ -141,8 +135,7 @@ export class IncidentPagerCalls implements IncidentPaging {
       throw new ValidationError(`${key} is not an enabled pager in this process's config`);
     const { pager } = connector;
     return this.locked(id, pager, async () => {
-      const sentKey = this.sentKey(id, pager);
-      const sent = await this.deps.redis.hgetall(sentKey);
+      const sent = await this.steps.all(id, pager);
       if (sent[stepKey]) return `${stepKey} already at ${pager} (${sent[stepKey]})`;
       const incident = await this.deps.incidents.get(id);
       const dedupKey = incidentDedupKey(id);
@@ -151,13 +144,7 @@ export class IncidentPagerCalls implements IncidentPaging {
         // Set before the call: the pager's webhook about it may arrive before the call returns.
         await this.deps.redis.set(this.echoKey(id, pager, echo), '1', 'EX', ECHO_SECONDS);
         await send();
-        await this.deps.redis
-          .multi()
-          .hset(sentKey, done, new Date().toISOString())
-          .expire(sentKey, RETENTION_SECONDS)
-          .exec();
-        // The pager has the alert now: its status is polled until the incident is resolved.
-        if (done === 'trigger') await this.polls.track(pager, id);
+        await this.steps.record(id, pager, done, new Date().toISOString());
       };
       if (step !== 'trigger' && !sent.trigger)
         await call('trigger', 'trigger', () => connector.trigger(pagerIncidentOf(incident)));
@@ -192,10 +179,6 @@ export class IncidentPagerCalls implements IncidentPaging {
     } finally {
       await this.deps.redis.eval(RELEASE, 1, key, token);
     }
-  }
-
-  private sentKey(id: string, pager: string): string {
-    return `${this.deps.prefix}:incident:${id}:pager:${pager}:sent`;
   }
 
   private echoKey(id: string, pager: string, step: PagerStep): string {

@@ -178,6 +178,8 @@ describe('an incident an alert source opens, in the incident channel', () => {
 
     expect(cards(id)).toHaveLength(1);
     expect(pages(id, 'acknowledge')).toHaveLength(1);
+    // The routed trigger (alert_on) and the ack's catch-up share one record: one trigger in all.
+    expect(pages(id, 'trigger')).toHaveLength(1);
     expect(
       slack.replies(INCIDENTS, card.ts).filter((m) => shownText(m).includes(`🚨 ${id} opened`)),
     ).toHaveLength(1);

@@ -10,6 +10,6 @@ export const opsgenieConnector = defineConnector({
   requires: (block) => missingKeys(block, { api_key: 'set OPSGENIE_API_KEY' }),
   create(block, context) {
     const { retryCount, timeoutMs } = deliveryLimits(block, context);
-    return [new OpsgenieConnector(block, context.http, retryCount, timeoutMs)];
+    return [new OpsgenieConnector(block, context.http, retryCount, timeoutMs, context.redis)];
   },
 });

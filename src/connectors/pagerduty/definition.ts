@@ -10,6 +10,6 @@ export const pagerDutyConnector = defineConnector({
   requires: (block) => missingKeys(block, { routing_key: 'set PAGERDUTY_ROUTING_KEY' }),
   create(block, context) {
     const { retryCount, timeoutMs } = deliveryLimits(block, context);
-    return [new PagerDutyConnector(block, context.http, retryCount, timeoutMs)];
+    return [new PagerDutyConnector(block, context.http, retryCount, timeoutMs, context.redis)];
   },
 });

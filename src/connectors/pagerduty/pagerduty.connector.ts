@@ -5,6 +5,7 @@ import { safeUrl } from '../../observability/redact.js';
 import { truncate } from '../../security/escape.js';
 import { describeDuration } from '../../workflows/duration.js';
 import type { HealthResult } from '../connector.js';
+import type { ConnectorRedis } from '../definition.js';
 import { parseJson } from '../paging/json.js';
 import type {
   PagerActor,
@@ -58,8 +59,10 @@ export class PagerDutyConnector extends PagingConnector implements PolledPager {
     private readonly http: HttpClient,
     retryCount: number,
     timeoutMs: number,
+    redis?: () => ConnectorRedis | undefined,
   ) {
     super({
+      redis,
       key: 'pagerduty',
       integration: 'pagerduty',
       events: block.alert_on,

@@ -37,6 +37,11 @@ function incidentOf(payload: EventPayload): IncidentRef | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
+/** The Threadline incident (`INC-12`, as the incident store writes it) an incident_* event is about. */
+export function incidentIdOf(payload: EventPayload): string | undefined {
+  return payload.event.startsWith('incident_') ? incidentOf(payload)?.id : undefined;
+}
+
 /**
  * The pager an inbound event came from (`origin` on events made by POST /hooks/pagerduty or
  * /hooks/opsgenie): a connector never sends an event back to the pager that reported it.

@@ -1,8 +1,15 @@
 import type { StoredEvent } from '../../core/payload.js';
 import type { DeliveryContext, DeliveryReceipt } from '../connector.js';
+import type { ConnectorRedis } from '../definition.js';
 import { SubscribedConnector, type SubscribedConnectorOptions } from '../subscribed-connector.js';
-import { originOf, pagedByWorkflow, pagerActionFor, pagerIncidentFor } from './events.js';
+import { incidentIdOf, originOf, pagedByWorkflow, pagerActionFor, pagerIncidentFor } from './events.js';
 import type { Pager, PagerActor, PagerIncident, PagerReceipt } from './pager.js';
+import { PagerSteps } from './pager-steps.js';
+
+export interface PagingConnectorOptions extends Omit<SubscribedConnectorOptions, 'humanFacing'> {
+  /** Where the steps each pager has received are recorded (none under notify --direct). */
+  redis?: () => ConnectorRedis | undefined;
+}
 
 /**
  * A pager as an event destination: each event in `alert_on` becomes one pager call, keyed by
@@ -14,9 +21,13 @@ export abstract class PagingConnector extends SubscribedConnector implements Pag
   /** How errors and receipts name the provider: "PagerDuty", "Opsgenie". */
   protected abstract readonly label: string;
 
-  constructor(options: Omit<SubscribedConnectorOptions, 'humanFacing'>) {
+  private readonly redis: () => ConnectorRedis | undefined;
+
+  constructor(options: PagingConnectorOptions) {
+    const { redis, ...rest } = options;
     // A page is not a chat message: the notification rate limit must never hold one back.
-    super({ ...options, humanFacing: false });
+    super({ ...rest, humanFacing: false });
+    this.redis = redis ?? (() => undefined);
   }
 
   async deliver(event: StoredEvent, _context: DeliveryContext): Promise<DeliveryReceipt> {
@@ -30,8 +41,7 @@ export abstract class PagingConnector extends SubscribedConnector implements Pag
     let receipt: PagerReceipt;
     switch (pagerActionFor(event.payload.event)) {
       case 'trigger':
-        receipt = await this.trigger(incident);
-        break;
+        return this.triggerOnce(event, incident);
       case 'acknowledge':
         receipt = await this.acknowledge(incident.dedupKey, actor);
         break;
@@ -42,6 +52,21 @@ export abstract class PagingConnector extends SubscribedConnector implements Pag
         receipt = await this.escalate(incident, actor);
         break;
     }
+    return { reference: receipt.reference, summary: receipt.summary };
+  }
+
+  /**
+   * An alert source's incident is paged through `alert_on`, and an Acknowledge pressed in chat
+   * first brings the pager up to the trigger: both record it, so the pager gets one trigger.
+   */
+  private async triggerOnce(event: StoredEvent, incident: PagerIncident): Promise<DeliveryReceipt> {
+    const incidentId = incidentIdOf(event.payload);
+    const redis = this.redis();
+    const steps = incidentId && redis ? new PagerSteps(redis.client, redis.prefix) : undefined;
+    if (incidentId && (await steps?.has(incidentId, this.pager, 'trigger')))
+      return { summary: `${this.label} already has the alert of ${incidentId}` };
+    const receipt = await this.trigger(incident);
+    if (incidentId) await steps?.record(incidentId, this.pager, 'trigger', new Date().toISOString());
     return { reference: receipt.reference, summary: receipt.summary };
   }
 
