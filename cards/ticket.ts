@@ -9,6 +9,13 @@ export interface TicketSummary {
   specId?: string;
 }
 
+/** A spec's ticket on one tracker, as the spec's notification card names it. */
+export interface LinkedTicket {
+  system: TicketSummary['system'];
+  key: string;
+  url?: string;
+}
+
 const SYSTEM_NAME: Record<TicketSummary['system'], string> = {
   jira: 'Jira',
   github: 'GitHub',
