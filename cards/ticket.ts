@@ -44,3 +44,13 @@ export function ticketCard(ticket: TicketSummary): Card {
     footer: `Threadline · ${ticket.key}`,
   };
 }
+
+/** The reply in a spec's thread when a tracker opened the spec's ticket: "🎫 PROJ-12 opened in Jira". */
+export function openedCard(ticket: TicketSummary): Card {
+  const card = ticketCard(ticket);
+  return {
+    ...card,
+    title: `🎫 ${ticket.key} opened in ${trackerName(ticket.system)}`,
+    ...(ticket.title === ticket.key ? {} : { text: ticket.title }),
+  };
+}

@@ -1,4 +1,4 @@
-import { type TicketSummary, ticketCard, trackerName } from '../../../cards/ticket.js';
+import { openedCard } from '../../../cards/ticket.js';
 import type { Card } from '../../core/card.js';
 import type { ChatSurface } from '../../platforms/chat-platform.js';
 import type { TicketLinks } from './links.js';
@@ -17,16 +17,6 @@ export async function replyInSpecThreads(
 ): Promise<number> {
   if (!chat || !specId) return 0;
   return chat.threads.replyEverywhere(specId, card);
-}
-
-/** The reply in a spec's thread when a tracker opened the spec's ticket. */
-export function openedCard(ticket: TicketSummary): Card {
-  const card = ticketCard(ticket);
-  return {
-    ...card,
-    title: `🎫 ${ticket.key} opened in ${trackerName(ticket.system)}`,
-    ...(ticket.title === ticket.key ? {} : { text: ticket.title }),
-  };
 }
 
 /**
