@@ -182,6 +182,53 @@ integrations:
   });
 });
 
+describe('ingress and worker as separate apps (serve --role ingress, --role worker)', () => {
+  let slack: FakeSlack;
+  let jira: FakeJira;
+  let ingress: TestApp;
+  let worker: TestApp;
+  const prefix = uniquePrefix('spec-thread-roles');
+
+  beforeAll(async () => {
+    slack = await FakeSlack.start({ channels: [CHANNEL] });
+    jira = await FakeJira.start();
+    const loaded = testConfig(
+      prefix,
+      `${slackYaml(slack)}
+integrations:
+  jira:
+    enabled: true
+    base_url: "${jira.baseUrl}"
+    email: "${JIRA_EMAIL}"
+    api_token: "${JIRA_TOKEN}"
+    project_key: "PROJ"
+  slack:
+    enabled: true
+    channel: "${CHANNEL}"
+    notify_on: [spec_created]
+`,
+    );
+    ingress = await startTestApp(loaded, 'ingress');
+    worker = await startTestApp(loaded, 'worker');
+  });
+
+  afterAll(async () => {
+    await ingress?.close();
+    await worker?.close();
+    await slack?.close();
+    await jira?.close();
+    await dropPrefix(prefix);
+  });
+
+  it('has the worker that opened the ticket tell the thread through its own chat platforms', async () => {
+    expect((await ingress.post(specEvent('spec_created', 'roles-1'))).status).toBe(202);
+    const parent = await waitFor(() => specThread(slack), { what: "the spec's thread" });
+    const opened = await waitFor(() => openedReplies(slack, parent)[0], { what: 'the opened reply' });
+    expect(shownText(opened)).toContain('PROJ-1 opened in Jira');
+    expect(jira.issues.size).toBe(1);
+  });
+});
+
 describe("a GitHub issue's status change in the spec's thread", () => {
   const SECRET = 'github-webhook-secret-0123456789';
   let slack: FakeSlack;
