@@ -1,6 +1,7 @@
 import type { Card, CardField, CardLink, CardSeverity } from '../src/core/card.js';
 import { type EventOutcome, eventDefinition } from '../src/core/events.js';
 import { errorText, logsUrl, type StoredEvent } from '../src/core/payload.js';
+import { type LinkedTicket, trackerName } from './ticket.js';
 
 /**
  * Events as the neutral card every human-facing connector renders, laid out like the
@@ -44,7 +45,13 @@ export function eventSubject(event: StoredEvent): string {
   return event.payload.spec?.id ?? event.payload.id;
 }
 
-export function notificationCard(event: StoredEvent, options: { mentions?: readonly string[] } = {}): Card {
+export interface NotificationOptions {
+  mentions?: readonly string[];
+  /** The spec's tickets, where a chat delivery knows them: "Jira PROJ-12 · GitHub org/repo#34". */
+  tickets?: readonly LinkedTicket[];
+}
+
+export function notificationCard(event: StoredEvent, options: NotificationOptions = {}): Card {
   const { payload } = event;
   const definition = eventDefinition(payload.event);
   const fields: CardField[] = [];
@@ -57,12 +64,15 @@ export function notificationCard(event: StoredEvent, options: { mentions?: reado
   add('PR', payload.pr ? `#${payload.pr.number}` : undefined);
   add('Review requested from', payload.review_requested?.filter((r) => r.trim() !== '').join(', '));
   add('Error', errorText(payload), false);
+  const tickets = options.tickets ?? [];
+  add('Tickets', tickets.map((t) => `${trackerName(t.system)} ${t.key}`).join(' · '));
 
   const links: CardLink[] = [];
   if (payload.pr?.url) links.push({ label: LINK_VIEW_PR, url: payload.pr.url });
   if (payload.spec?.url) links.push({ label: LINK_VIEW_SPEC, url: payload.spec.url });
   const logs = logsUrl(payload);
   if (logs) links.push({ label: LINK_LOGS, url: logs });
+  for (const ticket of tickets) if (ticket.url) links.push({ label: `Open ${ticket.key}`, url: ticket.url });
 
   const card: Card = {
     title: `${definition.emoji} ${definition.title}`,

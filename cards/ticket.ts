@@ -9,6 +9,13 @@ export interface TicketSummary {
   specId?: string;
 }
 
+/** A spec's ticket on one tracker, as the spec's notification card names it. */
+export interface LinkedTicket {
+  system: TicketSummary['system'];
+  key: string;
+  url?: string;
+}
+
 const SYSTEM_NAME: Record<TicketSummary['system'], string> = {
   jira: 'Jira',
   github: 'GitHub',
@@ -35,5 +42,15 @@ export function ticketCard(ticket: TicketSummary): Card {
     links: ticket.url ? [{ label: `Open ${ticket.key}`, url: ticket.url }] : [],
     actions: [],
     footer: `Threadline · ${ticket.key}`,
+  };
+}
+
+/** The reply in a spec's thread when a tracker opened the spec's ticket: "🎫 PROJ-12 opened in Jira". */
+export function openedCard(ticket: TicketSummary): Card {
+  const card = ticketCard(ticket);
+  return {
+    ...card,
+    title: `🎫 ${ticket.key} opened in ${trackerName(ticket.system)}`,
+    ...(ticket.title === ticket.key ? {} : { text: ticket.title }),
   };
 }

@@ -5,6 +5,8 @@ import type { CommandServices, QueueHealth } from '../../commands/services.js';
 import { AuditLog } from '../audit/audit-log.js';
 import type { ThreadlineConfig } from '../config/schema.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
+import { SpecTicketLinks } from '../connectors/ticketing/links.js';
+import { type SpecTickets, specTicketsFor } from '../connectors/ticketing/spec-tickets.js';
 import type { StoredEvent } from '../core/payload.js';
 import type { RedisClient } from '../core/redis-client.js';
 import type { EventIngestor } from '../events/ingest.js';
@@ -74,6 +76,8 @@ export class ChatRuntime {
   readonly readiness?: ReadinessExceptions;
   /** The incident channels (`incidents.channels`), also shown the incidents alert sources open. */
   readonly incidentChannels: IncidentChannels;
+  /** Specs' tickets, for connectors that show them on spec cards (ChatSurface); absent without a tracker. */
+  readonly tickets?: SpecTickets;
   private readonly reports: PagerReports;
   private readonly workers: Worker[] = [];
 
@@ -87,6 +91,11 @@ export class ChatRuntime {
     const rbac = new Rbac(config.rbac.roles);
     const readiness = config.readiness ? new ReadinessExceptions(redis, prefix) : undefined;
     this.readiness = readiness;
+    this.tickets = specTicketsFor(
+      options.connectors.all(),
+      (systems) => new SpecTicketLinks(redis, prefix, systems),
+      this.threads,
+    );
     this.paging = new IncidentPagerCalls({
       registry: options.connectors,
       queues: options.queues,

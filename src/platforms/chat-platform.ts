@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { LinkedTicket } from '../../cards/ticket.js';
 import type { Card } from '../core/card.js';
 import type { ChatIngress, ConversationRef, MessageRef, PlatformName, ReplyTo } from '../core/chat.js';
 import type { CommandSpec } from '../core/command.js';
@@ -81,4 +82,11 @@ export interface ChatSurface {
   incidents?: { find(id: string): Promise<Incident | undefined> };
   /** Readiness exceptions: while a spec has one, its thread's card is the exception's live card. */
   readiness?: { current(specId: string): Promise<ReadinessException | undefined> };
+  /** Specs' tickets, where a tracker is enabled: shown on the spec's cards and told in its thread. */
+  tickets?: {
+    /** The spec's ticket on each enabled tracker that has one, in one read. */
+    ofSpec(specId: string): Promise<readonly LinkedTicket[]>;
+    /** Tells the spec's threads of tickets opened before a thread showed the spec; how many replies. */
+    tellOpened(specId: string): Promise<number>;
+  };
 }

@@ -5,7 +5,7 @@ import { incidentCard } from '../../cards/incident.js';
 import { notificationCard } from '../../cards/notification.js';
 import { readinessCard } from '../../cards/readiness.js';
 import { errorCard, resultCard } from '../../cards/result.js';
-import { ticketCard } from '../../cards/ticket.js';
+import { openedCard, ticketCard } from '../../cards/ticket.js';
 import { COMMANDS } from '../../commands/index.js';
 import type { Card } from '../../src/core/card.js';
 import { renderConsoleCard } from '../../src/platforms/console/render.js';
@@ -28,6 +28,25 @@ const CARDS: Record<string, Card> = {
       error: { message: 'Schema validation failed', logs_url: 'https://ci.example.com/runs/7' },
     },
   }),
+  // A chat delivery of a spec event names the spec's tickets, one per tracker, with their links.
+  'event-tickets': notificationCard(
+    {
+      id: 'ev-2',
+      receivedAt: 0,
+      payload: {
+        id: 'ev-2',
+        event: 'spec_approved',
+        timestamp: at,
+        spec: { id: 'FEAT-0001', title: 'User Authentication', url: 'https://example.com/specs/FEAT-0001' },
+      },
+    },
+    {
+      tickets: [
+        { system: 'jira', key: 'PROJ-12', url: 'https://example.atlassian.net/browse/PROJ-12' },
+        { system: 'github', key: 'acme/shop#34', url: 'https://github.com/acme/shop/issues/34' },
+      ],
+    },
+  ),
   incident: incidentCard({
     id: 'INC-7',
     title: 'checkout 500s',
@@ -75,6 +94,14 @@ const CARDS: Record<string, Card> = {
     title: 'Checkout returns 500',
     status: 'To Do',
     url: 'https://example.atlassian.net/browse/PROJ-42',
+    specId: 'FEAT-0001',
+  }),
+  'ticket-opened': openedCard({
+    system: 'jira',
+    key: 'PROJ-12',
+    title: 'FEAT-0001: User Authentication',
+    status: 'To Do',
+    url: 'https://example.atlassian.net/browse/PROJ-12',
     specId: 'FEAT-0001',
   }),
   readiness: readinessCard({

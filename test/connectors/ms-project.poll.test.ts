@@ -59,7 +59,7 @@ function told(threadTs: string): string[] {
   return slack
     .replies(CHANNEL, threadTs)
     .map((m) => shownText(m))
-    .filter((text) => text.includes('in Microsoft Planner'));
+    .filter((text) => text.includes('in Microsoft Planner') && !text.includes(' opened in '));
 }
 
 describe('Microsoft Planner: progress changed in Planner reaches chat', () => {

@@ -1,6 +1,7 @@
 import { incidentCard } from '../../../cards/incident.js';
 import { digestCard, isFailure, notificationCard } from '../../../cards/notification.js';
 import { readinessCard } from '../../../cards/readiness.js';
+import type { LinkedTicket } from '../../../cards/ticket.js';
 import type { Card } from '../../core/card.js';
 import type { ConversationRef, PlatformName } from '../../core/chat.js';
 import type { EventName } from '../../core/events.js';
@@ -8,6 +9,7 @@ import { eventDefinition } from '../../core/events.js';
 import type { StoredEvent } from '../../core/payload.js';
 import type { ChatSurface } from '../../platforms/chat-platform.js';
 import type { Connector, DeliveryContext, DeliveryReceipt, HealthResult } from '../connector.js';
+import { isTicketSyncEvent } from '../ticketing/sync.js';
 
 export interface ChatThreadConnectorOptions {
   /** The `integrations.<name>` key, which is also the connector key. */
@@ -59,20 +61,31 @@ export class ChatThreadConnector implements Connector {
 
   async deliver(event: StoredEvent, _context: DeliveryContext): Promise<DeliveryReceipt> {
     const surface = this.chat();
-    const card = notificationCard(event, { mentions: isFailure(event) ? this.mentions : [] });
+    const specId = event.payload.spec?.id;
+    // Only a spec has tickets, and only where a tracker is enabled: other deliveries read nothing.
+    const tickets = specId && surface.tickets ? await surface.tickets.ofSpec(specId) : [];
+    const card = notificationCard(event, { mentions: isFailure(event) ? this.mentions : [], tickets });
     // An incident opened in Threadline has one card everywhere: the interactive one, in its
     // current state (as the command that opened it posted it), never the event's summary.
     const incidentId = incidentIdOf(event);
     const incident = incidentId ? await surface.incidents?.find(incidentId) : undefined;
-    const subject = incident?.id ?? event.payload.spec?.id ?? event.id;
+    const subject = incident?.id ?? specId ?? event.id;
     const exception = incident ? undefined : await this.readinessOf(event, surface);
     const parent = incident
       ? incidentCard(incident)
       : exception
         ? readinessCard(exception)
-        : subjectCard(event);
+        : subjectCard(event, tickets);
     const ref = await surface.threads.post({ platform: this.platform, ...this.place }, subject, card, parent);
-    return { reference: ref.id, summary: `posted in the ${subject} thread on ${this.platform}` };
+    // A tracker that opened the spec's ticket before this thread existed had nowhere to say so.
+    const told =
+      specId && !incident && isTicketSyncEvent(event.payload.event)
+        ? await surface.tickets?.tellOpened(specId)
+        : 0;
+    return {
+      reference: ref.id,
+      summary: `posted in the ${subject} thread on ${this.platform}${told ? `; told ${told} of its new ticket` : ''}`,
+    };
   }
 
   async deliverDigest(events: readonly StoredEvent[], _context: DeliveryContext): Promise<DeliveryReceipt> {
@@ -125,10 +138,11 @@ function incidentIdOf(event: StoredEvent): string | undefined {
 }
 
 /** The parent card of a spec's thread: what it is and where it stands now. */
-export function subjectCard(event: StoredEvent): Card {
+export function subjectCard(event: StoredEvent, tickets: readonly LinkedTicket[] = []): Card {
   const { spec } = event.payload;
   const definition = eventDefinition(event.payload.event);
-  const latest = notificationCard(event);
+  const latest = notificationCard(event, { tickets });
+  const ticketsField = latest.fields.find((field) => field.label === 'Tickets');
   return {
     title: `📄 ${spec?.id ?? event.id}${spec?.title ? `: ${spec.title}` : ''}`,
     severity: latest.severity,
@@ -136,6 +150,7 @@ export function subjectCard(event: StoredEvent): Card {
       { label: 'Latest', value: `${definition.emoji} ${definition.title}`, inline: true },
       ...(spec?.status ? [{ label: 'Status', value: spec.status, inline: true }] : []),
       { label: 'Updated', value: event.payload.timestamp, inline: true },
+      ...(ticketsField ? [ticketsField] : []),
     ],
     links: latest.links,
     actions: [],

@@ -30,5 +30,5 @@ export function ticketingConnector(options: {
   };
   // Long enough for a search and a create at the deadline each, so the claim outlives the work.
   const tickets = new Tickets(options.tracker, links, Math.max(4 * timeoutMs, 10_000));
-  return new TicketingConnector({ ...options, tickets, links });
+  return new TicketingConnector({ ...options, tickets, links, chat: context.chat });
 }

@@ -15,6 +15,16 @@ export type TicketSubject = { kind: 'spec'; id: string } | { kind: 'request'; id
 const REQUEST_LINK_TTL_S = 86_400;
 /** Long enough to outlive every retry and a dead letter's replay weeks later. */
 const COMMENT_RECORD_TTL_S = 30 * 86_400;
+/** A spec's ticket not yet told to chat waits this long for a thread that shows the spec. */
+const UNANNOUNCED_TTL_S = 30 * 86_400;
+
+/** A spec's ticket that chat has not been told of yet: what the "opened" reply shows. */
+const StoredTicket = z.object({
+  key: z.string().min(1),
+  url: z.string().optional(),
+  status: z.string(),
+  title: z.string().optional(),
+});
 
 /**
  * Where a delivery's comment is: `pending` from just before it is sent until the tracker has
@@ -42,6 +52,13 @@ export interface TicketLinks {
    */
   firstSight(system: TicketSystem, change: string, ttlMs: number): Promise<boolean>;
   forget(system: TicketSystem, change: string): Promise<void>;
+  /**
+   * Takes (reads and removes) the ticket opened for a spec that chat has not been told of: set
+   * together with the spec's link, so whoever takes it posts the "opened" reply, once.
+   */
+  takeUnannounced(system: TicketSystem, specId: string): Promise<TicketRef | undefined>;
+  /** Puts a taken ticket back, when telling chat of it failed or found no thread yet. */
+  setUnannounced(system: TicketSystem, specId: string, ticket: TicketRef): Promise<void>;
   /** What is known of the comment a delivery (by its id) makes on a ticket. */
   comment(system: TicketSystem, deliveryId: string): Promise<CommentRecord | undefined>;
   setComment(system: TicketSystem, deliveryId: string, record: CommentRecord): Promise<void>;
@@ -49,6 +66,41 @@ export interface TicketLinks {
 
 function subjectKey(subject: TicketSubject): string {
   return `${subject.kind}:${subject.id}`;
+}
+
+/** Key names shared by the per-tracker store and the per-spec reader across trackers. */
+function linkKey(prefix: string, system: TicketSystem, subject: TicketSubject): string {
+  return `${prefix}:tickets:${system}:link:${subjectKey(subject)}`;
+}
+
+function unannouncedKey(prefix: string, system: TicketSystem, specId: string): string {
+  return `${prefix}:tickets:${system}:unannounced:${specId}`;
+}
+
+function storedTicket(ticket: TicketRef): string {
+  return JSON.stringify({ key: ticket.key, url: ticket.url, status: ticket.status, title: ticket.title });
+}
+
+async function setUnannounced(
+  redis: RedisClient,
+  prefix: string,
+  system: TicketSystem,
+  specId: string,
+  ticket: TicketRef,
+): Promise<void> {
+  await redis.set(unannouncedKey(prefix, system, specId), storedTicket(ticket), 'EX', UNANNOUNCED_TTL_S);
+}
+
+function parseTicket(raw: string | null): TicketRef | undefined {
+  if (raw === null) return undefined;
+  const parsed = StoredTicket.safeParse(safeJson(raw));
+  return parsed.success ? parsed.data : undefined;
+}
+
+function parseLink(raw: string | null): TicketLink | undefined {
+  if (raw === null) return undefined;
+  const parsed = StoredLink.safeParse(safeJson(raw));
+  return parsed.success ? parsed.data : undefined;
 }
 
 /** The links in Redis under the configured prefix, shared by every worker. */
@@ -59,10 +111,7 @@ export class RedisTicketLinks implements TicketLinks {
   ) {}
 
   async get(system: TicketSystem, subject: TicketSubject): Promise<TicketLink | undefined> {
-    const raw = await this.redis.get(this.linkKey(system, subject));
-    if (raw === null) return undefined;
-    const parsed = StoredLink.safeParse(safeJson(raw));
-    return parsed.success ? parsed.data : undefined;
+    return parseLink(await this.redis.get(this.linkKey(system, subject)));
   }
 
   async set(system: TicketSystem, subject: TicketSubject, ticket: TicketRef): Promise<void> {
@@ -71,6 +120,13 @@ export class RedisTicketLinks implements TicketLinks {
     if (subject.kind === 'spec') {
       multi.set(this.linkKey(system, subject), value);
       multi.set(this.specKey(system, ticket.key), subject.id);
+      // In the same transaction: a crash after the link is stored still leaves chat to be told.
+      multi.set(
+        unannouncedKey(this.prefix, system, subject.id),
+        storedTicket(ticket),
+        'EX',
+        UNANNOUNCED_TTL_S,
+      );
     } else {
       multi.set(this.linkKey(system, subject), value, 'EX', REQUEST_LINK_TTL_S);
     }
@@ -122,8 +178,16 @@ export class RedisTicketLinks implements TicketLinks {
     return `${this.prefix}:tickets:${system}:comment:${deliveryId}`;
   }
 
+  async takeUnannounced(system: TicketSystem, specId: string): Promise<TicketRef | undefined> {
+    return parseTicket(await this.redis.getdel(unannouncedKey(this.prefix, system, specId)));
+  }
+
+  async setUnannounced(system: TicketSystem, specId: string, ticket: TicketRef): Promise<void> {
+    await setUnannounced(this.redis, this.prefix, system, specId, ticket);
+  }
+
   private linkKey(system: TicketSystem, subject: TicketSubject): string {
-    return `${this.prefix}:tickets:${system}:link:${subjectKey(subject)}`;
+    return linkKey(this.prefix, system, subject);
   }
 
   private specKey(system: TicketSystem, key: string): string {
@@ -149,6 +213,7 @@ export class ProcessTicketLinks implements TicketLinks {
   private readonly claims = new Map<string, number>();
   private readonly stages = new Map<string, string>();
   private readonly comments = new Map<string, CommentRecord>();
+  private readonly unannounced = new Map<string, TicketRef>();
 
   async get(system: TicketSystem, subject: TicketSubject): Promise<TicketLink | undefined> {
     return this.links.get(`${system}:${subjectKey(subject)}`);
@@ -156,7 +221,20 @@ export class ProcessTicketLinks implements TicketLinks {
 
   async set(system: TicketSystem, subject: TicketSubject, ticket: TicketRef): Promise<void> {
     this.links.set(`${system}:${subjectKey(subject)}`, { key: ticket.key, url: ticket.url });
-    if (subject.kind === 'spec') this.specs.set(`${system}:${ticket.key}`, subject.id);
+    if (subject.kind === 'spec') {
+      this.specs.set(`${system}:${ticket.key}`, subject.id);
+      this.unannounced.set(`${system}:${subject.id}`, ticket);
+    }
+  }
+
+  async takeUnannounced(system: TicketSystem, specId: string): Promise<TicketRef | undefined> {
+    const ticket = this.unannounced.get(`${system}:${specId}`);
+    this.unannounced.delete(`${system}:${specId}`);
+    return ticket;
+  }
+
+  async setUnannounced(system: TicketSystem, specId: string, ticket: TicketRef): Promise<void> {
+    this.unannounced.set(`${system}:${specId}`, ticket);
   }
 
   async specOf(system: TicketSystem, key: string): Promise<string | undefined> {
@@ -201,6 +279,49 @@ export class ProcessTicketLinks implements TicketLinks {
 
   async setComment(system: TicketSystem, deliveryId: string, record: CommentRecord): Promise<void> {
     this.comments.set(`${system}:${deliveryId}`, record);
+  }
+}
+
+/** A spec's ticket on one tracker, as a card shows it. */
+export interface SpecTicketLink extends TicketLink {
+  system: TicketSystem;
+}
+
+/**
+ * One spec's tickets across every enabled tracker, each read in one round trip: what a chat
+ * delivery of a spec event shows, and the tickets whose opening chat has not been told yet.
+ */
+export class SpecTicketLinks {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly prefix: string,
+    readonly systems: readonly TicketSystem[],
+  ) {}
+
+  async of(specId: string): Promise<SpecTicketLink[]> {
+    const subject: TicketSubject = { kind: 'spec', id: specId };
+    const raw = await this.redis.mget(...this.systems.map((system) => linkKey(this.prefix, system, subject)));
+    return this.systems.flatMap((system, i) => {
+      const link = parseLink(raw[i] ?? null);
+      return link ? [{ system, ...link }] : [];
+    });
+  }
+
+  /** Takes every tracker's unannounced ticket for the spec (see TicketLinks.takeUnannounced). */
+  async takeUnannounced(specId: string): Promise<{ system: TicketSystem; ticket: TicketRef }[]> {
+    const multi = this.redis.multi();
+    for (const system of this.systems) multi.getdel(unannouncedKey(this.prefix, system, specId));
+    const results = (await multi.exec()) ?? [];
+    return this.systems.flatMap((system, i) => {
+      const [error, raw] = results[i] ?? [null, null];
+      const ticket = error ? undefined : parseTicket(typeof raw === 'string' ? raw : null);
+      return ticket ? [{ system, ticket }] : [];
+    });
+  }
+
+  /** Puts a taken ticket back (see TicketLinks.setUnannounced). */
+  async setUnannounced(system: TicketSystem, specId: string, ticket: TicketRef): Promise<void> {
+    await setUnannounced(this.redis, this.prefix, system, specId, ticket);
   }
 }
 

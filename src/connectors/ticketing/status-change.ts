@@ -1,6 +1,7 @@
 import { type TicketSummary, ticketCard, trackerName } from '../../../cards/ticket.js';
 import type { Card } from '../../core/card.js';
 import type { ChatSurface } from '../../platforms/chat-platform.js';
+import { replyInSpecThreads } from './spec-thread.js';
 import type { TicketingConnector } from './ticketing.connector.js';
 
 /** A ticket moved or closed in its tracker, as a webhook or a poll reports it. */
@@ -67,7 +68,7 @@ export async function applyStatusChange(
     };
     const surface = chat();
     const updated = (await surface?.threads.updateEverywhere(change.key, ticketCard(summary))) ?? 0;
-    const replies = specId && surface ? await surface.threads.replyEverywhere(specId, movedCard(summary)) : 0;
+    const replies = await replyInSpecThreads(surface, specId, movedCard(summary));
     return { shown: true, updated, specId, replies };
   } catch (error) {
     // Shown nowhere: the tracker's retry (or the next poll) must be able to show it.

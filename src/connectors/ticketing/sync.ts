@@ -29,6 +29,11 @@ const WAIVER_DECISIONS = ['waiver_approved', 'waiver_rejected'] as const satisfi
 /** Every event a tracker follows: the spec lifecycle and the decisions on its waivers. */
 export const TICKET_SYNC_EVENTS = [...SPEC_SYNC_EVENTS, ...WAIVER_DECISIONS] as const;
 
+/** Whether a tracker follows `event`, so that its delivery may open the spec's ticket. */
+export function isTicketSyncEvent(event: EventName): boolean {
+  return (TICKET_SYNC_EVENTS as readonly string[]).includes(event);
+}
+
 /** Producers may send the spec's acceptance criteria along; a list of strings is all we read. */
 const AcceptanceCriteria = z.array(z.string().min(1).max(2_000)).max(100);
 

@@ -1,9 +1,11 @@
 import type { StoredEvent } from '../../core/payload.js';
 import type { Logger } from '../../observability/logger.js';
+import type { ChatSurface } from '../../platforms/chat-platform.js';
 import { scrubError } from '../../security/escape.js';
 import type { DeliveryContext, DeliveryReceipt, HealthResult } from '../connector.js';
 import { SubscribedConnector } from '../subscribed-connector.js';
 import type { TicketLinks } from './links.js';
+import { tellOpened } from './spec-thread.js';
 import { syncSpecEvent, TICKET_SYNC_EVENTS } from './sync.js';
 import type { Tickets } from './tickets.js';
 
@@ -19,6 +21,8 @@ export interface TicketingConnectorOptions {
   links: () => TicketLinks;
   /** Work the tracker does on its own beside deliveries (Planner's poll), built for this connector. */
   watch?: (connector: TicketingConnector) => TrackerWatch;
+  /** The chat platforms of this process, where the spec's threads are told of its new ticket. */
+  chat?: () => ChatSurface | undefined;
 }
 
 /**
@@ -39,6 +43,7 @@ export class TicketingConnector extends SubscribedConnector {
   private readonly secretValues: readonly string[];
   private readonly links: () => TicketLinks;
   private readonly watch: TrackerWatch | undefined;
+  private readonly chat: () => ChatSurface | undefined;
 
   constructor(options: TicketingConnectorOptions) {
     super({
@@ -54,6 +59,7 @@ export class TicketingConnector extends SubscribedConnector {
     this.secretValues = options.secrets;
     this.links = options.links;
     this.watch = options.watch?.(this);
+    this.chat = options.chat ?? (() => undefined);
   }
 
   /**
@@ -82,8 +88,24 @@ export class TicketingConnector extends SubscribedConnector {
     await this.stopWatching();
   }
 
+  /**
+   * The event applied to the spec's ticket, then the spec's threads told of a ticket opened for it
+   * (by this delivery, or by an earlier try that ended before telling). A failed reply fails the
+   * delivery, whose retry finds the ticket and tells it then.
+   */
   deliver(event: StoredEvent, context: DeliveryContext): Promise<DeliveryReceipt> {
-    return this.scrubbed(() => syncSpecEvent(this.tickets, event, context));
+    return this.scrubbed(async () => {
+      const receipt = await syncSpecEvent(this.tickets, event, context);
+      const specId = event.payload.spec?.id;
+      const chat = this.chat();
+      if (!specId || !chat) return receipt;
+      const replies = await tellOpened(this.links(), this.tickets.tracker.system, specId, chat);
+      if (replies === 0) return receipt;
+      return {
+        ...receipt,
+        summary: `${receipt.summary}; told ${replies} ${replies === 1 ? 'thread' : 'threads'}`,
+      };
+    });
   }
 
   /** Runs a ticket command's call with this tracker's secrets scrubbed from any failure. */

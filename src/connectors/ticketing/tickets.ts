@@ -41,12 +41,13 @@ export class Tickets {
       const stored = await links.get(system, subject);
       if (stored) return { ticket: stored, created: false };
       const found = subject.kind === 'spec' ? await this.tracker.findBySpec(subject.id) : undefined;
+      // The title is kept with the link for the reply that tells the spec's thread of the ticket.
       if (found) {
-        await links.set(system, subject, found);
+        await links.set(system, subject, { ...found, title: found.title ?? ticket.title });
         return { ticket: { key: found.key, url: found.url }, created: false };
       }
       const created = await this.tracker.create(ticket);
-      await links.set(system, subject, created);
+      await links.set(system, subject, { ...created, title: created.title ?? ticket.title });
       return { ticket: { key: created.key, url: created.url }, created: true };
     } finally {
       await links.release(system, subject);
