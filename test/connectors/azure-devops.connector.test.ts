@@ -16,7 +16,7 @@ import {
   PROJECT,
 } from '../fakes/azure-devops.js';
 import { trackerHarness } from '../support/tracker-harness.js';
-import { event, spec } from './support.js';
+import { context, event, spec } from './support.js';
 
 let azure: FakeAzureDevOps;
 let prefix: string;
@@ -31,7 +31,6 @@ const tracker = trackerHarness({
 });
 const { redis } = tracker;
 
-const context = { deliveryId: 'dlv-1', attempt: 1 };
 const MAPPINGS = '    state_mappings: { approved: "Active", implemented: "Resolved" }';
 
 async function connector(extra = MAPPINGS, pat = AZURE_PAT): Promise<TicketingConnector> {

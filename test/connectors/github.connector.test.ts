@@ -9,7 +9,7 @@ import {
 } from '../../src/core/errors.js';
 import { FakeGitHub, GITHUB_TOKEN, OWNER, REPO } from '../fakes/github.js';
 import { trackerHarness } from '../support/tracker-harness.js';
-import { event, spec } from './support.js';
+import { context, event, spec } from './support.js';
 
 let github: FakeGitHub;
 let prefix: string;
@@ -24,7 +24,6 @@ const tracker = trackerHarness({
 });
 const { redis } = tracker;
 
-const context = { deliveryId: 'dlv-1', attempt: 1 };
 const MAPPINGS = `    status_mappings:
       draft: "Backlog"
       approved: "Ready"

@@ -3,7 +3,7 @@ import type { TicketingConnector } from '../../src/connectors/ticketing/ticketin
 import { AuthError, RateLimitedError, TransientError, ValidationError } from '../../src/core/errors.js';
 import { AdfDoc, FakeJira, JIRA_EMAIL, JIRA_TOKEN } from '../fakes/jira.js';
 import { trackerHarness } from '../support/tracker-harness.js';
-import { event, spec, stored } from './support.js';
+import { context, event, spec, stored } from './support.js';
 
 let jira: FakeJira;
 let prefix: string;
@@ -16,8 +16,6 @@ const tracker = trackerHarness({
   },
 });
 const { redis } = tracker;
-
-const context = { deliveryId: 'dlv-1', attempt: 1 };
 
 async function connector(extra = '', token = JIRA_TOKEN, approve = '21'): Promise<TicketingConnector> {
   return tracker.connector(`

@@ -4,7 +4,7 @@ import type { TicketingConnector } from '../../src/connectors/ticketing/ticketin
 import { AuthError, RateLimitedError, TransientError, ValidationError } from '../../src/core/errors.js';
 import { FakeLinear, LINEAR_API_KEY, linearError, TEAM_ID } from '../fakes/linear.js';
 import { trackerHarness } from '../support/tracker-harness.js';
-import { event, spec } from './support.js';
+import { context, event, spec } from './support.js';
 
 let linear: FakeLinear;
 let prefix: string;
@@ -17,8 +17,6 @@ const tracker = trackerHarness({
   },
 });
 const { redis } = tracker;
-
-const context = { deliveryId: 'dlv-1', attempt: 1 };
 
 /** The Integrations Guide's block: labels spec and automated, its four state mappings. */
 const GUIDE_MAPPINGS = `    state_mappings:

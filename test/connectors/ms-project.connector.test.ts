@@ -11,7 +11,7 @@ import {
   TENANT,
 } from '../fakes/ms-graph.js';
 import { trackerHarness } from '../support/tracker-harness.js';
-import { event, spec } from './support.js';
+import { context, event, spec } from './support.js';
 
 let graph: FakeGraph;
 let prefix: string;
@@ -26,7 +26,6 @@ const tracker = trackerHarness({
 });
 const { redis } = tracker;
 
-const context = { deliveryId: 'dlv-1', attempt: 1 };
 const ALICE = 'f1b2c3d4-0000-4000-8000-00000000a11c';
 
 async function connector(extra = '', secret = CLIENT_SECRET): Promise<TicketingConnector> {

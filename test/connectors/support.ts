@@ -19,3 +19,6 @@ export const spec = {
 export function event(name: string, extra: Record<string, unknown> = {}, id = `evt-${name}`): StoredEvent {
   return stored({ event: name, spec, ...extra }, id);
 }
+
+/** The delivery a connector test delivers in: one first attempt. */
+export const context = { deliveryId: 'dlv-1', attempt: 1 };
