@@ -138,3 +138,46 @@ export abstract class OperationFake<
     return 'application/json; charset=utf-8';
   }
 }
+
+/** A reply a test queues for the next request, whatever it is. */
+export interface QueuedReply {
+  status?: number;
+  headers?: Record<string, string>;
+  /** A string is sent as text; anything else as JSON. */
+  body?: unknown;
+  /** Never answer: the caller waits until its own timeout (or the fake closes). */
+  hang?: boolean;
+}
+
+/** Sends a body as these providers do: a string as text/plain, anything else as JSON. */
+export function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+) {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': typeof body === 'string' ? 'text/plain' : 'application/json',
+    ...headers,
+  });
+  res.end(text);
+}
+
+/** A fake whose next requests, whatever they are, get the replies a test queued, in order. */
+export abstract class QueuedFake<Recorded> extends FakeServer<Recorded> {
+  private readonly queued: QueuedReply[] = [];
+
+  /** The next requests get these answers, in order; then the fake behaves like the provider again. */
+  reply(...replies: QueuedReply[]): void {
+    this.queued.push(...replies);
+  }
+
+  /** Answers with the next queued reply, `status` when it names none; false when none is queued. */
+  protected answerQueued(res: ServerResponse, status: number): boolean {
+    const next = this.queued.shift();
+    if (!next) return false;
+    if (!next.hang) send(res, next.status ?? status, next.body ?? '', next.headers);
+    return true;
+  }
+}
