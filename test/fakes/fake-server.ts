@@ -15,6 +15,17 @@ export function replyText(body: unknown): string {
   return typeof body === 'string' ? body : body === undefined ? '' : JSON.stringify(body);
 }
 
+/** A request as a fake records it. */
+export interface HttpRequestRecord {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  json: unknown;
+  /** Arrival, in ms since the epoch. */
+  at: number;
+}
+
 /**
  * What a provider fake shares: its loopback server and address, the requests it recorded, and
  * reading a request's URL and JSON body. A subclass answers in `handle`; its static `start`
@@ -38,6 +49,18 @@ export abstract class FakeServer<Recorded> {
     return this;
   }
 
+  /** The request as a fake records it, stamped now. */
+  protected recorded(request: LoopbackRequest, url: URL, json: unknown): HttpRequestRecord {
+    return {
+      method: request.method,
+      path: url.pathname,
+      query: url.searchParams,
+      headers: request.headers,
+      json,
+      at: Date.now(),
+    };
+  }
+
   /** The request's URL (against this fake's address) and its body's JSON. */
   protected read(request: LoopbackRequest): { url: URL; json: unknown } {
     return { url: new URL(request.url, this.baseUrl), json: parseJson(request.raw) };
@@ -47,14 +70,8 @@ export abstract class FakeServer<Recorded> {
 }
 
 /** A request as a fake of a REST API records it, with the operation it was. */
-export interface OperationRequest<Operation extends string> {
+export interface OperationRequest<Operation extends string> extends HttpRequestRecord {
   operation: Operation | 'unknown';
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  headers: IncomingHttpHeaders;
-  json: unknown;
-  at: number;
 }
 
 export interface ScriptedReply {
@@ -104,15 +121,7 @@ export abstract class OperationFake<
     url: URL,
     json: unknown,
   ): void {
-    this.requests.push({
-      operation: operation ?? 'unknown',
-      method: request.method,
-      path: url.pathname,
-      query: url.searchParams,
-      headers: request.headers,
-      json,
-      at: Date.now(),
-    });
+    this.requests.push({ operation: operation ?? 'unknown', ...this.recorded(request, url, json) });
   }
 
   /**

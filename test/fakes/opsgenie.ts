@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { QueuedFake, type QueuedReply, send } from './fake-server.js';
+import { type HttpRequestRecord, QueuedFake, type QueuedReply, send } from './fake-server.js';
 import type { LoopbackRequest } from './loopback.js';
 
 /**
@@ -46,14 +46,7 @@ export type CreateAlertBody = z.infer<typeof CreateAlertBody>;
 export const AlertActionBody = z.strictObject(ActionFields);
 export const AddNoteBody = z.strictObject({ ...ActionFields, note: z.string().min(1).max(25_000) });
 
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  headers: IncomingHttpHeaders;
-  json: unknown;
-  at: number;
-}
+export type RecordedRequest = HttpRequestRecord;
 
 export type ScriptedReply = QueuedReply;
 
@@ -107,14 +100,7 @@ export class FakeOpsgenie extends QueuedFake<RecordedRequest> {
   protected handle(request: LoopbackRequest, res: ServerResponse) {
     const { url, json } = this.read(request);
     const { method, headers, raw } = request;
-    this.requests.push({
-      method,
-      path: url.pathname,
-      query: url.searchParams,
-      headers,
-      json,
-      at: Date.now(),
-    });
+    this.requests.push(this.recorded(request, url, json));
     if (this.answerQueued(res, 202)) return;
     if (headers.authorization !== `GenieKey ${API_KEY}`) return error(res, 401, 'Could not authenticate');
     if (json === undefined && raw !== '') return error(res, 400, 'Invalid JSON body');

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { QueuedFake, type QueuedReply, send } from './fake-server.js';
+import { type HttpRequestRecord, QueuedFake, type QueuedReply, send } from './fake-server.js';
 import type { LoopbackRequest } from './loopback.js';
 
 /**
@@ -47,14 +47,8 @@ export const EnqueueBody = z
   });
 export type EnqueueBody = z.infer<typeof EnqueueBody>;
 
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  headers: IncomingHttpHeaders;
+export interface RecordedRequest extends HttpRequestRecord {
   raw: string;
-  json: unknown;
-  at: number;
 }
 
 export type ScriptedReply = QueuedReply;
@@ -128,15 +122,7 @@ export class FakePagerDuty extends QueuedFake<RecordedRequest> {
   protected handle(request: LoopbackRequest, res: ServerResponse) {
     const { url: parsedUrl, json } = this.read(request);
     const { method, headers, raw } = request;
-    this.requests.push({
-      method,
-      path: parsedUrl.pathname,
-      query: parsedUrl.searchParams,
-      headers,
-      raw,
-      json,
-      at: Date.now(),
-    });
+    this.requests.push({ ...this.recorded(request, parsedUrl, json), raw });
     if (this.answerQueued(res, 200)) return;
     if (method === 'POST' && parsedUrl.pathname === '/v2/enqueue')
       return this.enqueue(raw, json, headers, res);
