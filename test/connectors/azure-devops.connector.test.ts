@@ -1,11 +1,5 @@
-import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseConfigText } from '../../src/config/load.js';
-import { ConnectorRegistry } from '../../src/connectors/registry.js';
-import {
-  isTicketingConnector,
-  type TicketingConnector,
-} from '../../src/connectors/ticketing/ticketing.connector.js';
+import { describe, expect, it } from 'vitest';
+import type { TicketingConnector } from '../../src/connectors/ticketing/ticketing.connector.js';
 import {
   AuthError,
   NotFoundError,
@@ -13,7 +7,6 @@ import {
   TransientError,
   ValidationError,
 } from '../../src/core/errors.js';
-import { HttpClient } from '../../src/net/http-client.js';
 import {
   AZURE_PAT,
   azureError,
@@ -22,42 +15,26 @@ import {
   ORGANIZATION,
   PROJECT,
 } from '../fakes/azure-devops.js';
-import { dropPrefix, testRedis, uniquePrefix } from '../support/redis.js';
-import { stored } from './support.js';
+import { trackerHarness } from '../support/tracker-harness.js';
+import { context, event, spec } from './support.js';
 
-const http = new HttpClient({ allowPrivateNetworks: true });
-let redis: Redis;
 let azure: FakeAzureDevOps;
 let prefix: string;
-const open: ConnectorRegistry[] = [];
+const tracker = trackerHarness({
+  name: 'azure_devops',
+  label: 'azure',
+  start: async (keys) => {
+    prefix = keys;
+    azure = await FakeAzureDevOps.start();
+    return azure;
+  },
+});
+const { redis } = tracker;
 
-beforeAll(() => {
-  redis = testRedis();
-});
-beforeEach(async () => {
-  azure = await FakeAzureDevOps.start();
-  prefix = uniquePrefix('azure');
-});
-afterEach(async () => {
-  for (const registry of open.splice(0)) await registry.close();
-  await azure.close();
-  await dropPrefix(prefix);
-});
-afterAll(async () => {
-  redis.disconnect();
-  await http.close();
-});
-
-const context = { deliveryId: 'dlv-1', attempt: 1 };
 const MAPPINGS = '    state_mappings: { approved: "Active", implemented: "Resolved" }';
 
 async function connector(extra = MAPPINGS, pat = AZURE_PAT): Promise<TicketingConnector> {
-  const { config } = parseConfigText(
-    `
-security: { allow_private_networks: true }
-inbound: { events: { enabled: false } }
-queue: { retry_count: 2, request_timeout_ms: 3000 }
-integrations:
+  return tracker.connector(`
   azure_devops:
     enabled: true
     base_url: "${azure.baseUrl}"
@@ -68,28 +45,7 @@ integrations:
     area_path: "${PROJECT}\\\\Team"
     iteration_path: "${PROJECT}\\\\Sprint 1"
 ${extra}
-`,
-    {},
-  );
-  const registry = await ConnectorRegistry.fromConfig(config, {
-    http,
-    redis: () => ({ client: redis, prefix }),
-  });
-  open.push(registry);
-  const found = registry.get('azure_devops');
-  if (!isTicketingConnector(found)) throw new Error('azure_devops is not a ticketing connector');
-  return found;
-}
-
-const spec = {
-  id: 'FEAT-0001',
-  title: 'User Authentication',
-  file: 'specs/features/FEAT-0001.yaml',
-  status: 'draft',
-};
-
-function event(name: string, extra: Record<string, unknown> = {}, id = `evt-${name}`) {
-  return stored({ event: name, spec, ...extra }, id);
+`);
 }
 
 describe('Azure DevOps connector: the spec lifecycle', () => {

@@ -1,11 +1,5 @@
-import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseConfigText } from '../../src/config/load.js';
-import { ConnectorRegistry } from '../../src/connectors/registry.js';
-import {
-  isTicketingConnector,
-  type TicketingConnector,
-} from '../../src/connectors/ticketing/ticketing.connector.js';
+import { describe, expect, it } from 'vitest';
+import type { TicketingConnector } from '../../src/connectors/ticketing/ticketing.connector.js';
 import {
   AuthError,
   NotFoundError,
@@ -13,35 +7,23 @@ import {
   TransientError,
   ValidationError,
 } from '../../src/core/errors.js';
-import { HttpClient } from '../../src/net/http-client.js';
 import { FakeGitHub, GITHUB_TOKEN, OWNER, REPO } from '../fakes/github.js';
-import { dropPrefix, testRedis, uniquePrefix } from '../support/redis.js';
-import { stored } from './support.js';
+import { trackerHarness } from '../support/tracker-harness.js';
+import { context, event, spec } from './support.js';
 
-const http = new HttpClient({ allowPrivateNetworks: true });
-let redis: Redis;
 let github: FakeGitHub;
 let prefix: string;
-const open: ConnectorRegistry[] = [];
+const tracker = trackerHarness({
+  name: 'github_projects',
+  label: 'github',
+  start: async (keys) => {
+    prefix = keys;
+    github = await FakeGitHub.start();
+    return github;
+  },
+});
+const { redis } = tracker;
 
-beforeAll(() => {
-  redis = testRedis();
-});
-beforeEach(async () => {
-  github = await FakeGitHub.start();
-  prefix = uniquePrefix('github');
-});
-afterEach(async () => {
-  for (const registry of open.splice(0)) await registry.close();
-  await github.close();
-  await dropPrefix(prefix);
-});
-afterAll(async () => {
-  redis.disconnect();
-  await http.close();
-});
-
-const context = { deliveryId: 'dlv-1', attempt: 1 };
 const MAPPINGS = `    status_mappings:
       draft: "Backlog"
       approved: "Ready"
@@ -51,12 +33,7 @@ async function connector(
   options: { extra?: string; token?: string; mappings?: string; statusField?: string } = {},
 ): Promise<TicketingConnector> {
   const { extra = '', token = GITHUB_TOKEN, mappings = MAPPINGS, statusField = 'Status' } = options;
-  const { config } = parseConfigText(
-    `
-security: { allow_private_networks: true }
-inbound: { events: { enabled: false } }
-queue: { retry_count: 2, request_timeout_ms: 3000 }
-integrations:
+  return tracker.connector(`
   github_projects:
     enabled: true
     api_url: "${github.apiUrl}"
@@ -66,30 +43,10 @@ integrations:
     status_field: "${statusField}"
 ${mappings}
 ${extra}
-`,
-    {},
-  );
-  const registry = await ConnectorRegistry.fromConfig(config, {
-    http,
-    redis: () => ({ client: redis, prefix }),
-  });
-  open.push(registry);
-  const found = registry.get('github_projects');
-  if (!isTicketingConnector(found)) throw new Error('github_projects is not a ticketing connector');
-  return found;
+`);
 }
 
-const spec = {
-  id: 'FEAT-0001',
-  title: 'User Authentication',
-  file: 'specs/features/FEAT-0001.yaml',
-  status: 'draft',
-};
 const KEY = `${OWNER}/${REPO}#1`;
-
-function event(name: string, extra: Record<string, unknown> = {}, id = `evt-${name}`) {
-  return stored({ event: name, spec, ...extra }, id);
-}
 
 describe('GitHub Projects connector: the spec lifecycle', () => {
   it('opens one issue per spec on spec_created, labelled spec:<id>, added to the project in its draft column', async () => {

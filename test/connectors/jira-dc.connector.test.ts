@@ -1,14 +1,7 @@
-import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseConfigText } from '../../src/config/load.js';
+import { describe, expect, it } from 'vitest';
 import { statusChange } from '../../src/connectors/jira/hook.js';
-import { ConnectorRegistry } from '../../src/connectors/registry.js';
-import {
-  isTicketingConnector,
-  type TicketingConnector,
-} from '../../src/connectors/ticketing/ticketing.connector.js';
+import type { TicketingConnector } from '../../src/connectors/ticketing/ticketing.connector.js';
 import { AuthError, TransientError, ValidationError } from '../../src/core/errors.js';
-import { HttpClient } from '../../src/net/http-client.js';
 import {
   BOT_USER_NAME,
   FakeJira,
@@ -17,42 +10,24 @@ import {
   JIRA_USERNAME,
   PERSON_USER_NAME,
 } from '../fakes/jira.js';
-import { dropPrefix, testRedis, uniquePrefix } from '../support/redis.js';
+import { trackerHarness } from '../support/tracker-harness.js';
 import { stored } from './support.js';
 
-const http = new HttpClient({ allowPrivateNetworks: true });
-let redis: Redis;
 let jira: FakeJira;
-let prefix: string;
-const open: ConnectorRegistry[] = [];
-
-beforeAll(() => {
-  redis = testRedis();
-});
-beforeEach(async () => {
-  jira = await FakeJira.start({ deployment: 'data_center' });
-  prefix = uniquePrefix('jira-dc');
-});
-afterEach(async () => {
-  for (const registry of open.splice(0)) await registry.close();
-  await jira.close();
-  await dropPrefix(prefix);
-});
-afterAll(async () => {
-  redis.disconnect();
-  await http.close();
+const tracker = trackerHarness({
+  name: 'jira',
+  label: 'jira-dc',
+  start: async () => {
+    jira = await FakeJira.start({ deployment: 'data_center' });
+    return jira;
+  },
 });
 
 const PAT = `    personal_access_token: "${JIRA_PAT}"`;
 
 /** A Data Center site on its own host: the personal access token is what says Data Center. */
 async function connector(extra = '', credentials = PAT, approve = '21'): Promise<TicketingConnector> {
-  const { config } = parseConfigText(
-    `
-security: { allow_private_networks: true }
-inbound: { events: { enabled: false } }
-queue: { retry_count: 2, request_timeout_ms: 3000 }
-integrations:
+  return tracker.connector(`
   jira:
     enabled: true
     base_url: "${jira.baseUrl}"
@@ -62,17 +37,7 @@ ${credentials}
     transition_on_approve: "${approve}"
     transition_on_implement: "31"
 ${extra}
-`,
-    {},
-  );
-  const registry = await ConnectorRegistry.fromConfig(config, {
-    http,
-    redis: () => ({ client: redis, prefix }),
-  });
-  open.push(registry);
-  const found = registry.get('jira');
-  if (!isTicketingConnector(found)) throw new Error('jira is not a ticketing connector');
-  return found;
+`);
 }
 
 const spec = { id: 'FEAT-0001', title: 'User Authentication', status: 'draft' };

@@ -1,49 +1,24 @@
-import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseConfigText } from '../../src/config/load.js';
-import { ConnectorRegistry } from '../../src/connectors/registry.js';
-import {
-  isTicketingConnector,
-  type TicketingConnector,
-} from '../../src/connectors/ticketing/ticketing.connector.js';
+import { describe, expect, it } from 'vitest';
+import type { TicketingConnector } from '../../src/connectors/ticketing/ticketing.connector.js';
 import { AuthError, RateLimitedError, TransientError, ValidationError } from '../../src/core/errors.js';
-import { HttpClient } from '../../src/net/http-client.js';
 import { AdfDoc, FakeJira, JIRA_EMAIL, JIRA_TOKEN } from '../fakes/jira.js';
-import { dropPrefix, testRedis, uniquePrefix } from '../support/redis.js';
-import { stored } from './support.js';
+import { trackerHarness } from '../support/tracker-harness.js';
+import { context, event, spec, stored } from './support.js';
 
-const http = new HttpClient({ allowPrivateNetworks: true });
-let redis: Redis;
 let jira: FakeJira;
 let prefix: string;
-const open: ConnectorRegistry[] = [];
-
-beforeAll(() => {
-  redis = testRedis();
+const tracker = trackerHarness({
+  name: 'jira',
+  start: async (keys) => {
+    prefix = keys;
+    jira = await FakeJira.start();
+    return jira;
+  },
 });
-beforeEach(async () => {
-  jira = await FakeJira.start();
-  prefix = uniquePrefix('jira');
-});
-afterEach(async () => {
-  for (const registry of open.splice(0)) await registry.close();
-  await jira.close();
-  await dropPrefix(prefix);
-});
-afterAll(async () => {
-  redis.disconnect();
-  await http.close();
-});
-
-const context = { deliveryId: 'dlv-1', attempt: 1 };
+const { redis } = tracker;
 
 async function connector(extra = '', token = JIRA_TOKEN, approve = '21'): Promise<TicketingConnector> {
-  const { config } = parseConfigText(
-    `
-security: { allow_private_networks: true }
-inbound: { events: { enabled: false } }
-queue: { retry_count: 2, request_timeout_ms: 3000 }
-integrations:
+  return tracker.connector(`
   jira:
     enabled: true
     base_url: "${jira.baseUrl}"
@@ -54,28 +29,7 @@ integrations:
     transition_on_approve: "${approve}"
     transition_on_implement: "31"
 ${extra}
-`,
-    {},
-  );
-  const registry = await ConnectorRegistry.fromConfig(config, {
-    http,
-    redis: () => ({ client: redis, prefix }),
-  });
-  open.push(registry);
-  const found = registry.get('jira');
-  if (!isTicketingConnector(found)) throw new Error('jira is not a ticketing connector');
-  return found;
-}
-
-const spec = {
-  id: 'FEAT-0001',
-  title: 'User Authentication',
-  file: 'specs/features/FEAT-0001.yaml',
-  status: 'draft',
-};
-
-function event(name: string, extra: Record<string, unknown> = {}, id = `evt-${name}`) {
-  return stored({ event: name, spec, ...extra }, id);
+`);
 }
 
 describe('Jira connector: the spec lifecycle', () => {

@@ -1,42 +1,22 @@
-import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseConfigText } from '../../src/config/load.js';
+import { describe, expect, it } from 'vitest';
 import { specMarker } from '../../src/connectors/linear/linear.tracker.js';
-import { ConnectorRegistry } from '../../src/connectors/registry.js';
-import {
-  isTicketingConnector,
-  type TicketingConnector,
-} from '../../src/connectors/ticketing/ticketing.connector.js';
+import type { TicketingConnector } from '../../src/connectors/ticketing/ticketing.connector.js';
 import { AuthError, RateLimitedError, TransientError, ValidationError } from '../../src/core/errors.js';
-import { HttpClient } from '../../src/net/http-client.js';
 import { FakeLinear, LINEAR_API_KEY, linearError, TEAM_ID } from '../fakes/linear.js';
-import { dropPrefix, testRedis, uniquePrefix } from '../support/redis.js';
-import { stored } from './support.js';
+import { trackerHarness } from '../support/tracker-harness.js';
+import { context, event, spec } from './support.js';
 
-const http = new HttpClient({ allowPrivateNetworks: true });
-let redis: Redis;
 let linear: FakeLinear;
 let prefix: string;
-const open: ConnectorRegistry[] = [];
-
-beforeAll(() => {
-  redis = testRedis();
+const tracker = trackerHarness({
+  name: 'linear',
+  start: async (keys) => {
+    prefix = keys;
+    linear = await FakeLinear.start();
+    return linear;
+  },
 });
-beforeEach(async () => {
-  linear = await FakeLinear.start();
-  prefix = uniquePrefix('linear');
-});
-afterEach(async () => {
-  for (const registry of open.splice(0)) await registry.close();
-  await linear.close();
-  await dropPrefix(prefix);
-});
-afterAll(async () => {
-  redis.disconnect();
-  await http.close();
-});
-
-const context = { deliveryId: 'dlv-1', attempt: 1 };
+const { redis } = tracker;
 
 /** The Integrations Guide's block: labels spec and automated, its four state mappings. */
 const GUIDE_MAPPINGS = `    state_mappings:
@@ -48,12 +28,7 @@ const GUIDE_MAPPINGS = `    state_mappings:
 async function connector(
   options: { key?: string; labels?: string; mappings?: string; extra?: string } = {},
 ): Promise<TicketingConnector> {
-  const { config } = parseConfigText(
-    `
-security: { allow_private_networks: true }
-inbound: { events: { enabled: false } }
-queue: { retry_count: 2, request_timeout_ms: 3000 }
-integrations:
+  return tracker.connector(`
   linear:
     enabled: true
     api_url: "${linear.apiUrl}"
@@ -62,28 +37,7 @@ integrations:
     labels: ${options.labels ?? '["spec", "automated"]'}
 ${options.mappings ?? GUIDE_MAPPINGS}
 ${options.extra ?? ''}
-`,
-    {},
-  );
-  const registry = await ConnectorRegistry.fromConfig(config, {
-    http,
-    redis: () => ({ client: redis, prefix }),
-  });
-  open.push(registry);
-  const found = registry.get('linear');
-  if (!isTicketingConnector(found)) throw new Error('linear is not a ticketing connector');
-  return found;
-}
-
-const spec = {
-  id: 'FEAT-0001',
-  title: 'User Authentication',
-  file: 'specs/features/FEAT-0001.yaml',
-  status: 'draft',
-};
-
-function event(name: string, extra: Record<string, unknown> = {}, id = `evt-${name}`) {
-  return stored({ event: name, spec, ...extra }, id);
+`);
 }
 
 describe('Linear connector: the spec lifecycle', () => {

@@ -1,13 +1,6 @@
-import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseConfigText } from '../../src/config/load.js';
-import { ConnectorRegistry } from '../../src/connectors/registry.js';
-import {
-  isTicketingConnector,
-  type TicketingConnector,
-} from '../../src/connectors/ticketing/ticketing.connector.js';
+import { describe, expect, it } from 'vitest';
+import type { TicketingConnector } from '../../src/connectors/ticketing/ticketing.connector.js';
 import { AuthError, RateLimitedError, ValidationError } from '../../src/core/errors.js';
-import { HttpClient } from '../../src/net/http-client.js';
 import {
   BUCKET_ID,
   CLIENT_ID,
@@ -17,42 +10,26 @@ import {
   PLAN_ID,
   TENANT,
 } from '../fakes/ms-graph.js';
-import { dropPrefix, testRedis, uniquePrefix } from '../support/redis.js';
-import { stored } from './support.js';
+import { trackerHarness } from '../support/tracker-harness.js';
+import { context, event, spec } from './support.js';
 
-const http = new HttpClient({ allowPrivateNetworks: true });
-let redis: Redis;
 let graph: FakeGraph;
 let prefix: string;
-const open: ConnectorRegistry[] = [];
+const tracker = trackerHarness({
+  name: 'ms_project',
+  label: 'msproject',
+  start: async (keys) => {
+    prefix = keys;
+    graph = await FakeGraph.start();
+    return graph;
+  },
+});
+const { redis } = tracker;
 
-beforeAll(() => {
-  redis = testRedis();
-});
-beforeEach(async () => {
-  graph = await FakeGraph.start();
-  prefix = uniquePrefix('msproject');
-});
-afterEach(async () => {
-  for (const registry of open.splice(0)) await registry.close();
-  await graph.close();
-  await dropPrefix(prefix);
-});
-afterAll(async () => {
-  redis.disconnect();
-  await http.close();
-});
-
-const context = { deliveryId: 'dlv-1', attempt: 1 };
 const ALICE = 'f1b2c3d4-0000-4000-8000-00000000a11c';
 
 async function connector(extra = '', secret = CLIENT_SECRET): Promise<TicketingConnector> {
-  const { config } = parseConfigText(
-    `
-security: { allow_private_networks: true }
-inbound: { events: { enabled: false } }
-queue: { retry_count: 2, request_timeout_ms: 3000 }
-integrations:
+  return tracker.connector(`
   ms_project:
     enabled: true
     api_url: "${graph.apiUrl}"
@@ -63,28 +40,7 @@ integrations:
     plan_id: "${PLAN_ID}"
     bucket_id: "${BUCKET_ID}"
 ${extra}
-`,
-    {},
-  );
-  const registry = await ConnectorRegistry.fromConfig(config, {
-    http,
-    redis: () => ({ client: redis, prefix }),
-  });
-  open.push(registry);
-  const found = registry.get('ms_project');
-  if (!isTicketingConnector(found)) throw new Error('ms_project is not a ticketing connector');
-  return found;
-}
-
-const spec = {
-  id: 'FEAT-0001',
-  title: 'User Authentication',
-  file: 'specs/features/FEAT-0001.yaml',
-  status: 'draft',
-};
-
-function event(name: string, extra: Record<string, unknown> = {}, id = `evt-${name}`) {
-  return stored({ event: name, spec, ...extra }, id);
+`);
 }
 
 function onlyTask() {

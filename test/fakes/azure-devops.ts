@@ -1,6 +1,7 @@
-import type { IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { closeLoopback, type LoopbackOptions, listenLoopback } from './loopback.js';
+import { OperationFake, type OperationRequest, type ScriptedReply } from './fake-server.js';
+import type { LoopbackOptions, LoopbackRequest } from './loopback.js';
 
 /**
  * A loopback Azure DevOps Services organization with one project whose User Story follows the
@@ -22,26 +23,9 @@ export type AzureOperation =
   | 'addComment'
   | 'listComments';
 
-export interface AzureRequest {
-  operation: AzureOperation | 'unknown';
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  headers: IncomingHttpHeaders;
-  json: unknown;
-  at: number;
-}
+export type AzureRequest = OperationRequest<AzureOperation>;
 
-export interface AzureReply {
-  status?: number;
-  headers?: Record<string, string>;
-  body?: unknown;
-  hang?: boolean;
-  /** Do what Azure DevOps normally would (store the comment …), then never answer. */
-  stall?: boolean;
-  /** Answer this one as Azure DevOps normally would (a scripted success among failures). */
-  normal?: boolean;
-}
+export type AzureReply = ScriptedReply;
 
 export interface FakeWorkItem {
   id: number;
@@ -86,34 +70,16 @@ const HyperlinkRelation = z.strictObject({
 });
 const StringField = z.string();
 
-export class FakeAzureDevOps {
-  readonly requests: AzureRequest[] = [];
+export class FakeAzureDevOps extends OperationFake<AzureOperation, AzureRequest, AzureReply> {
   readonly items = new Map<number, FakeWorkItem>();
-  private readonly scripted = new Map<AzureOperation, AzureReply[]>();
   private nextId = 1200;
 
-  private constructor(
-    private readonly server: Server,
-    readonly baseUrl: string,
-  ) {}
+  private constructor() {
+    super();
+  }
 
   static async start(options: LoopbackOptions = {}): Promise<FakeAzureDevOps> {
-    let fake: FakeAzureDevOps | undefined;
-    const { server, baseUrl } = await listenLoopback(
-      (r, res) => fake?.handle(r.method, r.url, r.headers, r.raw, res),
-      options,
-    );
-    fake = new FakeAzureDevOps(server, baseUrl);
-    return fake;
-  }
-
-  /** The next requests of one operation get these answers, in order; then the fake behaves normally. */
-  script(operation: AzureOperation, ...replies: AzureReply[]): void {
-    this.scripted.set(operation, [...(this.scripted.get(operation) ?? []), ...replies]);
-  }
-
-  of(operation: AzureOperation): AzureRequest[] {
-    return this.requests.filter((r) => r.operation === operation);
+    return new FakeAzureDevOps().listen(options);
   }
 
   item(id: number | string): FakeWorkItem {
@@ -182,58 +148,23 @@ export class FakeAzureDevOps {
     };
   }
 
-  async close(): Promise<void> {
-    await closeLoopback(this.server);
-  }
-
-  private handle(
-    method: string,
-    url: string,
-    headers: IncomingHttpHeaders,
-    raw: string,
-    res: ServerResponse,
-  ): void {
-    const parsed = new URL(url, this.baseUrl);
-    let json: unknown;
-    try {
-      json = raw === '' ? undefined : JSON.parse(raw);
-    } catch {
-      json = undefined;
-    }
-    const route = this.route(method, parsed.pathname);
-    this.requests.push({
-      operation: route?.operation ?? 'unknown',
-      method,
-      path: parsed.pathname,
-      query: parsed.searchParams,
-      headers,
-      json,
-      at: Date.now(),
-    });
-    const next = route ? this.scripted.get(route.operation)?.shift() : undefined;
-    const scripted = next?.normal || next?.stall ? undefined : next;
-    const reply =
-      scripted ??
-      (!this.authorised(headers)
+  protected handle(request: LoopbackRequest, res: ServerResponse): void {
+    const { url, json } = this.read(request);
+    const route = this.route(request.method, url.pathname);
+    this.record(route?.operation, request, url, json);
+    this.answer(res, route?.operation, () =>
+      !this.authorised(request.headers)
         ? { status: 401, body: 'Access Denied: The Personal Access Token used has expired.' }
         : !route
           ? azureError(404, 'NotFoundException', 'The resource cannot be found.')
-          : (this.versionProblem(route.operation, parsed.searchParams) ??
-            this.contentTypeProblem(route.operation, method, headers) ??
-            route.answer(json, parsed.searchParams)));
-    if (reply.hang || next?.stall) return;
-    const body =
-      typeof reply.body === 'string'
-        ? reply.body
-        : reply.body === undefined
-          ? ''
-          : JSON.stringify(reply.body);
-    res.writeHead(reply.status ?? 200, {
-      'content-type':
-        typeof reply.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8',
-      ...reply.headers,
-    });
-    res.end(body);
+          : (this.versionProblem(route.operation, url.searchParams) ??
+            this.contentTypeProblem(route.operation, request.method, request.headers) ??
+            route.answer(json, url.searchParams)),
+    );
+  }
+
+  protected override contentType(reply: AzureReply): string {
+    return typeof reply.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8';
   }
 
   private authorised(headers: IncomingHttpHeaders): boolean {

@@ -1,6 +1,7 @@
-import type { IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { closeLoopback, type LoopbackOptions, listenLoopback } from './loopback.js';
+import { OperationFake, type OperationRequest, type ScriptedReply } from './fake-server.js';
+import type { LoopbackOptions, LoopbackRequest } from './loopback.js';
 
 /**
  * A loopback GitHub: the REST endpoints for one repository's issues, and the GraphQL API for one
@@ -24,26 +25,9 @@ export type GitHubOperation =
   | 'addItem'
   | 'setStatus';
 
-export interface GitHubRequest {
-  operation: GitHubOperation | 'unknown';
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  headers: IncomingHttpHeaders;
-  json: unknown;
-  at: number;
-}
+export type GitHubRequest = OperationRequest<GitHubOperation>;
 
-export interface GitHubReply {
-  status?: number;
-  headers?: Record<string, string>;
-  body?: unknown;
-  hang?: boolean;
-  /** Do what GitHub normally would (store the comment …), then never answer. */
-  stall?: boolean;
-  /** Answer this one as GitHub normally would (a scripted success in a sequence of failures). */
-  normal?: boolean;
-}
+export type GitHubReply = ScriptedReply;
 
 export interface FakeGitHubIssue {
   id: string;
@@ -152,44 +136,27 @@ const SetStatusVariables = z.strictObject({
   option: z.string().min(1),
 });
 
-export class FakeGitHub {
-  readonly requests: GitHubRequest[] = [];
+export class FakeGitHub extends OperationFake<GitHubOperation, GitHubRequest, GitHubReply> {
   readonly issues = new Map<number, FakeGitHubIssue>();
   readonly labels = new Set<string>();
   /** The project's owner may be an organization or a user; both answer repositoryOwner. */
   projectOwner = OWNER;
-  private readonly scripted = new Map<GitHubOperation, GitHubReply[]>();
   private nextId = 1;
 
   private constructor(
-    private readonly server: Server,
-    readonly baseUrl: string,
     /** GitHub Enterprise Server: REST under /api/v3, GraphQL at /api/graphql. */
     private readonly enterprise: boolean,
-  ) {}
+  ) {
+    super();
+  }
 
   static async start(options: { enterprise?: boolean } & LoopbackOptions = {}): Promise<FakeGitHub> {
-    let fake: FakeGitHub | undefined;
-    const { server, baseUrl } = await listenLoopback(
-      (r, res) => fake?.handle(r.method, r.url, r.headers, r.raw, res),
-      options,
-    );
-    fake = new FakeGitHub(server, baseUrl, options.enterprise === true);
-    return fake;
+    return new FakeGitHub(options.enterprise === true).listen(options);
   }
 
   /** What `api_url` is set to: the host itself, or its /api/v3 on Enterprise Server. */
   get apiUrl(): string {
     return this.enterprise ? `${this.baseUrl}/api/v3` : this.baseUrl;
-  }
-
-  /** The next requests of one operation get these answers, in order; then GitHub behaves normally. */
-  script(operation: GitHubOperation, ...replies: GitHubReply[]): void {
-    this.scripted.set(operation, [...(this.scripted.get(operation) ?? []), ...replies]);
-  }
-
-  of(operation: GitHubOperation): GitHubRequest[] {
-    return this.requests.filter((r) => r.operation === operation);
   }
 
   issue(number: number): FakeGitHubIssue {
@@ -218,61 +185,23 @@ export class FakeGitHub {
     };
   }
 
-  async close(): Promise<void> {
-    await closeLoopback(this.server);
-  }
-
-  private handle(
-    method: string,
-    url: string,
-    headers: IncomingHttpHeaders,
-    raw: string,
-    res: ServerResponse,
-  ): void {
-    const parsed = new URL(url, this.baseUrl);
-    let json: unknown;
-    try {
-      json = raw === '' ? undefined : JSON.parse(raw);
-    } catch {
-      json = undefined;
-    }
-    const route = this.route(method, this.apiPath(parsed.pathname), json);
-    this.requests.push({
-      operation: route?.operation ?? 'unknown',
-      method,
-      path: parsed.pathname,
-      query: parsed.searchParams,
-      headers,
-      json,
-      at: Date.now(),
-    });
-    const next = route ? this.scripted.get(route.operation)?.shift() : undefined;
-    const scripted = next?.normal || next?.stall ? undefined : next;
-    const reply =
-      scripted ??
-      (!this.authorised(headers)
+  protected handle(request: LoopbackRequest, res: ServerResponse): void {
+    const { url, json } = this.read(request);
+    const route = this.route(request.method, this.apiPath(url.pathname), json);
+    this.record(route?.operation, request, url, json);
+    this.answer(res, route?.operation, () =>
+      !this.authorised(request.headers)
         ? {
             status: 401,
             body: { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' },
           }
         : route
-          ? route.answer(json, parsed.searchParams)
+          ? route.answer(json, url.searchParams)
           : {
               status: 404,
               body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' },
-            });
-    if (reply.hang || next?.stall) return;
-    const body =
-      typeof reply.body === 'string'
-        ? reply.body
-        : reply.body === undefined
-          ? ''
-          : JSON.stringify(reply.body);
-    res.writeHead(reply.status ?? 200, {
-      'content-type': 'application/json; charset=utf-8',
-      ...reply.headers,
-    });
-    res.end(body);
+            },
+    );
   }
 
   /** The path as GitHub.com has it, or undefined for a path outside the API. */

@@ -1,6 +1,7 @@
-import type { IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { closeLoopback, type LoopbackOptions, listenLoopback } from './loopback.js';
+import { OperationFake, type OperationRequest, type ScriptedReply } from './fake-server.js';
+import type { LoopbackOptions, LoopbackRequest } from './loopback.js';
 
 /**
  * A loopback Jira with one project and the default workflow (To Do → In Progress → Done), as
@@ -26,26 +27,8 @@ export type JiraOperation =
   | 'doTransition'
   | 'remoteLink';
 
-export interface JiraRequest {
-  operation: JiraOperation | 'unknown';
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  headers: IncomingHttpHeaders;
-  json: unknown;
-  at: number;
-}
-
-export interface JiraReply {
-  status?: number;
-  headers?: Record<string, string>;
-  body?: unknown;
-  hang?: boolean;
-  /** Do what Jira normally would (store the comment, create the issue), then never answer. */
-  stall?: boolean;
-  /** Answer this one as Jira normally would (a scripted success in a sequence of failures). */
-  normal?: boolean;
-}
+export type JiraRequest = OperationRequest<JiraOperation>;
+export type JiraReply = ScriptedReply;
 
 export type JiraDeployment = 'cloud' | 'data_center';
 
@@ -156,43 +139,23 @@ const SearchBody = z.looseObject({
   maxResults: z.number().int().positive().optional(),
 });
 
-export class FakeJira {
-  readonly requests: JiraRequest[] = [];
+export class FakeJira extends OperationFake<JiraOperation, JiraRequest, JiraReply> {
   /** `/rest/api/3` on Cloud, `/rest/api/2` on Data Center. */
   readonly api: string;
   readonly issues = new Map<string, FakeIssue>();
   /** Custom fields the project's create screen has; any other customfield_ is refused. */
   customFields = new Set(['customfield_10001', 'customfield_10002']);
-  private readonly scripted = new Map<JiraOperation, JiraReply[]>();
   private readonly bodies: ReturnType<typeof bodySchemas>;
   private nextId = 10_000;
 
-  private constructor(
-    private readonly server: Server,
-    readonly baseUrl: string,
-    readonly deployment: JiraDeployment,
-  ) {
+  private constructor(readonly deployment: JiraDeployment) {
+    super();
     this.api = deployment === 'cloud' ? '/rest/api/3' : '/rest/api/2';
     this.bodies = bodySchemas(deployment);
   }
 
   static async start(options: LoopbackOptions & { deployment?: JiraDeployment } = {}): Promise<FakeJira> {
-    let fake: FakeJira | undefined;
-    const { server, baseUrl } = await listenLoopback(
-      (r, res) => fake?.handle(r.method, r.url, r.headers, r.raw, res),
-      options,
-    );
-    fake = new FakeJira(server, baseUrl, options.deployment ?? 'cloud');
-    return fake;
-  }
-
-  /** The next requests of one operation get these answers, in order; then Jira behaves normally. */
-  script(operation: JiraOperation, ...replies: JiraReply[]): void {
-    this.scripted.set(operation, [...(this.scripted.get(operation) ?? []), ...replies]);
-  }
-
-  of(operation: JiraOperation): JiraRequest[] {
-    return this.requests.filter((r) => r.operation === operation);
+    return new FakeJira(options.deployment ?? 'cloud').listen(options);
   }
 
   issue(key: string): FakeIssue {
@@ -247,10 +210,6 @@ export class FakeJira {
     };
   }
 
-  async close(): Promise<void> {
-    await closeLoopback(this.server);
-  }
-
   /** A person's id as this deployment's webhooks name users. */
   person(): string {
     return this.deployment === 'cloud' ? PERSON_ACCOUNT_ID : PERSON_USER_NAME;
@@ -269,51 +228,21 @@ export class FakeJira {
       : { name: id, key: `JIRAUSER${id === this.bot() ? '10100' : '10200'}`, displayName };
   }
 
-  private handle(
-    method: string,
-    url: string,
-    headers: IncomingHttpHeaders,
-    raw: string,
-    res: ServerResponse,
-  ): void {
-    const parsed = new URL(url, this.baseUrl);
-    let json: unknown;
-    try {
-      json = raw === '' ? undefined : JSON.parse(raw);
-    } catch {
-      json = undefined;
-    }
-    const route = this.route(method, parsed.pathname);
-    this.requests.push({
-      operation: route?.operation ?? 'unknown',
-      method,
-      path: parsed.pathname,
-      query: parsed.searchParams,
-      headers,
-      json,
-      at: Date.now(),
-    });
-    const next = route ? this.scripted.get(route.operation)?.shift() : undefined;
-    const scripted = next?.normal || next?.stall ? undefined : next;
-    const reply =
-      scripted ??
-      (!this.authorised(headers)
+  protected handle(request: LoopbackRequest, res: ServerResponse): void {
+    const { url, json } = this.read(request);
+    const route = this.route(request.method, url.pathname);
+    this.record(route?.operation, request, url, json);
+    this.answer(res, route?.operation, () =>
+      !this.authorised(request.headers)
         ? { status: 401, body: 'Client must be authenticated to access this resource.' }
         : route
-          ? route.answer(json, parsed.searchParams)
-          : { status: 404, body: { errorMessages: ['No such endpoint'], errors: {} } });
-    if (reply.hang || next?.stall) return;
-    const body =
-      typeof reply.body === 'string'
-        ? reply.body
-        : reply.body === undefined
-          ? ''
-          : JSON.stringify(reply.body);
-    res.writeHead(reply.status ?? 200, {
-      'content-type': 'application/json;charset=UTF-8',
-      ...reply.headers,
-    });
-    res.end(body);
+          ? route.answer(json, url.searchParams)
+          : { status: 404, body: { errorMessages: ['No such endpoint'], errors: {} } },
+    );
+  }
+
+  protected override contentType(): string {
+    return 'application/json;charset=UTF-8';
   }
 
   private authorised(headers: IncomingHttpHeaders): boolean {

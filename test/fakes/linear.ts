@@ -1,6 +1,7 @@
-import type { IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { closeLoopback, type LoopbackOptions, listenLoopback } from './loopback.js';
+import { OperationFake, parseJson, type ScriptedReply } from './fake-server.js';
+import type { LoopbackOptions, LoopbackRequest } from './loopback.js';
 
 /**
  * A loopback Linear GraphQL API (POST /graphql) with one team, its default workflow states and
@@ -44,17 +45,7 @@ export interface LinearRequest {
   at: number;
 }
 
-export interface LinearReply {
-  status?: number;
-  /** A function is called as the answer is sent (a rate-limit reset relative to that moment). */
-  headers?: Record<string, string> | (() => Record<string, string>);
-  body?: unknown;
-  hang?: boolean;
-  /** Do what Linear normally would (store the comment …), then never answer. */
-  stall?: boolean;
-  /** Answer this one as Linear normally would (a scripted success in a sequence of failures). */
-  normal?: boolean;
-}
+export type LinearReply = ScriptedReply;
 
 export interface FakeLinearIssue {
   id: string;
@@ -133,38 +124,20 @@ const VARIABLES = {
   }),
 } satisfies Record<LinearOperation, z.ZodType>;
 
-export class FakeLinear {
-  readonly requests: LinearRequest[] = [];
+export class FakeLinear extends OperationFake<LinearOperation, LinearRequest, LinearReply> {
   readonly issues = new Map<string, FakeLinearIssue>();
-  private readonly scripted = new Map<LinearOperation, LinearReply[]>();
   private number = 0;
 
-  private constructor(
-    private readonly server: Server,
-    readonly baseUrl: string,
-  ) {}
+  private constructor() {
+    super();
+  }
 
   get apiUrl(): string {
     return `${this.baseUrl}/graphql`;
   }
 
   static async start(options: LoopbackOptions = {}): Promise<FakeLinear> {
-    let fake: FakeLinear | undefined;
-    const { server, baseUrl } = await listenLoopback(
-      (r, res) => fake?.handle(r.method, r.url, r.headers, r.raw, res),
-      options,
-    );
-    fake = new FakeLinear(server, baseUrl);
-    return fake;
-  }
-
-  /** The next requests of one operation get these answers, in order; then Linear behaves normally. */
-  script(operation: LinearOperation, ...replies: LinearReply[]): void {
-    this.scripted.set(operation, [...(this.scripted.get(operation) ?? []), ...replies]);
-  }
-
-  of(operation: LinearOperation): LinearRequest[] {
-    return this.requests.filter((r) => r.operation === operation);
+    return new FakeLinear().listen(options);
   }
 
   issue(identifier: string): FakeLinearIssue {
@@ -207,44 +180,22 @@ export class FakeLinear {
     };
   }
 
-  async close(): Promise<void> {
-    await closeLoopback(this.server);
-  }
-
-  private handle(
-    method: string,
-    url: string,
-    headers: IncomingHttpHeaders,
-    raw: string,
-    res: ServerResponse,
-  ): void {
-    let json: unknown;
-    try {
-      json = raw === '' ? undefined : JSON.parse(raw);
-    } catch {
-      json = undefined;
-    }
-    const body = Body.safeParse(json);
+  protected handle(request: LoopbackRequest, res: ServerResponse): void {
+    const body = Body.safeParse(parseJson(request.raw));
     const name = body.success ? body.data.query.match(/^\s*(?:query|mutation)\s+(\w+)/)?.[1] : undefined;
     const operation = name && OPERATIONS.includes(name) ? (name as LinearOperation) : undefined;
     this.requests.push({
       operation: operation ?? 'unknown',
-      headers,
+      headers: request.headers,
       variables: body.success ? body.data.variables : {},
       at: Date.now(),
     });
-    const next = operation ? this.scripted.get(operation)?.shift() : undefined;
-    const scripted = next?.normal || next?.stall ? undefined : next;
-    const reply = scripted ?? this.answer(method, url, headers, body, operation);
-    if (reply.hang || next?.stall) return;
-    res.writeHead(reply.status ?? 200, {
-      'content-type': 'application/json; charset=utf-8',
-      ...(typeof reply.headers === 'function' ? reply.headers() : reply.headers),
-    });
-    res.end(reply.body === undefined ? '' : JSON.stringify(reply.body));
+    this.answer(res, operation, () =>
+      this.graphql(request.method, request.url, request.headers, body, operation),
+    );
   }
 
-  private answer(
+  private graphql(
     method: string,
     url: string,
     headers: IncomingHttpHeaders,

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { closeLoopback, type LoopbackOptions, listenLoopback } from './loopback.js';
+import { OperationFake, type ScriptedReply } from './fake-server.js';
+import type { LoopbackOptions, LoopbackRequest } from './loopback.js';
 
 /**
  * A loopback Microsoft identity platform (the client-credentials token endpoint) and Microsoft
@@ -33,19 +34,7 @@ export interface GraphRequest {
   at: number;
 }
 
-export interface GraphReply {
-  status?: number;
-  headers?: Record<string, string>;
-  body?: unknown;
-  hang?: boolean;
-  /**
-   * Answer this one as Graph normally would (a scripted success in a sequence of failures); with
-   * `hang`, Graph acts on the request but its answer never arrives.
-   */
-  normal?: boolean;
-  /** Runs when this reply is sent, e.g. to revoke the client secret along with a 401. */
-  onSend?: () => void;
-}
+export type GraphReply = ScriptedReply;
 
 export interface FakeTask {
   id: string;
@@ -134,8 +123,7 @@ const TokenForm = z.strictObject({
   scope: z.string().regex(/\/\.default$/, 'the client-credentials scope is "<resource>/.default"'),
 });
 
-export class FakeGraph {
-  readonly requests: GraphRequest[] = [];
+export class FakeGraph extends OperationFake<GraphOperation, GraphRequest, GraphReply> {
   readonly tasks = new Map<string, FakeTask>();
   /** How many tasks one page of GET /planner/plans/{id}/tasks holds before an @odata.nextLink. */
   pageSize = 100;
@@ -143,35 +131,18 @@ export class FakeGraph {
   expiresIn = 3599;
   private readonly tokens = new Set<string>();
   private revoked = false;
-  private readonly scripted = new Map<GraphOperation, GraphReply[]>();
   private clock = Date.parse('2026-01-05T09:00:00Z');
 
-  private constructor(
-    private readonly server: Server,
-    readonly baseUrl: string,
-  ) {}
+  private constructor() {
+    super();
+  }
 
   static async start(options: LoopbackOptions = {}): Promise<FakeGraph> {
-    let fake: FakeGraph | undefined;
-    const { server, baseUrl } = await listenLoopback(
-      (r, res) => fake?.handle(r.method, r.url, r.headers, r.raw, res),
-      options,
-    );
-    fake = new FakeGraph(server, baseUrl);
-    return fake;
+    return new FakeGraph().listen(options);
   }
 
   get apiUrl(): string {
     return `${this.baseUrl}/v1.0`;
-  }
-
-  /** The next requests of one operation get these answers, in order; then Graph behaves normally. */
-  script(operation: GraphOperation, ...replies: GraphReply[]): void {
-    this.scripted.set(operation, [...(this.scripted.get(operation) ?? []), ...replies]);
-  }
-
-  of(operation: GraphOperation): GraphRequest[] {
-    return this.requests.filter((r) => r.operation === operation);
   }
 
   task(id: string): FakeTask {
@@ -203,10 +174,6 @@ export class FakeGraph {
     task.version++;
   }
 
-  async close(): Promise<void> {
-    await closeLoopback(this.server);
-  }
-
   private store(fields: {
     title: string;
     planId: string;
@@ -230,54 +197,31 @@ export class FakeGraph {
     return task;
   }
 
-  private handle(
-    method: string,
-    url: string,
-    headers: IncomingHttpHeaders,
-    raw: string,
-    res: ServerResponse,
-  ): void {
-    const parsed = new URL(url, this.baseUrl);
-    let json: unknown;
-    try {
-      json = raw === '' ? undefined : JSON.parse(raw);
-    } catch {
-      json = undefined;
-    }
-    const route = this.route(method, parsed.pathname);
-    const form = route?.operation === 'token' ? new URLSearchParams(raw) : undefined;
+  protected handle(request: LoopbackRequest, res: ServerResponse): void {
+    const { url, json } = this.read(request);
+    const route = this.route(request.method, url.pathname);
+    const form = route?.operation === 'token' ? new URLSearchParams(request.raw) : undefined;
     this.requests.push({
       operation: route?.operation ?? 'unknown',
-      method,
-      path: parsed.pathname,
-      headers,
+      method: request.method,
+      path: url.pathname,
+      headers: request.headers,
       json,
       ...(form ? { form } : {}),
       at: Date.now(),
     });
-    const next = route ? this.scripted.get(route.operation)?.shift() : undefined;
-    const scripted = next?.normal ? undefined : next;
-    const reply: GraphReply =
-      scripted ??
-      (!route
-        ? graphError(400, 'BadRequest', `Resource not found for the segment '${parsed.pathname}'.`)
-        : route.operation !== 'token' && !this.authorised(headers)
+    this.answer(res, route?.operation, () =>
+      !route
+        ? graphError(400, 'BadRequest', `Resource not found for the segment '${url.pathname}'.`)
+        : route.operation !== 'token' && !this.authorised(request.headers)
           ? graphError(401, 'InvalidAuthenticationToken', 'Access token has expired or is not yet valid.')
-          : route.answer({ json, raw, headers, query: parsed.searchParams }));
-    reply.onSend?.();
-    // `{ normal: true, hang: true }`: Graph does the work and the answer is lost on the way back.
-    if (reply.hang || (next?.normal && next.hang)) return;
-    const body =
-      typeof reply.body === 'string'
-        ? reply.body
-        : reply.body === undefined
-          ? ''
-          : JSON.stringify(reply.body);
-    res.writeHead(reply.status ?? 200, {
-      ...(body === '' ? {} : { 'content-type': 'application/json; odata.metadata=minimal' }),
-      ...reply.headers,
-    });
-    res.end(body);
+          : route.answer({ json, raw: request.raw, headers: request.headers, query: url.searchParams }),
+    );
+  }
+
+  /** Graph sends no content type with an empty body. */
+  protected override contentType(_reply: GraphReply, text: string): string | undefined {
+    return text === '' ? undefined : 'application/json; odata.metadata=minimal';
   }
 
   private authorised(headers: IncomingHttpHeaders): boolean {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { closeLoopback, listenLoopback } from './loopback.js';
+import { type HttpRequestRecord, QueuedFake, type QueuedReply, send } from './fake-server.js';
+import type { LoopbackRequest } from './loopback.js';
 
 /**
  * A loopback Opsgenie Alert API: create, get, acknowledge, close and add note, by alias. Bodies are
@@ -45,21 +46,9 @@ export type CreateAlertBody = z.infer<typeof CreateAlertBody>;
 export const AlertActionBody = z.strictObject(ActionFields);
 export const AddNoteBody = z.strictObject({ ...ActionFields, note: z.string().min(1).max(25_000) });
 
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  headers: IncomingHttpHeaders;
-  json: unknown;
-  at: number;
-}
+export type RecordedRequest = HttpRequestRecord;
 
-export interface ScriptedReply {
-  status?: number;
-  headers?: Record<string, string>;
-  body?: unknown;
-  hang?: boolean;
-}
+export type ScriptedReply = QueuedReply;
 
 export interface FakeOpsgenieAlert {
   id: string;
@@ -79,30 +68,14 @@ export interface FakeOpsgenieAlert {
 
 export const API_KEY = '3f0c9a52-6d1e-4b7a-9c55-0e1f2a3b4c5d';
 
-export class FakeOpsgenie {
-  readonly requests: RecordedRequest[] = [];
-  private readonly scripted: ScriptedReply[] = [];
+export class FakeOpsgenie extends QueuedFake<RecordedRequest> {
   /** Alerts by alias (the latest alert for an alias). */
   readonly alerts = new Map<string, FakeOpsgenieAlert>();
   /** How many times responders were notified: a create that opened a new alert. */
   notifications = 0;
 
-  private constructor(
-    private readonly server: Server,
-    readonly baseUrl: string,
-  ) {}
-
   static async start(): Promise<FakeOpsgenie> {
-    let fake: FakeOpsgenie | undefined;
-    const { server, baseUrl } = await listenLoopback((r, res) =>
-      fake?.handle(r.method, r.url, r.headers, r.raw, res),
-    );
-    fake = new FakeOpsgenie(server, baseUrl);
-    return fake;
-  }
-
-  reply(...replies: ScriptedReply[]): void {
-    this.scripted.push(...replies);
+    return new FakeOpsgenie().listen();
   }
 
   /** A responder acts in Opsgenie itself: no webhook is sent by the fake. */
@@ -124,35 +97,11 @@ export class FakeOpsgenie {
     return this.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/v2/alerts/'));
   }
 
-  close(): Promise<void> {
-    return closeLoopback(this.server);
-  }
-
-  private handle(
-    method: string,
-    rawUrl: string,
-    headers: IncomingHttpHeaders,
-    raw: string,
-    res: ServerResponse,
-  ) {
-    const url = new URL(rawUrl, this.baseUrl);
-    let json: unknown;
-    try {
-      json = raw === '' ? undefined : JSON.parse(raw);
-    } catch {
-      json = undefined;
-    }
-    this.requests.push({
-      method,
-      path: url.pathname,
-      query: url.searchParams,
-      headers,
-      json,
-      at: Date.now(),
-    });
-    const next = this.scripted.shift();
-    if (next?.hang) return;
-    if (next) return send(res, next.status ?? 202, next.body ?? '', next.headers);
+  protected handle(request: LoopbackRequest, res: ServerResponse) {
+    const { url, json } = this.read(request);
+    const { method, headers, raw } = request;
+    this.requests.push(this.recorded(request, url, json));
+    if (this.answerQueued(res, 202)) return;
     if (headers.authorization !== `GenieKey ${API_KEY}`) return error(res, 401, 'Could not authenticate');
     if (json === undefined && raw !== '') return error(res, 400, 'Invalid JSON body');
     if (method === 'POST' && url.pathname === '/v2/alerts') return this.create(json, res);
@@ -255,18 +204,4 @@ function accepted(res: ServerResponse): void {
 
 function error(res: ServerResponse, status: number, message: string): void {
   send(res, status, { message, took: 0.002, requestId: randomUUID() });
-}
-
-function send(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': typeof body === 'string' ? 'text/plain' : 'application/json',
-    ...headers,
-  });
-  res.end(text);
 }

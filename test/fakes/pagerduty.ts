@@ -1,6 +1,7 @@
-import type { IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { closeLoopback, listenLoopback } from './loopback.js';
+import { type HttpRequestRecord, QueuedFake, type QueuedReply, send } from './fake-server.js';
+import type { LoopbackRequest } from './loopback.js';
 
 /**
  * A loopback PagerDuty: the Events API v2 (`POST /v2/enqueue`) and the REST calls notes and
@@ -46,22 +47,11 @@ export const EnqueueBody = z
   });
 export type EnqueueBody = z.infer<typeof EnqueueBody>;
 
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  headers: IncomingHttpHeaders;
+export interface RecordedRequest extends HttpRequestRecord {
   raw: string;
-  json: unknown;
-  at: number;
 }
 
-export interface ScriptedReply {
-  status?: number;
-  headers?: Record<string, string>;
-  body?: unknown;
-  hang?: boolean;
-}
+export type ScriptedReply = QueuedReply;
 
 export interface FakeAlert {
   dedupKey: string;
@@ -92,36 +82,19 @@ const ListIncidentsQuery = z.looseObject({
 export const ROUTING_KEY = 'R0ut1ngKeyF0rTheFakeServ1ce00001';
 export const API_TOKEN = 'u+pdRestApiTokenForTests-123456';
 
-export class FakePagerDuty {
-  readonly requests: RecordedRequest[] = [];
-  private readonly scripted: ScriptedReply[] = [];
+export class FakePagerDuty extends QueuedFake<RecordedRequest> {
   /** Open and closed alerts by dedup key (the latest alert for a key). */
   readonly alerts = new Map<string, FakeAlert>();
   /** How many times someone was paged: a trigger that opened a new alert. */
   pages = 0;
   private nextIncident = 1;
 
-  private constructor(
-    private readonly server: Server,
-    readonly baseUrl: string,
-  ) {}
-
   static async start(): Promise<FakePagerDuty> {
-    let fake: FakePagerDuty | undefined;
-    const { server, baseUrl } = await listenLoopback((r, res) =>
-      fake?.handle(r.method, r.url, r.headers, r.raw, res),
-    );
-    fake = new FakePagerDuty(server, baseUrl);
-    return fake;
+    return new FakePagerDuty().listen();
   }
 
   get eventsUrl(): string {
     return `${this.baseUrl}/v2/enqueue`;
-  }
-
-  /** The next requests get these answers, in order; then the fake behaves like PagerDuty again. */
-  reply(...replies: ScriptedReply[]): void {
-    this.scripted.push(...replies);
   }
 
   /** A responder acts in PagerDuty itself (its UI or app): no webhook is sent by the fake. */
@@ -146,36 +119,11 @@ export class FakePagerDuty {
       .map((p) => p.data);
   }
 
-  close(): Promise<void> {
-    return closeLoopback(this.server);
-  }
-
-  private handle(
-    method: string,
-    rawUrl: string,
-    headers: IncomingHttpHeaders,
-    raw: string,
-    res: ServerResponse,
-  ) {
-    const parsedUrl = new URL(rawUrl, this.baseUrl);
-    let json: unknown;
-    try {
-      json = raw === '' ? undefined : JSON.parse(raw);
-    } catch {
-      json = undefined;
-    }
-    this.requests.push({
-      method,
-      path: parsedUrl.pathname,
-      query: parsedUrl.searchParams,
-      headers,
-      raw,
-      json,
-      at: Date.now(),
-    });
-    const next = this.scripted.shift();
-    if (next?.hang) return;
-    if (next) return send(res, next.status ?? 200, next.body ?? '', next.headers);
+  protected handle(request: LoopbackRequest, res: ServerResponse) {
+    const { url: parsedUrl, json } = this.read(request);
+    const { method, headers, raw } = request;
+    this.requests.push({ ...this.recorded(request, parsedUrl, json), raw });
+    if (this.answerQueued(res, 200)) return;
     if (method === 'POST' && parsedUrl.pathname === '/v2/enqueue')
       return this.enqueue(raw, json, headers, res);
     if (method === 'GET' && parsedUrl.pathname === '/incidents')
@@ -297,18 +245,4 @@ export class FakePagerDuty {
     alert.notes.push({ content: parsed.data.note.content, from });
     send(res, 201, { note: { id: `PNOTE${alert.notes.length}`, content: parsed.data.note.content } });
   }
-}
-
-function send(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': typeof body === 'string' ? 'text/plain' : 'application/json',
-    ...headers,
-  });
-  res.end(text);
 }

@@ -1,5 +1,6 @@
-import type { IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
-import { closeLoopback, listenLoopback } from './loopback.js';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import { FakeServer, replyText } from './fake-server.js';
+import type { LoopbackRequest } from './loopback.js';
 
 /** One request as a provider fake saw it. */
 export interface ProviderRequest {
@@ -26,35 +27,22 @@ export interface ProviderReply {
  * scripted replies first, in order, and after them asks the fake's `answer`, which behaves like
  * the real provider (auth, body validation, its success body).
  */
-export class ScriptedProvider {
-  readonly requests: ProviderRequest[] = [];
+export class ScriptedProvider extends FakeServer<ProviderRequest> {
   private readonly scripted: ProviderReply[] = [];
 
-  private constructor(
-    private readonly server: Server,
-    readonly baseUrl: string,
-  ) {}
+  private constructor(private readonly answer: (request: ProviderRequest) => ProviderReply) {
+    super();
+  }
 
   static async start(answer: (request: ProviderRequest) => ProviderReply): Promise<ScriptedProvider> {
-    let provider: ScriptedProvider | undefined;
-    const { server, baseUrl } = await listenLoopback((r, res) => provider?.handle(r, res, answer));
-    provider = new ScriptedProvider(server, baseUrl);
-    return provider;
+    return new ScriptedProvider(answer).listen();
   }
 
   reply(...replies: ProviderReply[]): void {
     this.scripted.push(...replies);
   }
 
-  close(): Promise<void> {
-    return closeLoopback(this.server);
-  }
-
-  private handle(
-    r: { method: string; url: string; headers: IncomingHttpHeaders; raw: string },
-    res: ServerResponse,
-    answer: (request: ProviderRequest) => ProviderReply,
-  ): void {
+  protected handle(r: LoopbackRequest, res: ServerResponse): void {
     const url = new URL(r.url, this.baseUrl);
     const request: ProviderRequest = {
       method: r.method,
@@ -65,16 +53,10 @@ export class ScriptedProvider {
       at: Date.now(),
     };
     this.requests.push(request);
-    const reply = this.scripted.shift() ?? answer(request);
+    const reply = this.scripted.shift() ?? this.answer(request);
     if (reply.hang) return;
-    const body =
-      typeof reply.body === 'string'
-        ? reply.body
-        : reply.body === undefined
-          ? ''
-          : JSON.stringify(reply.body);
     res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
-    res.end(body);
+    res.end(replyText(reply.body));
   }
 }
 

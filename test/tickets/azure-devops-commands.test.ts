@@ -1,31 +1,17 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { assemble } from '../../src/assemble.js';
-import { type ConsoleSession, openConsoleSession } from '../../src/chat/console-session.js';
+import { describe, expect, it } from 'vitest';
 import { AZURE_PAT, FakeAzureDevOps, ORGANIZATION, PROJECT } from '../fakes/azure-devops.js';
 import { FakeJira, JIRA_EMAIL, JIRA_TOKEN } from '../fakes/jira.js';
-import { testConfig } from '../support/config.js';
-import { capturingLogger } from '../support/logs.js';
-import { dropPrefix, uniquePrefix } from '../support/redis.js';
+import { consoleHarness } from '../support/console-session.js';
 
 describe('/ops ticket with Azure DevOps next to Jira (through the console platform)', () => {
-  const cleanup: Array<() => Promise<unknown>> = [];
-  afterEach(async () => {
-    for (const step of cleanup.splice(0).reverse()) await step().catch(() => {});
-  });
+  const tickets = consoleHarness();
 
   async function session() {
-    const azure = await FakeAzureDevOps.start();
-    const jira = await FakeJira.start();
-    const prefix = uniquePrefix('azure-tickets');
-    cleanup.push(
-      () => azure.close(),
-      () => jira.close(),
-      () => dropPrefix(prefix),
-    );
-    const loaded = testConfig(
-      prefix,
-      `
-rbac: { roles: { responder: ["console:alice"] } }
+    const azure = tickets.track(await FakeAzureDevOps.start());
+    const jira = tickets.track(await FakeJira.start());
+    const run = await tickets.open({
+      label: 'azure-tickets',
+      extra: `
 integrations:
   jira:
     enabled: true
@@ -40,18 +26,8 @@ integrations:
     project: "${PROJECT}"
     pat: "\${AZURE_DEVOPS_PAT}"
 `,
-      { AZURE_DEVOPS_PAT: AZURE_PAT },
-    );
-    const output: string[] = [];
-    const write = (t: string) => output.push(t);
-    const app = await assemble(loaded, { role: 'console', logger: capturingLogger(loaded).logger, write });
-    cleanup.push(() => app.close());
-    const s: ConsoleSession = openConsoleSession(app.chat, { user: 'alice', write });
-    const run = async (line: string) => {
-      const before = output.length;
-      await s.settle(await s.run(line));
-      return output.slice(before).join('');
-    };
+      env: { AZURE_DEVOPS_PAT: AZURE_PAT },
+    });
     return { run, azure, jira };
   }
 

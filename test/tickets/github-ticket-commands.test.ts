@@ -1,30 +1,19 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { assemble } from '../../src/assemble.js';
-import { type ConsoleSession, openConsoleSession } from '../../src/chat/console-session.js';
+import { describe, expect, it } from 'vitest';
 import { FakeGitHub, GITHUB_TOKEN, OWNER, REPO } from '../fakes/github.js';
 import { FakeJira, JIRA_EMAIL, JIRA_TOKEN } from '../fakes/jira.js';
-import { testConfig } from '../support/config.js';
-import { capturingLogger } from '../support/logs.js';
-import { dropPrefix, uniquePrefix } from '../support/redis.js';
+import { consoleHarness } from '../support/console-session.js';
 
 describe('/ops ticket with GitHub beside Jira (through the console platform)', () => {
-  const cleanup: Array<() => Promise<unknown>> = [];
-  afterEach(async () => {
-    for (const step of cleanup.splice(0).reverse()) await step().catch(() => {});
-  });
+  const tickets = consoleHarness();
 
   async function session() {
-    const [github, jira] = await Promise.all([FakeGitHub.start(), FakeJira.start()]);
-    const prefix = uniquePrefix('gh-tickets');
-    cleanup.push(
-      () => github.close(),
-      () => jira.close(),
-      () => dropPrefix(prefix),
-    );
-    const loaded = testConfig(
-      prefix,
-      `
-rbac: { roles: { responder: ["console:alice"] } }
+    const [github, jira] = await Promise.all([
+      FakeGitHub.start().then(tickets.track),
+      FakeJira.start().then(tickets.track),
+    ]);
+    const run = await tickets.open({
+      label: 'gh-tickets',
+      extra: `
 integrations:
   jira:
     enabled: true
@@ -40,18 +29,8 @@ integrations:
     project_number: 1
     status_mappings: { draft: "Backlog" }
 `,
-      { GITHUB_TOKEN },
-    );
-    const output: string[] = [];
-    const write = (t: string) => output.push(t);
-    const app = await assemble(loaded, { role: 'console', logger: capturingLogger(loaded).logger, write });
-    cleanup.push(() => app.close());
-    const s: ConsoleSession = openConsoleSession(app.chat, { user: 'alice', write });
-    const run = async (line: string) => {
-      const before = output.length;
-      await s.settle(await s.run(line));
-      return output.slice(before).join('');
-    };
+      env: { GITHUB_TOKEN },
+    });
     return { run, github, jira };
   }
 

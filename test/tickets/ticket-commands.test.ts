@@ -1,28 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { assemble } from '../../src/assemble.js';
-import { type ConsoleSession, openConsoleSession } from '../../src/chat/console-session.js';
+import { describe, expect, it } from 'vitest';
 import { FakeJira, JIRA_EMAIL, JIRA_TOKEN } from '../fakes/jira.js';
-import { testConfig } from '../support/config.js';
-import { capturingLogger } from '../support/logs.js';
-import { dropPrefix, uniquePrefix } from '../support/redis.js';
+import { consoleHarness } from '../support/console-session.js';
 
 describe('/ops ticket with Jira (through the console platform)', () => {
-  const cleanup: Array<() => Promise<unknown>> = [];
-  afterEach(async () => {
-    for (const step of cleanup.splice(0).reverse()) await step().catch(() => {});
-  });
+  const tickets = consoleHarness();
 
   async function session() {
-    const jira = await FakeJira.start();
-    const prefix = uniquePrefix('tickets');
-    cleanup.push(
-      () => jira.close(),
-      () => dropPrefix(prefix),
-    );
-    const loaded = testConfig(
-      prefix,
-      `
-rbac: { roles: { responder: ["console:alice"] } }
+    const jira = tickets.track(await FakeJira.start());
+    const run = await tickets.open({
+      label: 'tickets',
+      extra: `
 integrations:
   jira:
     enabled: true
@@ -31,18 +18,8 @@ integrations:
     api_token: "\${JIRA_API_TOKEN}"
     project_key: "PROJ"
 `,
-      { JIRA_API_TOKEN: JIRA_TOKEN },
-    );
-    const output: string[] = [];
-    const write = (t: string) => output.push(t);
-    const app = await assemble(loaded, { role: 'console', logger: capturingLogger(loaded).logger, write });
-    cleanup.push(() => app.close());
-    const s: ConsoleSession = openConsoleSession(app.chat, { user: 'alice', write });
-    const run = async (line: string) => {
-      const before = output.length;
-      await s.settle(await s.run(line));
-      return output.slice(before).join('');
-    };
+      env: { JIRA_API_TOKEN: JIRA_TOKEN },
+    });
     return { run, jira };
   }
 
