@@ -541,7 +541,7 @@ async function assembleConsole(loaded: LoadedConfig, options: ConsoleOptions): P
   });
   late.chat = chat;
   pool.start();
-  escalation?.start({
+  const workerContext = {
     connection: redis,
     prefix,
     settings: config.queue,
@@ -549,16 +549,9 @@ async function assembleConsole(loaded: LoadedConfig, options: ConsoleOptions): P
     logger,
     redisWatch,
     redact,
-  });
-  readiness?.start({
-    connection: redis,
-    prefix,
-    settings: config.queue,
-    metrics,
-    logger,
-    redisWatch,
-    redact,
-  });
+  };
+  escalation?.start(workerContext);
+  readiness?.start(workerContext);
   chat.startWorker({ concurrency: 4 });
 
   const close = once(() =>

@@ -1,11 +1,13 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { QueueUnavailableError } from '../../core/errors.js';
 import { readableIssue } from '../../core/issues.js';
 import { EventPayload } from '../../core/payload.js';
 import { sendError } from '../../http/errors.js';
 
-export { rawJsonBody, readJson } from '../../http/inbound.js';
+import { rawJsonBody, readJson } from '../../http/inbound.js';
+
+export { rawJsonBody, readJson };
 
 import type { Logger } from '../../observability/logger.js';
 import type { Metrics } from '../../observability/metrics.js';
@@ -87,4 +89,16 @@ function fieldPath(path: readonly PropertyKey[]): string {
     else out += out === '' ? String(part) : `.${String(part)}`;
   }
   return out === '' ? '(body)' : out;
+}
+
+/** The raw body read as JSON and validated; undefined once the request has been answered 400/415. */
+export function readValid<T>(
+  schema: z.ZodType<T>,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  deps: PagerHookDependencies,
+): T | undefined {
+  const raw = rawJsonBody(request, reply, deps);
+  const body = raw && readJson(raw, reply, deps);
+  return body ? validate(schema, body.json, reply, deps) : undefined;
 }

@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { ignore, rawJsonBody, readJson, validate } from '../../connectors/paging/inbound.js';
-import { sendError } from '../../http/errors.js';
+import { ignore, readValid } from '../../connectors/paging/inbound.js';
 import { IncidentStore } from '../../workflows/incidents.js';
 import { AlertGroups } from '../common/alert-groups.js';
 import type { SourceHookDependencies } from '../common/hook-deps.js';
-import { registerHookOff, unavailable } from '../common/respond.js';
+import { refuseCredentials, registerHookOff, unavailable } from '../common/respond.js';
 import { authorised } from './auth.js';
 import { alertIncident } from './incident.js';
 import { AlertmanagerWebhook } from './payload.js';
@@ -43,20 +42,13 @@ export function registerAlertmanagerHook(
   );
   app.post(ALERTMANAGER_HOOK, async (request, reply) => {
     if (!authorised(settings, request.headers.authorization)) {
-      deps.metrics?.eventsRejected.inc({ reason: 'signature' });
-      reply.header('www-authenticate', 'Bearer realm="threadline", Basic realm="threadline"');
-      return sendError(
+      return refuseCredentials(
         reply,
-        401,
-        'bad_credentials',
+        deps,
         'missing or wrong Authorization: send inbound.alertmanager.bearer_token (http_config.authorization) or basic_auth credentials',
       );
     }
-    const raw = rawJsonBody(request, reply, deps);
-    if (!raw) return reply;
-    const body = readJson(raw, reply, deps);
-    if (!body) return reply;
-    const webhook = validate(AlertmanagerWebhook, body.json, reply, deps);
+    const webhook = readValid(AlertmanagerWebhook, request, reply, deps);
     if (!webhook) return reply;
     try {
       if (webhook.status === 'firing') {

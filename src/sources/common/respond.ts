@@ -3,6 +3,7 @@ import { ignore } from '../../connectors/paging/inbound.js';
 import { QueueUnavailableError } from '../../core/errors.js';
 import { sendError } from '../../http/errors.js';
 import type { Logger } from '../../observability/logger.js';
+import type { Metrics } from '../../observability/metrics.js';
 import type { Deliveries } from './deliveries.js';
 
 /** While a source's block is off, its route tells the sender what turns it on. */
@@ -10,6 +11,17 @@ export function registerHookOff(app: FastifyInstance, path: string, howToEnable:
   app.post(path, async (_request, reply) =>
     sendError(reply, 404, 'hook_off', `POST ${path} is off: ${howToEnable}`),
   );
+}
+
+/** Wrong or missing credentials: 401 with the schemes a sender may use, and what to send. */
+export function refuseCredentials(
+  reply: FastifyReply,
+  deps: { metrics?: Metrics },
+  message: string,
+): FastifyReply {
+  deps.metrics?.eventsRejected.inc({ reason: 'signature' });
+  reply.header('www-authenticate', 'Bearer realm="threadline", Basic realm="threadline"');
+  return sendError(reply, 401, 'bad_credentials', message);
 }
 
 /** Redis not answering: 503 with Retry-After, so the provider sends the notification again. */

@@ -1,11 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { ignore, rawJsonBody, readJson, validate } from '../../connectors/paging/inbound.js';
-import { sendError } from '../../http/errors.js';
+import { ignore, readValid } from '../../connectors/paging/inbound.js';
 import { IncidentStore } from '../../workflows/incidents.js';
 import { AlertGroups } from '../common/alert-groups.js';
 import { Deliveries } from '../common/deliveries.js';
 import type { SourceHookDependencies } from '../common/hook-deps.js';
-import { answerOnce, registerHookOff } from '../common/respond.js';
+import { answerOnce, refuseCredentials, registerHookOff } from '../common/respond.js';
 import { authorised } from './auth.js';
 import { datadogIncident, groupOf, transitionOf } from './incident.js';
 import { DatadogWebhook } from './payload.js';
@@ -40,20 +39,13 @@ export function registerDatadogHook(
   const deliveries = new Deliveries(deps.redis, deps.prefix, SOURCE);
   app.post(DATADOG_HOOK, async (request, reply) => {
     if (!authorised(settings, request.headers)) {
-      deps.metrics?.eventsRejected.inc({ reason: 'signature' });
-      reply.header('www-authenticate', 'Bearer realm="threadline", Basic realm="threadline"');
-      return sendError(
+      return refuseCredentials(
         reply,
-        401,
-        'bad_credentials',
+        deps,
         'missing or wrong credentials: send inbound.datadog.token in X-Threadline-Token (or Authorization: Bearer), or inbound.datadog.basic_auth',
       );
     }
-    const raw = rawJsonBody(request, reply, deps);
-    if (!raw) return reply;
-    const body = readJson(raw, reply, deps);
-    if (!body) return reply;
-    const webhook = validate(DatadogWebhook, body.json, reply, deps);
+    const webhook = readValid(DatadogWebhook, request, reply, deps);
     if (!webhook) return reply;
     const transition = transitionOf(webhook);
     if (transition === 'ignored')
