@@ -8,11 +8,47 @@ import {
   severityWord,
   shownLabels,
 } from '../common/alert-context.js';
-import type { SentryEventAlert } from './payload.js';
+import type { SentryEventAlert, SentryMetricAlert } from './payload.js';
 
 /** One incident per Sentry issue: the alert that fires for it and the issue's resolution meet here. */
 export function issueGroup(issueId: string): string {
   return `issue:${issueId}`;
+}
+
+/** One incident per breach of a metric alert rule (Sentry's own incident of the rule). */
+export function metricAlertGroup(metricAlertId: string): string {
+  return `metric-alert:${metricAlertId}`;
+}
+
+/**
+ * The incident card's content from a metric alert: the rule's title (else Sentry's description
+ * title without its `Critical: ` prefix), `critical` for a critical breach and `warning` for a
+ * warning one, the rule and Sentry's description as labels, and a link to the alert in Sentry.
+ */
+export function sentryMetricIncident(alert: SentryMetricAlert): SourceAlert {
+  const {
+    metric_alert: metric,
+    description_title: described,
+    description_text: text,
+    web_url: url,
+  } = alert.data;
+  const rule = metric.alert_rule?.name?.trim();
+  const title =
+    metric.title?.trim() ||
+    described?.replace(/^(Critical|Warning|Resolved):\s*/i, '').trim() ||
+    rule ||
+    `Sentry metric alert ${metric.id}`;
+  return {
+    title: clip(title, MAX_TITLE),
+    severity: alert.action === 'critical' ? 'critical' : 'warning',
+    source: 'sentry',
+    labels: shownLabels({
+      ...(rule ? { rule } : {}),
+      ...(text?.trim() ? { condition: text.trim() } : {}),
+      metric_alert: metric.id,
+    }),
+    links: isHttpUrl(url) ? [{ label: 'Sentry metric alert', url }] : [],
+  };
 }
 
 /**

@@ -3,7 +3,8 @@ import { z } from 'zod';
 /*
  * The bodies of a Sentry internal integration's webhooks that open and close incidents
  * (https://docs.sentry.io/organization/integrations/integration-platform/webhooks/):
- * `event_alert` (an issue alert rule's action fired) and `issue` (an issue changed state). Read
+ * `event_alert` (an issue alert rule's action fired), `metric_alert` (a metric alert rule's
+ * incident went critical, warning or resolved) and `issue` (an issue changed state). Read
  * leniently (loose objects), so fields a later Sentry adds never refuse a delivery.
  */
 
@@ -43,3 +44,20 @@ export const SentryIssueChange = z.looseObject({
   }),
 });
 export type SentryIssueChange = z.infer<typeof SentryIssueChange>;
+
+/** A metric alert's webhook: `action` is `critical`, `warning` or `resolved`. */
+export const SentryMetricAlert = z.looseObject({
+  action: z.string().max(50),
+  data: z.looseObject({
+    metric_alert: z.looseObject({
+      /** Sentry's incident of the alert rule: one per breach, from critical or warning to resolved. */
+      id: Id,
+      title: z.string().max(10_000).optional(),
+      alert_rule: z.looseObject({ name: z.string().max(1_000).optional() }).optional(),
+    }),
+    description_title: z.string().max(10_000).optional(),
+    description_text: z.string().max(10_000).optional(),
+    web_url: z.string().max(2_000).optional(),
+  }),
+});
+export type SentryMetricAlert = z.infer<typeof SentryMetricAlert>;

@@ -7,8 +7,8 @@ import { hmacHexMatches } from '../common/credentials.js';
 import { Deliveries } from '../common/deliveries.js';
 import type { SourceHookDependencies } from '../common/hook-deps.js';
 import { answerOnce, registerHookOff } from '../common/respond.js';
-import { issueGroup, sentryIncident } from './incident.js';
-import { SentryEventAlert, SentryIssueChange } from './payload.js';
+import { issueGroup, metricAlertGroup, sentryIncident, sentryMetricIncident } from './incident.js';
+import { SentryEventAlert, SentryIssueChange, SentryMetricAlert } from './payload.js';
 import type { SentryInboundConfig } from './schema.js';
 
 export const SENTRY_HOOK = '/hooks/sentry';
@@ -19,7 +19,8 @@ export type SentryHookDependencies = SourceHookDependencies;
 /**
  * POST /hooks/sentry: a Sentry internal integration's webhooks. The signature is checked on the
  * raw body before anything is read; an `event_alert` (an issue alert rule fired) opens or updates
- * the issue's incident, an `issue` resolved resolves it, announced as incident_triggered /
+ * the issue's incident, an `issue` resolved resolves it; a `metric_alert` critical or warning opens
+ * or updates the incident of that breach, and its `resolved` resolves it; announced as incident_triggered /
  * incident_resolved like /ops incident. Other resources and actions (installation, comments, an
  * issue assigned) are acknowledged and change nothing. A delivery Sentry sends again (same
  * `Request-ID`) gets its first answer.
@@ -58,7 +59,7 @@ export function registerSentryHook(
         field: 'Sentry-Hook-Resource',
       });
     }
-    if (resource !== 'event_alert' && resource !== 'issue')
+    if (resource !== 'event_alert' && resource !== 'issue' && resource !== 'metric_alert')
       return ignore(reply, `Sentry-Hook-Resource ${JSON.stringify(resource)} opens or resolves nothing`);
     const body = readJson(raw, reply, deps);
     if (!body) return reply;
@@ -84,6 +85,35 @@ export function registerSentryHook(
         deps.logger.info(
           { incident: incident.id, issue, rule: alert.data.triggered_rule, opened },
           opened ? 'sentry issue alert opened an incident' : 'sentry issue alert updated its incident',
+        );
+        return { incident: incident.id, status: incident.status, opened };
+      });
+    }
+    if (resource === 'metric_alert') {
+      const alert = validate(SentryMetricAlert, body.json, reply, deps);
+      if (!alert) return reply;
+      const group = metricAlertGroup(alert.data.metric_alert.id);
+      if (alert.action === 'resolved')
+        return answerOnce(
+          reply,
+          { ...once, nothing: 'no incident was opened for this metric alert' },
+          async () => {
+            const { incident, resolved } = await groups.resolved(group);
+            if (!incident) return undefined;
+            deps.logger.info({ incident: incident.id, group, resolved }, 'sentry metric alert resolved');
+            return { incident: incident.id, status: incident.status, resolved };
+          },
+        );
+      if (alert.action !== 'critical' && alert.action !== 'warning')
+        return ignore(reply, `metric_alert action ${JSON.stringify(alert.action)} opens or resolves nothing`);
+      return answerOnce(reply, once, async () => {
+        const { incident, opened } = await groups.firing(group, sentryMetricIncident(alert), {
+          // The metric alert's id names one breach: a late critical never reopens what its resolve closed.
+          reopenAfterSourceResolved: false,
+        });
+        deps.logger.info(
+          { incident: incident.id, group, action: alert.action, opened },
+          opened ? 'sentry metric alert opened an incident' : 'sentry metric alert updated its incident',
         );
         return { incident: incident.id, status: incident.status, opened };
       });
