@@ -25,6 +25,8 @@ export interface TrackerStatusPollOptions extends TrackerPollSettings {
   state: () => TrackerPollState | undefined;
   chat: () => ChatSurface | undefined;
   clock?: () => number;
+  /** Where a poll run by hand (not started) logs; `start` gives the process's logger. */
+  logger?: Logger;
 }
 
 /**
@@ -40,10 +42,15 @@ export class TrackerStatusPoller implements TrackerWatch {
   private logger: Logger | undefined;
   private closed = false;
 
-  constructor(private readonly options: TrackerStatusPollOptions) {}
+  private started = false;
+
+  constructor(private readonly options: TrackerStatusPollOptions) {
+    this.logger = options.logger;
+  }
 
   start(logger: Logger): void {
-    if (this.logger || this.closed || this.options.intervalMs === 0) return;
+    if (this.started || this.closed || this.options.intervalMs === 0) return;
+    this.started = true;
     this.logger = logger;
     this.schedule(0);
   }
