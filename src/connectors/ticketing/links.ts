@@ -70,6 +70,8 @@ export interface TicketLinks {
    * status poll then finds nothing new. A ticket that is not linked is not recorded.
    */
   sawStatus(system: TicketSystem, key: string, status: string): Promise<void>;
+  /** The status last seen or made of a linked ticket (see sawStatus). */
+  lastStatus(system: TicketSystem, key: string): Promise<string | undefined>;
   /** Threadline is moving the ticket for `ttlMs` at most: a poll meanwhile announces nothing. */
   moving(system: TicketSystem, key: string, ttlMs: number): Promise<void>;
   moved(system: TicketSystem, key: string): Promise<void>;
@@ -203,6 +205,10 @@ export class RedisTicketLinks implements TicketLinks {
     await sawStatus(this.redis, this.prefix, system, key, status);
   }
 
+  async lastStatus(system: TicketSystem, key: string): Promise<string | undefined> {
+    return (await this.redis.hget(pollKeys(this.prefix, system).status, key)) ?? undefined;
+  }
+
   async moving(system: TicketSystem, key: string, ttlMs: number): Promise<void> {
     await this.redis.set(pollKeys(this.prefix, system).moving(key), '1', 'PX', ttlMs);
   }
@@ -325,6 +331,9 @@ export class ProcessTicketLinks implements TicketLinks {
 
   // Without Redis nothing polls a tracker (notify --direct runs no watch): there is no status to keep.
   async sawStatus(): Promise<void> {}
+  async lastStatus(): Promise<string | undefined> {
+    return undefined;
+  }
   async moving(): Promise<void> {}
   async moved(): Promise<void> {}
   async untrack(): Promise<void> {}

@@ -54,6 +54,10 @@ export async function applyStatusChange(
     await connector.sawStatus(change.key, change.status);
     return { shown: false, reason: 'our own change' };
   }
+  // The ticket is already known in this status (a poll showed it before its late webhook came):
+  // nothing has changed since it was shown.
+  if ((await connector.lastStatus(change.key)) === change.status)
+    return { shown: false, reason: 'already shown' };
   const seen = change.change ? `${change.key}:${change.status}:${change.change}` : undefined;
   if (seen && !(await connector.firstSight(seen, CHANGE_MEMORY_MS))) {
     await connector.sawStatus(change.key, change.status);

@@ -79,6 +79,10 @@ export class TicketingConnector extends SubscribedConnector {
     return this.links().sawStatus(this.tickets.tracker.system, key, status);
   }
 
+  lastStatus(key: string): Promise<string | undefined> {
+    return this.links().lastStatus(this.tickets.tracker.system, key);
+  }
+
   /**
    * A verified webhook of this tracker arrived, so its status polling pauses. Never fails: a
    * record lost to a Redis hiccup costs one more poll, while the webhook's answer must not change.
