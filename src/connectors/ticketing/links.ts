@@ -75,7 +75,7 @@ export interface TicketLinks {
   /** Threadline is moving the ticket for `ttlMs` at most: a poll meanwhile announces nothing. */
   moving(system: TicketSystem, key: string, ttlMs: number): Promise<void>;
   moved(system: TicketSystem, key: string): Promise<void>;
-  /** The ticket is done (closed by Threadline): no longer polled. */
+  /** The ticket is done (closed by Threadline): no longer polled; its last status stays known. */
   untrack(system: TicketSystem, key: string): Promise<void>;
   /** A verified webhook of the tracker arrived: its status polling pauses. */
   webhookSeen(system: TicketSystem): Promise<void>;
@@ -218,8 +218,8 @@ export class RedisTicketLinks implements TicketLinks {
   }
 
   async untrack(system: TicketSystem, key: string): Promise<void> {
-    const poll = pollKeys(this.prefix, system);
-    await this.redis.multi().zrem(poll.open, key).hdel(poll.status, key).hdel(poll.changes, key).exec();
+    // The last status stays known (see TrackerPollState.untrack).
+    await this.redis.zrem(pollKeys(this.prefix, system).open, key);
   }
 
   async webhookSeen(system: TicketSystem): Promise<void> {

@@ -35,9 +35,12 @@ export function pollKeys(prefix: string, system: TicketSystem) {
   };
 }
 
-/** Records a status only for a ticket that is polled, so webhooks for other tickets leave no trace. */
+/**
+ * Records a status only for a ticket that is polled or was (a finished ticket may be reopened),
+ * so webhooks for other tickets leave no trace.
+ */
 const SAW_STATUS = `
-if redis.call('ZSCORE', KEYS[1], ARGV[1]) == false then return 0 end
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) == false and redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then return 0 end
 if redis.call('HGET', KEYS[2], ARGV[1]) == ARGV[2] then return 0 end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('HINCRBY', KEYS[3], ARGV[1], 1)
@@ -123,13 +126,12 @@ export class TrackerPollState {
     await this.redis.hsetnx(this.keys.status, key, status);
   }
 
+  /**
+   * No longer read. Its last status stays known, so a late webhook of the change that finished it
+   * is not shown twice, and a webhook reopening it is still compared with it.
+   */
   async untrack(key: string): Promise<void> {
-    await this.redis
-      .multi()
-      .zrem(this.keys.open, key)
-      .hdel(this.keys.status, key)
-      .hdel(this.keys.changes, key)
-      .exec();
+    await this.redis.zrem(this.keys.open, key);
   }
 
   async record(): Promise<TrackerPollRecord> {

@@ -106,18 +106,16 @@ export class TrackerStatusPoller implements TrackerWatch {
       record.authFailedAt = undefined;
       // Read again after the tracker answered: a move of our own made meanwhile is recorded by now.
       const latest = (await state.known([key])).get(key);
-      if (!latest || latest.moving || latest.status === ticket.status) continue;
-      if (latest.status === undefined) {
-        await state.first(key, ticket.status);
-        continue;
-      }
-      await this.tell(ticket, latest.changes);
+      if (!latest || latest.moving) continue;
+      if (latest.status === undefined) await state.first(key, ticket.status);
+      else if (latest.status !== ticket.status && !(await this.tell(ticket, latest.changes))) continue;
+      if (ticket.done) await state.untrack(key);
     }
     return 'polled';
   }
 
-  /** A failed tell leaves the status as last seen, so the next poll tries again. */
-  private async tell(ticket: TicketRef, changes: number): Promise<void> {
+  /** False when chat could not be told: the status stays as last seen, so the next poll tries again. */
+  private async tell(ticket: TicketRef, changes: number): Promise<boolean> {
     const { connector } = this.options;
     try {
       const outcome = await applyStatusChange(connector, this.options.chat, {
@@ -132,11 +130,13 @@ export class TrackerStatusPoller implements TrackerWatch {
         { key: ticket.key, status: ticket.status, ...outcome },
         'tracker status change (status poll) shown in chat',
       );
+      return true;
     } catch (error) {
       this.logger?.warn(
         { err: errorMessage(error), key: ticket.key },
         'tracker status change (status poll) not shown in chat',
       );
+      return false;
     }
   }
 

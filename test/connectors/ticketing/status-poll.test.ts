@@ -86,7 +86,7 @@ async function hook(body: unknown) {
 }
 
 describe('Jira status polling: a change made in Jira reaches chat without its webhook', () => {
-  it("tells the spec's thread of a move made in Jira within a poll, once; never its own move; nothing again after a restart", async () => {
+  it("tells the spec's thread of a move made in Jira within a poll, once; nothing again after a restart; never its own move", async () => {
     await app.post(specEvent('spec_created', 'poll-jira-1'));
     const thread = await waitFor(() =>
       slack.history(CHANNEL).find((m) => !m.thread_ts && shownText(m).includes('FEAT-0001')),
@@ -103,6 +103,14 @@ describe('Jira status polling: a change made in Jira reaches chat without its we
     await polls(2);
     expect(told(thread.ts)).toHaveLength(1);
 
+    // A restarted process remembers what was seen: nothing is announced again.
+    const reads = jira.of('getIssue').length;
+    await app.close();
+    app = await startTestApp(config());
+    await polls(2);
+    expect(jira.of('getIssue').length).toBeGreaterThan(reads);
+    expect(told(thread.ts)).toHaveLength(1);
+
     // Threadline moves the issue itself (implementation_completed → transition 31): not announced.
     await app.post(specEvent('implementation_completed', 'poll-jira-2'));
     await waitFor(() => jira.statusOf(issue.key) === 'Done', { what: 'our own move' });
@@ -110,19 +118,23 @@ describe('Jira status polling: a change made in Jira reaches chat without its we
     expect(told(thread.ts)).toHaveLength(1);
     // Polling only reads: the one transition is the one our event made.
     expect(jira.of('doTransition')).toHaveLength(1);
-
-    // A restarted process remembers what was seen: nothing is announced again.
-    await app.close();
-    app = await startTestApp(config());
-    await polls(2);
-    expect(told(thread.ts)).toHaveLength(1);
+    // A done issue is not read any more.
+    expect(await redis.zscore(`${prefix}:tickets:jira:poll:open`, issue.key)).toBeNull();
   });
 
   it('stops reading Jira once a verified Jira webhook arrives', async () => {
-    const issue = [...jira.issues.values()].find((i) => i.fields.summary.startsWith('FEAT-0001'));
-    if (!issue) throw new Error('the first test opens the spec issue');
-    const thread = slack.history(CHANNEL).find((m) => !m.thread_ts && shownText(m).includes('FEAT-0001'));
-    if (!thread) throw new Error('the first test shows the spec');
+    await app.post(
+      specEvent('spec_created', 'poll-jira-3', { spec: { id: 'FEAT-0002', title: 'Password reset' } }),
+    );
+    const thread = await waitFor(() =>
+      slack.history(CHANNEL).find((m) => !m.thread_ts && shownText(m).includes('FEAT-0002')),
+    );
+    const issue = await waitFor(() =>
+      [...jira.issues.values()].find((i) => i.fields.summary.startsWith('FEAT-0002')),
+    );
+    // The new issue is being read by the poll.
+    const polled = jira.of('getIssue').length;
+    await waitFor(() => jira.of('getIssue').length > polled, { what: 'a status read' });
     // A webhook that is not a status change still shows that Jira's webhooks reach us.
     const answer = await hook({ webhookEvent: 'comment_created', comment: { id: '1' } });
     expect(answer.status).toBe(200);
