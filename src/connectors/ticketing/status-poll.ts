@@ -89,6 +89,8 @@ export class TrackerStatusPoller implements TrackerWatch {
     if (keys.length === 0) return 'idle';
     const known = await state.known(keys);
     for (const key of keys) {
+      // Shutdown waits for the tick under way: the reads left are the next process's.
+      if (this.closed) break;
       if (known.get(key)?.moving) continue;
       let ticket: TicketRef;
       try {
