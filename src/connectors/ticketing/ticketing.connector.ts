@@ -26,7 +26,8 @@ export interface TicketingConnectorOptions {
 }
 
 /**
- * Something a tracker runs on a cadence (Planner has no webhook, so its plan is polled). Started
+ * Something a tracker runs on a cadence (Planner has no webhook, so its plan is polled; the
+ * webhook trackers' status poll is their fallback). Started
  * by the processes that run workers; stopped at shutdown and when the connector closes.
  */
 export interface TrackerWatch {
