@@ -466,7 +466,7 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
   if (chat && role !== 'ingress') {
     chat.startWorker({ concurrency: config.queue.chat_concurrency });
   }
-  // Trackers without a webhook we can rely on (Planner) are polled where workers run.
+  // Tracker polls (Planner's, and the status poll of the webhook trackers) run where workers run.
   if (role !== 'ingress')
     for (const connector of registry.all().filter(isTicketingConnector)) connector.startWatching(logger);
 

@@ -6,7 +6,7 @@ import { FakeSlack } from '../fakes/slack-api.js';
 import { CHANNEL, postSlack, shownText, slackYaml, slashForm } from '../platforms/slack/support.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { testConfig } from '../support/config.js';
-import { dropPrefix, uniquePrefix } from '../support/redis.js';
+import { dropPrefix, testRedis, uniquePrefix } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
 
 /** GitHub's published example (docs: "Validating webhook deliveries" → "Testing the webhook payload validation"). */
@@ -183,5 +183,32 @@ describe('POST /hooks/github', () => {
       sender: { login: 'alice' },
     });
     expect(other).toEqual({ status: 200, json: { ignored: 'not an issue of the configured repository' } });
+  });
+
+  it('pauses the status poll for a verified issues webhook only: one that sends pull requests says nothing of issue changes', async () => {
+    const redis = testRedis();
+    const state = `${prefix}:tickets:github:poll:state`;
+    try {
+      await redis.del(state);
+      await hook('pull_request', pullRequest('opened', { head: { ref: 'fix-typo' }, title: 'Fix typo' }));
+      await hook('ping', { zen: 'Keep it logically awesome.' });
+      const forged = await post(JSON.stringify({ action: 'closed' }), {
+        'x-github-event': 'issues',
+        'x-github-delivery': '72d3162e-cc78-11e3-81ab-forged0000001',
+        'x-hub-signature-256': `sha256=${'0'.repeat(64)}`,
+      });
+      expect(forged.status).toBe(401);
+      expect(await redis.hget(state, 'webhook_seen_at')).toBeNull();
+      const before = Date.now();
+      await hook('issues', {
+        action: 'closed',
+        issue: { number: 1, title: 'x', html_url: 'https://github.com/other/repo/issues/1' },
+        repository: { name: 'repo', owner: { login: 'other' } },
+        sender: { login: 'alice' },
+      });
+      expect(Number(await redis.hget(state, 'webhook_seen_at'))).toBeGreaterThanOrEqual(before);
+    } finally {
+      redis.disconnect();
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { defineConnector, deliveryLimits, missingKeys } from '../definition.js';
+import { trackerPolling } from '../ticketing/polling-config.js';
 import { AzureDevOpsIntegration } from './schema.js';
 
 /** Azure DevOps Boards: spec events keep one work item per spec in step; the ticket commands use it too. */
@@ -34,6 +35,7 @@ export const azureDevOpsConnector = defineConnector({
         ],
         retryCount,
         timeoutMs,
+        polling: trackerPolling(block, 'integrations.azure_devops.pat (AZURE_DEVOPS_PAT)'),
       }),
     ];
   },

@@ -73,6 +73,7 @@ export function registerAzureDevOpsHook(app: FastifyInstance, options: AzureDevO
         'bad_credentials',
         'missing or wrong basic auth; the service hook must send integrations.azure_devops.webhook_username and webhook_password',
       );
+    await connector.webhookSeen();
     const body = readJson(raw, reply, {});
     if (!body) return reply;
     const { json } = body;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { deliveryCommon, httpUrl, secret, stateMappings } from '../../core/schema-primitives.js';
+import { trackerPollingKeys } from '../ticketing/polling-config.js';
 
 export const AzureDevOpsIntegration = z.strictObject({
   ...deliveryCommon,
@@ -15,6 +16,8 @@ export const AzureDevOpsIntegration = z.strictObject({
   /** Basic auth of the service hook that reports work item updates to POST /hooks/azure-devops. */
   webhook_username: z.string().min(1).default('threadline'),
   webhook_password: secret.optional(),
+  /** Status polling while the webhooks cannot reach us (integrations.md, Status polling). */
+  ...trackerPollingKeys,
 });
 
 export type AzureDevOpsIntegrationConfig = z.infer<typeof AzureDevOpsIntegration>;

@@ -1,4 +1,5 @@
 import { defineConnector, deliveryLimits, missingKeys, requiredKey } from '../definition.js';
+import { trackerPolling } from '../ticketing/polling-config.js';
 import { GitHubProjectsIntegration } from './schema.js';
 
 /**
@@ -44,6 +45,7 @@ export const githubProjectsConnector = defineConnector({
         secrets: [token, ...(block.webhook_secret ? [block.webhook_secret] : [])],
         retryCount,
         timeoutMs,
+        polling: trackerPolling(block, 'integrations.github_projects.token (GITHUB_TOKEN)'),
       }),
     ];
   },

@@ -416,6 +416,7 @@ export class GitHubTracker implements TicketTracker {
       // A closed issue is closed, whatever its project column says; an open one shows its column.
       status: issue.closed ? 'Closed' : (issue.item?.status ?? 'Open'),
       title: issue.title,
+      ...(issue.closed ? { done: true } : {}),
     };
   }
 

@@ -133,7 +133,11 @@ export function registerGitHubHook(app: FastifyInstance, options: GitHubHookOpti
       if (typeof payload === 'string') return reply.code(200).send({ ignored: payload });
       return accept(reply, payload, options);
     }
-    if (name === 'issues') return issueChange(json, delivery, reply, options, tracker);
+    // Only an issues event shows that issue changes reach us: a pull-request-only webhook does not pause the status poll.
+    if (name === 'issues') {
+      await connector.webhookSeen();
+      return issueChange(json, delivery, reply, options, tracker);
+    }
     return reply.code(200).send({ ignored: `${name ?? 'an unnamed'} event is not followed` });
   });
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { deliveryCommon, httpUrl, int, secret, stateMappings } from '../../core/schema-primitives.js';
+import { trackerPollingKeys } from '../ticketing/polling-config.js';
 
 export const GitHubProjectsIntegration = z.strictObject({
   ...deliveryCommon,
@@ -21,6 +22,8 @@ export const GitHubProjectsIntegration = z.strictObject({
   status_mappings: stateMappings.default({}),
   /** The secret of the repository webhook that reports pull requests and issues to POST /hooks/github. */
   webhook_secret: secret.optional(),
+  /** Status polling while the webhooks cannot reach us (integrations.md, Status polling). */
+  ...trackerPollingKeys,
 });
 
 export type GitHubProjectsIntegrationConfig = z.infer<typeof GitHubProjectsIntegration>;

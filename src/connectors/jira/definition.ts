@@ -1,4 +1,5 @@
 import { defineConnector, deliveryLimits } from '../definition.js';
+import { trackerPolling } from '../ticketing/polling-config.js';
 import { jiraAuth, jiraDeployment, jiraRequirements } from './deployment.js';
 import { JiraIntegration } from './schema.js';
 
@@ -46,6 +47,7 @@ export const jiraConnector = defineConnector({
         secrets: [...secrets, ...(block.webhook_secret ? [block.webhook_secret] : [])],
         retryCount,
         timeoutMs,
+        polling: trackerPolling(block, auth.keys),
       }),
     ];
   },

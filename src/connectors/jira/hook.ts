@@ -77,6 +77,7 @@ export function registerJiraHook(app: FastifyInstance, options: JiraHookOptions)
         'bad_signature',
         'missing or invalid X-Hub-Signature (sha256=<hex HMAC-SHA256 of the raw body>, keyed with integrations.jira.webhook_secret)',
       );
+    await connector.webhookSeen();
     const body = readJson(raw, reply, {});
     if (!body) return reply;
     const { json } = body;

@@ -269,6 +269,7 @@ export class JiraTracker implements TicketTracker {
       url: `${this.browseBase}${issue.key}`,
       status: issue.fields?.status?.name ?? 'unknown',
       title: issue.fields?.summary,
+      ...(issue.fields?.status?.statusCategory?.key === 'done' ? { done: true } : {}),
     };
   }
 

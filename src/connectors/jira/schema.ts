@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { deliveryCommon, flag, httpUrl, secret } from '../../core/schema-primitives.js';
+import { trackerPollingKeys } from '../ticketing/polling-config.js';
 
 /** Jira transitions are addressed by id; a status name is the usual mistake. */
 function transitionId(example: string) {
@@ -43,6 +44,8 @@ export const JiraIntegration = z.strictObject({
   create_subtasks: flag.default(false),
   /** The secret of the Jira webhook that reports issue changes to POST /hooks/jira. */
   webhook_secret: secret.optional(),
+  /** Status polling while the webhooks cannot reach us (integrations.md, Status polling). */
+  ...trackerPollingKeys,
 });
 
 export type JiraIntegrationConfig = z.infer<typeof JiraIntegration>;

@@ -1,4 +1,5 @@
 import { defineConnector, deliveryLimits, missingKeys } from '../definition.js';
+import { trackerPolling } from '../ticketing/polling-config.js';
 import { LinearIntegration } from './schema.js';
 
 /** Linear: spec events keep one issue per spec in step; the ticket commands use it too. */
@@ -25,6 +26,7 @@ export const linearConnector = defineConnector({
         secrets: [api_key, ...(block.webhook_secret ? [block.webhook_secret] : [])],
         retryCount,
         timeoutMs,
+        polling: trackerPolling(block, 'integrations.linear.api_key (LINEAR_API_KEY)'),
       }),
     ];
   },

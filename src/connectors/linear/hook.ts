@@ -95,6 +95,7 @@ export function registerLinearHook(app: FastifyInstance, options: LinearHookOpti
         'stale_webhook',
         'webhookTimestamp is missing or more than 60 s from now; a replayed delivery is refused',
       );
+    await connector.webhookSeen();
     const change = linearStatusChange(json);
     if (!change || !tracker.recognises(change.key))
       return reply.code(200).send({ ignored: 'not a status change' });

@@ -298,6 +298,7 @@ export class LinearTracker implements TicketTracker {
       url: issue.url,
       status: issue.state?.name ?? 'unknown',
       title: issue.title,
+      ...(issue.state && DONE_TYPES.has(issue.state.type) ? { done: true } : {}),
     };
   }
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { deliveryCommon, httpUrl, secret, stateMappings } from '../../core/schema-primitives.js';
+import { trackerPollingKeys } from '../ticketing/polling-config.js';
 
 export const LinearIntegration = z.strictObject({
   ...deliveryCommon,
@@ -10,6 +11,8 @@ export const LinearIntegration = z.strictObject({
   state_mappings: stateMappings.default({}),
   /** The signing secret of the Linear webhook that reports issue changes to POST /hooks/linear. */
   webhook_secret: secret.optional(),
+  /** Status polling while the webhooks cannot reach us (integrations.md, Status polling). */
+  ...trackerPollingKeys,
 });
 
 export type LinearIntegrationConfig = z.infer<typeof LinearIntegration>;

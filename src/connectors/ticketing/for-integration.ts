@@ -1,5 +1,7 @@
 import type { ConnectorContext } from '../definition.js';
 import { ProcessTicketLinks, RedisTicketLinks, type TicketLinks } from './links.js';
+import { TrackerPollState } from './poll-state.js';
+import { type TrackerPollSettings, TrackerStatusPoller } from './status-poll.js';
 import { TicketingConnector, type TrackerWatch } from './ticketing.connector.js';
 import { Tickets } from './tickets.js';
 import type { TicketTracker } from './tracker.js';
@@ -17,6 +19,8 @@ export function ticketingConnector(options: {
   retryCount: number;
   timeoutMs: number;
   watch?: (connector: TicketingConnector) => TrackerWatch;
+  /** The status poll of a tracker whose webhooks may not reach us (`poll_interval`, `poll_resume_after`). */
+  polling?: TrackerPollSettings;
 }): TicketingConnector {
   const { context, timeoutMs } = options;
   const local = new ProcessTicketLinks();
@@ -30,5 +34,26 @@ export function ticketingConnector(options: {
   };
   // Long enough for a search and a create at the deadline each, so the claim outlives the work.
   const tickets = new Tickets(options.tracker, links, Math.max(4 * timeoutMs, 10_000));
-  return new TicketingConnector({ ...options, tickets, links, chat: context.chat });
+  const { polling } = options;
+  const watch = polling ? statusPoll(options.tracker, context, polling) : options.watch;
+  return new TicketingConnector({ ...options, tickets, links, chat: context.chat, watch });
+}
+
+function statusPoll(
+  tracker: TicketTracker,
+  context: ConnectorContext,
+  polling: TrackerPollSettings,
+): (connector: TicketingConnector) => TrackerWatch {
+  let shared: { client: unknown; state: TrackerPollState } | undefined;
+  const state = () => {
+    const redis = context.redis();
+    if (!redis) return undefined;
+    if (shared?.client !== redis.client)
+      shared = {
+        client: redis.client,
+        state: new TrackerPollState(redis.client, redis.prefix, tracker.system),
+      };
+    return shared.state;
+  };
+  return (connector) => new TrackerStatusPoller({ ...polling, connector, state, chat: context.chat });
 }

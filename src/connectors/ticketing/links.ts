@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { RedisClient } from '../../core/redis-client.js';
+import { pollKeys, sawStatus, webhookSeen } from './poll-state.js';
 import type { TicketRef, TicketSystem } from './tracker.js';
 
 /** What is remembered of a ticket: enough to address it and to link to it. */
@@ -13,6 +14,8 @@ export type TicketLink = z.infer<typeof StoredLink>;
 export type TicketSubject = { kind: 'spec'; id: string } | { kind: 'request'; id: string };
 
 const REQUEST_LINK_TTL_S = 86_400;
+/** The linked tickets a status poll reads are kept while links keep being made. */
+const POLLED_TTL_S = 90 * 86_400;
 /** Long enough to outlive every retry and a dead letter's replay weeks later. */
 const COMMENT_RECORD_TTL_S = 30 * 86_400;
 /** A spec's ticket not yet told to chat waits this long for a thread that shows the spec. */
@@ -62,6 +65,20 @@ export interface TicketLinks {
   /** What is known of the comment a delivery (by its id) makes on a ticket. */
   comment(system: TicketSystem, deliveryId: string): Promise<CommentRecord | undefined>;
   setComment(system: TicketSystem, deliveryId: string, record: CommentRecord): Promise<void>;
+  /**
+   * The status a linked ticket is in, as a webhook showed it or Threadline's own move left it: a
+   * status poll then finds nothing new. A ticket that is not linked is not recorded.
+   */
+  sawStatus(system: TicketSystem, key: string, status: string): Promise<void>;
+  /** The status last seen or made of a linked ticket (see sawStatus). */
+  lastStatus(system: TicketSystem, key: string): Promise<string | undefined>;
+  /** Threadline is moving the ticket for `ttlMs` at most: a poll meanwhile announces nothing. */
+  moving(system: TicketSystem, key: string, ttlMs: number): Promise<void>;
+  moved(system: TicketSystem, key: string): Promise<void>;
+  /** The ticket is done (closed by Threadline): no longer polled; its last status stays known. */
+  untrack(system: TicketSystem, key: string): Promise<void>;
+  /** A verified webhook of the tracker arrived: its status polling pauses. */
+  webhookSeen(system: TicketSystem): Promise<void>;
 }
 
 function subjectKey(subject: TicketSubject): string {
@@ -130,6 +147,12 @@ export class RedisTicketLinks implements TicketLinks {
     } else {
       multi.set(this.linkKey(system, subject), value, 'EX', REQUEST_LINK_TTL_S);
     }
+    // Polled from now on, seen from birth: a move made in the tracker before the first poll is a change.
+    const poll = pollKeys(this.prefix, system);
+    multi.zadd(poll.open, 'NX', Date.now(), ticket.key);
+    multi.expire(poll.open, POLLED_TTL_S);
+    multi.hsetnx(poll.status, ticket.key, ticket.status);
+    multi.expire(poll.status, POLLED_TTL_S);
     await multi.exec();
   }
 
@@ -176,6 +199,31 @@ export class RedisTicketLinks implements TicketLinks {
 
   private commentKey(system: TicketSystem, deliveryId: string): string {
     return `${this.prefix}:tickets:${system}:comment:${deliveryId}`;
+  }
+
+  async sawStatus(system: TicketSystem, key: string, status: string): Promise<void> {
+    await sawStatus(this.redis, this.prefix, system, key, status);
+  }
+
+  async lastStatus(system: TicketSystem, key: string): Promise<string | undefined> {
+    return (await this.redis.hget(pollKeys(this.prefix, system).status, key)) ?? undefined;
+  }
+
+  async moving(system: TicketSystem, key: string, ttlMs: number): Promise<void> {
+    await this.redis.set(pollKeys(this.prefix, system).moving(key), '1', 'PX', ttlMs);
+  }
+
+  async moved(system: TicketSystem, key: string): Promise<void> {
+    await this.redis.del(pollKeys(this.prefix, system).moving(key));
+  }
+
+  async untrack(system: TicketSystem, key: string): Promise<void> {
+    // The last status stays known (see TrackerPollState.untrack).
+    await this.redis.zrem(pollKeys(this.prefix, system).open, key);
+  }
+
+  async webhookSeen(system: TicketSystem): Promise<void> {
+    await webhookSeen(this.redis, this.prefix, system);
   }
 
   async takeUnannounced(system: TicketSystem, specId: string): Promise<TicketRef | undefined> {
@@ -280,6 +328,16 @@ export class ProcessTicketLinks implements TicketLinks {
   async setComment(system: TicketSystem, deliveryId: string, record: CommentRecord): Promise<void> {
     this.comments.set(`${system}:${deliveryId}`, record);
   }
+
+  // Without Redis nothing polls a tracker (notify --direct runs no watch): there is no status to keep.
+  async sawStatus(): Promise<void> {}
+  async lastStatus(): Promise<string | undefined> {
+    return undefined;
+  }
+  async moving(): Promise<void> {}
+  async moved(): Promise<void> {}
+  async untrack(): Promise<void> {}
+  async webhookSeen(): Promise<void> {}
 }
 
 /** A spec's ticket on one tracker, as a card shows it. */

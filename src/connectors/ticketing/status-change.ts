@@ -40,7 +40,8 @@ const CHANGE_MEMORY_MS = 24 * 3_600_000;
  * it already updated the card), so it is dropped, and nothing is ever sent back to the tracker.
  * Otherwise the ticket's card is replaced wherever it is shown and, for a ticket opened for a
  * spec, a reply goes into the spec's thread wherever the spec is followed. A change delivered
- * again (the tracker retrying) is shown once.
+ * again (the tracker retrying) is shown once, and the status shown is remembered, so a status poll
+ * reading the ticket afterwards finds nothing new.
  */
 export async function applyStatusChange(
   connector: TicketingConnector,
@@ -49,11 +50,19 @@ export async function applyStatusChange(
 ): Promise<StatusChangeOutcome> {
   const tracker = connector.tickets.tracker;
   const ownActor = tracker.ownActor?.bind(tracker);
-  if (change.actor && ownActor && change.actor === (await connector.run(ownActor)))
+  if (change.actor && ownActor && change.actor === (await connector.run(ownActor))) {
+    await connector.sawStatus(change.key, change.status);
     return { shown: false, reason: 'our own change' };
-  const seen = change.change ? `${change.key}:${change.status}:${change.change}` : undefined;
-  if (seen && !(await connector.firstSight(seen, CHANGE_MEMORY_MS)))
+  }
+  // The ticket is already known in this status (a poll showed it before its late webhook came):
+  // nothing has changed since it was shown.
+  if ((await connector.lastStatus(change.key)) === change.status)
     return { shown: false, reason: 'already shown' };
+  const seen = change.change ? `${change.key}:${change.status}:${change.change}` : undefined;
+  if (seen && !(await connector.firstSight(seen, CHANGE_MEMORY_MS))) {
+    await connector.sawStatus(change.key, change.status);
+    return { shown: false, reason: 'already shown' };
+  }
   try {
     const specId = await connector.tickets.specOf(change.key);
     // A read, never a write: the link (and a title the webhook left out) come from the tracker.
@@ -69,6 +78,8 @@ export async function applyStatusChange(
     const surface = chat();
     const updated = (await surface?.threads.updateEverywhere(change.key, ticketCard(summary))) ?? 0;
     const replies = await replyInSpecThreads(surface, specId, movedCard(summary));
+    // What the status poll compares with: a change shown here is not shown by a poll again.
+    await connector.sawStatus(change.key, change.status);
     return { shown: true, updated, specId, replies };
   } catch (error) {
     // Shown nowhere: the tracker's retry (or the next poll) must be able to show it.

@@ -72,7 +72,7 @@ export async function syncSpecEvent(
       };
     }
     case 'pr_merged': {
-      const closed = await tracker.close(ticket.key);
+      const closed = await tickets.close(ticket.key);
       return { reference: ticket.key, summary: `${opened} is ${closed.status}` };
     }
     case 'pr_created':

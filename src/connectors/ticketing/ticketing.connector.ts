@@ -19,14 +19,15 @@ export interface TicketingConnectorOptions {
   timeoutMs: number;
   /** The ticket links' store, for remembering which tracker-side changes were already shown. */
   links: () => TicketLinks;
-  /** Work the tracker does on its own beside deliveries (Planner's poll), built for this connector. */
+  /** Work the tracker does on its own beside deliveries (Planner's poll, the status poll), built for this connector. */
   watch?: (connector: TicketingConnector) => TrackerWatch;
   /** The chat platforms of this process, where the spec's threads are told of its new ticket. */
   chat?: () => ChatSurface | undefined;
 }
 
 /**
- * Something a tracker runs on a cadence (Planner has no webhook, so its plan is polled). Started
+ * Something a tracker runs on a cadence (Planner has no webhook, so its plan is polled; the
+ * webhook trackers' status poll is their fallback). Started
  * by the processes that run workers; stopped at shutdown and when the connector closes.
  */
 export interface TrackerWatch {
@@ -72,6 +73,25 @@ export class TicketingConnector extends SubscribedConnector {
 
   forgetChange(change: string): Promise<void> {
     return this.links().forget(this.tickets.tracker.system, change);
+  }
+
+  /** Records the ticket's current status for the status poll (see TicketLinks.sawStatus). */
+  sawStatus(key: string, status: string): Promise<void> {
+    return this.links().sawStatus(this.tickets.tracker.system, key, status);
+  }
+
+  lastStatus(key: string): Promise<string | undefined> {
+    return this.links().lastStatus(this.tickets.tracker.system, key);
+  }
+
+  /**
+   * A verified webhook of this tracker arrived, so its status polling pauses. Never fails: a
+   * record lost to a Redis hiccup costs one more poll, while the webhook's answer must not change.
+   */
+  async webhookSeen(): Promise<void> {
+    await this.links()
+      .webhookSeen(this.tickets.tracker.system)
+      .catch(() => undefined);
   }
 
   /** Starts the tracker's own watch, if it has one (a second start changes nothing). */

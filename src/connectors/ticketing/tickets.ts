@@ -62,9 +62,35 @@ export class Tickets {
   async advance(key: string, stage: SpecStage): Promise<TicketRef | undefined> {
     const links = this.links();
     const system = this.tracker.system;
-    const moved = await this.tracker.transition(key, stage, await links.reached(system, key, stage));
-    if (moved) await links.setReached(system, key, stage, moved.status);
-    return moved;
+    return this.ownMove(key, async () => {
+      const moved = await this.tracker.transition(key, stage, await links.reached(system, key, stage));
+      if (moved) await links.setReached(system, key, stage, moved.status);
+      return moved;
+    });
+  }
+
+  /** Moves the ticket to a done state; it is not polled after that. */
+  async close(key: string): Promise<TicketRef> {
+    const closed = await this.ownMove(key, () => this.tracker.close(key));
+    await this.links().untrack(this.tracker.system, key);
+    return closed;
+  }
+
+  /**
+   * A move Threadline makes itself: a status poll under way meanwhile takes nothing for a change,
+   * and the status reached is what the next poll compares with, so the move is never announced.
+   */
+  private async ownMove<T extends TicketRef | undefined>(key: string, move: () => Promise<T>): Promise<T> {
+    const links = this.links();
+    const system = this.tracker.system;
+    await links.moving(system, key, this.claimMs);
+    try {
+      const moved = await move();
+      if (moved) await links.sawStatus(system, key, moved.status);
+      return moved;
+    } finally {
+      await links.moved(system, key);
+    }
   }
 
   /**

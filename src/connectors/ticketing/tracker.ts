@@ -13,6 +13,11 @@ export interface TicketRef {
   /** The tracker's status name, e.g. "In Progress". */
   status: string;
   title?: string;
+  /**
+   * The tracker counts the ticket finished (Jira's done category, a completed or canceled Linear
+   * state, a closed GitHub issue): the status poll stops reading it. Absent where not known.
+   */
+  done?: boolean;
 }
 
 export interface NewTicket {

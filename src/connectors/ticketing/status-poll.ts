@@ -1,0 +1,199 @@
+import { AuthError, errorMessage, NotFoundError, RateLimitedError } from '../../core/errors.js';
+import type { Logger } from '../../observability/logger.js';
+import type { ChatSurface } from '../../platforms/chat-platform.js';
+import type { TrackerPollOutcome, TrackerPollRecord, TrackerPollState } from './poll-state.js';
+import { applyStatusChange } from './status-change.js';
+import type { TicketingConnector, TrackerWatch } from './ticketing.connector.js';
+import type { TicketRef } from './tracker.js';
+
+/** After the tracker refused a read (401/403), the next try waits this long: one request, not a loop. */
+export const AUTH_RETRY_MS = 15 * 60_000;
+/** Linked tickets read per tick at most, least recently read first. */
+const MAX_PER_TICK = 200;
+
+export interface TrackerPollSettings {
+  /** `poll_interval`; 0 turns polling off. */
+  intervalMs: number;
+  /** `poll_resume_after`: polling pauses while the last verified webhook is younger than this. */
+  resumeAfterMs: number;
+  /** What the one warning on a refused read names: the secret to check. */
+  credentials: string;
+}
+
+export interface TrackerStatusPollOptions extends TrackerPollSettings {
+  connector: TicketingConnector;
+  state: () => TrackerPollState | undefined;
+  chat: () => ChatSurface | undefined;
+  clock?: () => number;
+  /** Where a poll run by hand (not started) logs; `start` gives the process's logger. */
+  logger?: Logger;
+}
+
+/**
+ * The fallback when a tracker's webhooks cannot reach us: every `poll_interval` one process reads
+ * the tickets Threadline linked and compares each status with the one last seen. A change goes
+ * to applyStatusChange, exactly as the tracker's webhook would bring it; the first sight of a
+ * ticket only records it (a restart announces nothing), and Threadline's own moves are recorded
+ * as seen when they are made. While the tracker's verified webhooks arrive, polling pauses.
+ */
+export class TrackerStatusPoller implements TrackerWatch {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private logger: Logger | undefined;
+  private closed = false;
+
+  private started = false;
+
+  constructor(private readonly options: TrackerStatusPollOptions) {
+    this.logger = options.logger;
+  }
+
+  start(logger: Logger): void {
+    if (this.started || this.closed || this.options.intervalMs === 0) return;
+    this.started = true;
+    this.logger = logger;
+    this.schedule(0);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** One poll, when this process takes the cadence's turn; what it did, or undefined without the turn. */
+  async poll(): Promise<TrackerPollOutcome | undefined> {
+    const state = this.options.state();
+    // Without Redis there is nothing to compare with, and no way to share the turn.
+    if (!state || !(await state.takeTurn(Math.max(this.options.intervalMs - 250, 500)))) return undefined;
+    const outcome = await this.tick(state);
+    await state.recordTick(outcome, this.now());
+    return outcome;
+  }
+
+  private async tick(state: TrackerPollState): Promise<TrackerPollOutcome> {
+    const { connector, resumeAfterMs } = this.options;
+    const name = connector.tickets.tracker.system;
+    const record = await state.record();
+    const now = this.now();
+    if (record.webhookSeenAt !== undefined && now - record.webhookSeenAt < resumeAfterMs) {
+      if (record.outcome !== 'paused')
+        this.logger?.info({ tracker: name }, `${name} webhooks arrive: status polling paused`);
+      return 'paused';
+    }
+    if (record.outcome === 'paused')
+      this.logger?.info({ tracker: name }, `no ${name} webhook for a while: status polling resumed`);
+    if (record.retryAt !== undefined && now < record.retryAt) return 'rate_limited';
+    if (record.authFailedAt !== undefined && now - record.authFailedAt < AUTH_RETRY_MS) return 'auth_failed';
+    const keys = await state.due(MAX_PER_TICK);
+    if (keys.length === 0) return 'idle';
+    const known = await state.known(keys);
+    for (const key of keys) {
+      // Shutdown waits for the tick under way: the reads left are the next process's.
+      if (this.closed) break;
+      if (known.get(key)?.moving) continue;
+      let ticket: TicketRef;
+      try {
+        ticket = await connector.run(() => connector.tickets.tracker.get(key));
+      } catch (error) {
+        if (error instanceof NotFoundError) {
+          await state.untrack(key);
+          continue;
+        }
+        return this.failed(state, error, record);
+      }
+      await state.read(key, this.now());
+      if (record.authFailedAt !== undefined && (await state.authWorks()))
+        this.logger?.info({ tracker: name }, `${name} accepts its credentials again: status polling resumed`);
+      record.authFailedAt = undefined;
+      // Read again after the tracker answered: a move of our own made meanwhile is recorded by now.
+      const latest = (await state.known([key])).get(key);
+      if (!latest || latest.moving) continue;
+      if (latest.status === undefined) await state.first(key, ticket.status);
+      else if (latest.status !== ticket.status && !(await this.tell(ticket, latest.changes))) continue;
+      if (ticket.done) await state.untrack(key);
+    }
+    return 'polled';
+  }
+
+  /** False when chat could not be told: the status stays as last seen, so the next poll tries again. */
+  private async tell(ticket: TicketRef, changes: number): Promise<boolean> {
+    const { connector } = this.options;
+    try {
+      const outcome = await applyStatusChange(connector, this.options.chat, {
+        key: ticket.key,
+        status: ticket.status,
+        ...(ticket.title ? { title: ticket.title } : {}),
+        ...(ticket.url ? { url: ticket.url } : {}),
+        // The same name until the change is recorded: a poll cut short after showing it does not show it twice.
+        change: `poll:${ticket.status}:${changes}`,
+      });
+      this.logger?.info(
+        { key: ticket.key, status: ticket.status, ...outcome },
+        'tracker status change (status poll) shown in chat',
+      );
+      return true;
+    } catch (error) {
+      this.logger?.warn(
+        { err: errorMessage(error), key: ticket.key },
+        'tracker status change (status poll) not shown in chat',
+      );
+      return false;
+    }
+  }
+
+  private async failed(
+    state: TrackerPollState,
+    error: unknown,
+    record: TrackerPollRecord,
+  ): Promise<TrackerPollOutcome> {
+    const name = this.options.connector.tickets.tracker.system;
+    if (error instanceof RateLimitedError) {
+      await state.rateLimitedUntil(this.now() + error.retryAfterMs);
+      this.logger?.warn(
+        { tracker: name, retryAfterMs: error.retryAfterMs },
+        `${name} rate limits status polling: next read after the wait`,
+      );
+      return 'rate_limited';
+    }
+    if (error instanceof AuthError) {
+      if (await state.authFailed(this.now()))
+        this.logger?.warn(
+          { tracker: name, err: errorMessage(error) },
+          `${name} refused a status read: check ${this.options.credentials}; polling tries again in ${AUTH_RETRY_MS / 60_000} min`,
+        );
+      return 'auth_failed';
+    }
+    // One line per outage: the next failing ticks stay quiet until a tick gets through.
+    if (record.outcome !== 'failed')
+      this.logger?.warn(
+        { tracker: name, err: errorMessage(error) },
+        `${name} status poll failed; trying again next tick`,
+      );
+    return 'failed';
+  }
+
+  private schedule(ms: number): void {
+    if (this.closed) return;
+    this.timer = setTimeout(() => {
+      this.running = this.poll()
+        .then(() => undefined)
+        .catch((error: unknown) =>
+          this.logger?.warn(
+            { err: errorMessage(error) },
+            'tracker status poll failed; trying again next time',
+          ),
+        )
+        .finally(() => {
+          this.running = undefined;
+          this.schedule(this.options.intervalMs);
+        });
+    }, ms);
+    // A poll never keeps a process alive: shutdown closes it, and a process may end without it.
+    this.timer.unref();
+  }
+
+  private now(): number {
+    return (this.options.clock ?? Date.now)();
+  }
+}
