@@ -120,7 +120,10 @@ describe('POST /hooks/sentry with metric alerts', () => {
   it('a resolve for a breach it never saw opens nothing, and a bad body names the field', async () => {
     const unknown = await send(metricAlert('resolved', newBreach()));
     expect(unknown.status).toBe(202);
-    expect(unknown.json).toMatchObject({ ignored: true, reason: 'no incident was opened for this metric alert' });
+    expect(unknown.json).toMatchObject({
+      ignored: true,
+      reason: 'no incident was opened for this metric alert',
+    });
 
     const bad = await send({ action: 'critical', data: { metric_alert: {} } });
     expect(bad.status).toBe(400);
