@@ -28,19 +28,17 @@ function storedEvent(body: Record<string, unknown>): StoredEvent {
   return { id, receivedAt: Date.now(), payload: { ...payload, id, timestamp } };
 }
 
-describe("a spec's ticket in the spec's chat thread (Jira and the Slack bot)", () => {
-  let slack: FakeSlack;
-  let jira: FakeJira;
-  let app: TestApp;
-  const prefix = uniquePrefix('spec-thread-jira');
-
-  beforeAll(async () => {
-    slack = await FakeSlack.start({ channels: [CHANNEL] });
-    jira = await FakeJira.start();
-    app = await startTestApp(
-      testConfig(
-        prefix,
-        `${slackYaml(slack)}
+/** A fake Slack and Jira, and the app with Jira and the Slack bot following `notifyOn`. */
+async function startJiraAndSlack(
+  prefix: string,
+  notifyOn: string,
+): Promise<{ slack: FakeSlack; jira: FakeJira; app: TestApp }> {
+  const slack = await FakeSlack.start({ channels: [CHANNEL] });
+  const jira = await FakeJira.start();
+  const app = await startTestApp(
+    testConfig(
+      prefix,
+      `${slackYaml(slack)}
 integrations:
   jira:
     enabled: true
@@ -51,10 +49,24 @@ integrations:
   slack:
     enabled: true
     channel: "${CHANNEL}"
-    notify_on: [spec_created, spec_approved, implementation_started]
+    notify_on: [${notifyOn}]
 `,
-      ),
-    );
+    ),
+  );
+  return { slack, jira, app };
+}
+
+describe("a spec's ticket in the spec's chat thread (Jira and the Slack bot)", () => {
+  let slack: FakeSlack;
+  let jira: FakeJira;
+  let app: TestApp;
+  const prefix = uniquePrefix('spec-thread-jira');
+
+  beforeAll(async () => {
+    ({ slack, jira, app } = await startJiraAndSlack(
+      prefix,
+      'spec_created, spec_approved, implementation_started',
+    ));
   });
 
   afterAll(async () => {
@@ -128,26 +140,7 @@ describe('a ticket opened before any thread showed the spec', () => {
   const prefix = uniquePrefix('spec-thread-late');
 
   beforeAll(async () => {
-    slack = await FakeSlack.start({ channels: [CHANNEL] });
-    jira = await FakeJira.start();
-    app = await startTestApp(
-      testConfig(
-        prefix,
-        `${slackYaml(slack)}
-integrations:
-  jira:
-    enabled: true
-    base_url: "${jira.baseUrl}"
-    email: "${JIRA_EMAIL}"
-    api_token: "${JIRA_TOKEN}"
-    project_key: "PROJ"
-  slack:
-    enabled: true
-    channel: "${CHANNEL}"
-    notify_on: [spec_approved]
-`,
-      ),
-    );
+    ({ slack, jira, app } = await startJiraAndSlack(prefix, 'spec_approved'));
   });
 
   afterAll(async () => {
