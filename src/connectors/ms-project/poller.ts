@@ -1,7 +1,7 @@
 import { errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../observability/logger.js';
 import type { ChatSurface } from '../../platforms/chat-platform.js';
-import { applyStatusChange } from '../ticketing/status-change.js';
+import { showPolledChange, summaryOf } from '../ticketing/status-change.js';
 import type { TicketingConnector, TrackerWatch } from '../ticketing/ticketing.connector.js';
 import type { MsProjectTracker } from './ms-project.tracker.js';
 import type { PlanState, SeenTask } from './plan-state.js';
@@ -70,27 +70,15 @@ export class PlannerPoller implements TrackerWatch {
     etag: string | undefined,
   ): Promise<boolean> {
     const { connector } = this.options;
+    const what = 'Planner progress change';
     try {
       if (!(await connector.tickets.specOf(ref.key))) return true;
-      const outcome = await applyStatusChange(connector, this.options.chat, {
-        key: ref.key,
-        status: ref.status,
-        ...(ref.title ? { title: ref.title } : {}),
-        ...(ref.url ? { url: ref.url } : {}),
-        change: `${percent}:${etag ?? ''}`,
-      });
-      this.logger?.info(
-        { key: ref.key, status: ref.status, ...outcome },
-        'Planner progress change shown in chat',
-      );
-      return true;
     } catch (error) {
-      this.logger?.warn(
-        { err: errorMessage(error), key: ref.key },
-        'Planner progress change not shown in chat',
-      );
+      this.logger?.warn({ err: errorMessage(error), key: ref.key }, `${what} not shown in chat`);
       return false;
     }
+    const change = `${percent}:${etag ?? ''}`;
+    return showPolledChange(connector, this.options.chat, { ...summaryOf(ref), change }, this.logger, what);
   }
 
   private schedule(ms: number): void {

@@ -1,5 +1,7 @@
 import { type TicketSummary, ticketCard, trackerName } from '../../../cards/ticket.js';
 import type { Card } from '../../core/card.js';
+import { errorMessage } from '../../core/errors.js';
+import type { Logger } from '../../observability/logger.js';
 import type { ChatSurface } from '../../platforms/chat-platform.js';
 import { replyInSpecThreads } from './spec-thread.js';
 import type { TicketingConnector } from './ticketing.connector.js';
@@ -89,6 +91,42 @@ export async function applyStatusChange(
 }
 
 /** The reply in a spec's thread: which ticket moved where, in whose tracker. */
+/** The part of a ticket a status change shows: key, status, and title and link when known. */
+export function summaryOf(ticket: {
+  key: string;
+  status: string;
+  title?: string;
+  url?: string;
+}): TrackerStatusChange {
+  return {
+    key: ticket.key,
+    status: ticket.status,
+    ...(ticket.title ? { title: ticket.title } : {}),
+    ...(ticket.url ? { url: ticket.url } : {}),
+  };
+}
+
+/**
+ * A change a poll found, shown like a webhook's and logged as `<what> shown in chat`. False when
+ * chat could not be told: the caller keeps the last seen state, so the next poll tries again.
+ */
+export async function showPolledChange(
+  connector: TicketingConnector,
+  chat: () => ChatSurface | undefined,
+  change: TrackerStatusChange & { change: string },
+  logger: Logger | undefined,
+  what: string,
+): Promise<boolean> {
+  try {
+    const outcome = await applyStatusChange(connector, chat, change);
+    logger?.info({ key: change.key, status: change.status, ...outcome }, `${what} shown in chat`);
+    return true;
+  } catch (error) {
+    logger?.warn({ err: errorMessage(error), key: change.key }, `${what} not shown in chat`);
+    return false;
+  }
+}
+
 export function movedCard(ticket: TicketSummary): Card {
   const card = ticketCard(ticket);
   return {

@@ -2,7 +2,7 @@ import { AuthError, errorMessage, NotFoundError, RateLimitedError } from '../../
 import type { Logger } from '../../observability/logger.js';
 import type { ChatSurface } from '../../platforms/chat-platform.js';
 import type { TrackerPollOutcome, TrackerPollRecord, TrackerPollState } from './poll-state.js';
-import { applyStatusChange } from './status-change.js';
+import { showPolledChange, summaryOf } from './status-change.js';
 import type { TicketingConnector, TrackerWatch } from './ticketing.connector.js';
 import type { TicketRef } from './tracker.js';
 
@@ -118,28 +118,16 @@ export class TrackerStatusPoller implements TrackerWatch {
 
   /** False when chat could not be told: the status stays as last seen, so the next poll tries again. */
   private async tell(ticket: TicketRef, changes: number): Promise<boolean> {
-    const { connector } = this.options;
-    try {
-      const outcome = await applyStatusChange(connector, this.options.chat, {
-        key: ticket.key,
-        status: ticket.status,
-        ...(ticket.title ? { title: ticket.title } : {}),
-        ...(ticket.url ? { url: ticket.url } : {}),
-        // The same name until the change is recorded: a poll cut short after showing it does not show it twice.
-        change: `poll:${ticket.status}:${changes}`,
-      });
-      this.logger?.info(
-        { key: ticket.key, status: ticket.status, ...outcome },
-        'tracker status change (status poll) shown in chat',
-      );
-      return true;
-    } catch (error) {
-      this.logger?.warn(
-        { err: errorMessage(error), key: ticket.key },
-        'tracker status change (status poll) not shown in chat',
-      );
-      return false;
-    }
+    const { connector, chat } = this.options;
+    // The same name until the change is recorded: a poll cut short after showing it does not show it twice.
+    const change = `poll:${ticket.status}:${changes}`;
+    return showPolledChange(
+      connector,
+      chat,
+      { ...summaryOf(ticket), change },
+      this.logger,
+      'tracker status change (status poll)',
+    );
   }
 
   private async failed(
