@@ -6,7 +6,7 @@ import { delimiter, join } from 'node:path';
 import { stringify } from 'yaml';
 import { type LoadedConfig, parseConfigText } from '../../src/config/load.js';
 import { REDIS_URL } from './redis.js';
-import { sleep } from './wait.js';
+import { waitFor } from './wait.js';
 
 /** A test config with an `inbound:` block of its own (`inbound` is the YAML lines under it). */
 export function alertmanagerConfig(prefix: string, inbound: string, extra = ''): LoadedConfig {
@@ -164,20 +164,25 @@ export class LocalAlertmanager {
   }
 
   private async waitReady(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (this.child.exitCode !== null || this.child.signalCode !== null)
-        throw new Error(`alertmanager exited before it was ready:\n${this.output()}`);
-      try {
-        const response = await fetch(`${this.url}/-/ready`, { signal: AbortSignal.timeout(1_000) });
-        await response.arrayBuffer();
-        if (response.ok) return;
-      } catch {
-        // Not listening yet.
-      }
-      await sleep(50);
+    const exited = () => this.child.exitCode !== null || this.child.signalCode !== null;
+    await waitFor(async () => exited() || (await this.answersReady()), {
+      timeoutMs,
+      intervalMs: 50,
+      what: 'alertmanager ready',
+    }).catch(() => {
+      throw new Error(`alertmanager was not ready within ${timeoutMs} ms:\n${this.output()}`);
+    });
+    if (exited()) throw new Error(`alertmanager exited before it was ready:\n${this.output()}`);
+  }
+
+  private async answersReady(): Promise<boolean> {
+    try {
+      const response = await fetch(`${this.url}/-/ready`, { signal: AbortSignal.timeout(1_000) });
+      await response.arrayBuffer();
+      return response.ok;
+    } catch {
+      return false; // Not listening yet.
     }
-    throw new Error(`alertmanager was not ready within ${timeoutMs} ms:\n${this.output()}`);
   }
 }
 
