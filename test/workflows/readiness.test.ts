@@ -80,6 +80,28 @@ const events = (hooks: WebhookReceiver, name: string) =>
 const escalationReplies = (slack: FakeSlack, channel: string, parent: StoredMessage) =>
   slack.replies(channel, parent.ts).filter((m) => shownText(m).includes('⏫'));
 
+/** `user` presses Acknowledge on the exception's card in the NOTIFY channel. */
+const pressAcknowledge = (
+  url: string,
+  slack: FakeSlack,
+  exceptionId: string,
+  messageTs: string,
+  user: string,
+) =>
+  postSlack(
+    url,
+    interactionForm(
+      blockActionsPayload({
+        actionId: 'readiness.ack',
+        value: exceptionId,
+        messageTs,
+        channel: NOTIFY,
+        user,
+        responseUrl: slack.responseUrl(),
+      }),
+    ),
+  );
+
 describe('readiness exceptions within their SLA', () => {
   let slack: FakeSlack;
   let hooks: WebhookReceiver;
@@ -150,19 +172,7 @@ describe('readiness exceptions within their SLA', () => {
     );
 
     // The owner presses Acknowledge on the card.
-    await postSlack(
-      app.app.url,
-      interactionForm(
-        blockActionsPayload({
-          actionId: 'readiness.ack',
-          value: 'RX-ack',
-          messageTs: parent.ts,
-          channel: NOTIFY,
-          user: OWNER,
-          responseUrl: slack.responseUrl(),
-        }),
-      ),
-    );
+    await pressAcknowledge(app.app.url, slack, 'RX-ack', parent.ts, OWNER);
     const acked = await waitFor(
       () => {
         const shown = slack.message(NOTIFY, parent.ts);
@@ -221,19 +231,7 @@ describe('readiness exceptions within their SLA', () => {
     });
     await waitFor(() => events(hooks, 'readiness_exception_resolved')[0], { what: 'the resolved event' });
     // A second press of Acknowledge on a stale copy changes nothing and raises nothing.
-    await postSlack(
-      app.app.url,
-      interactionForm(
-        blockActionsPayload({
-          actionId: 'readiness.ack',
-          value: 'RX-ack',
-          messageTs: parent.ts,
-          channel: NOTIFY,
-          user: OWNER,
-          responseUrl: slack.responseUrl(),
-        }),
-      ),
-    );
+    await pressAcknowledge(app.app.url, slack, 'RX-ack', parent.ts, OWNER);
     await waitFor(() => slack.ephemerals.find((e) => shownText(e).includes('RX-ack is already resolved')), {
       what: 'the second press answered',
     });
@@ -246,19 +244,7 @@ describe('readiness exceptions within their SLA', () => {
     const parent = await card('FEAT-0103');
     await waitFor(() => timers.getJob('rdy.RX-stranger.r0s0'), { what: 'the SLA timer' });
 
-    await postSlack(
-      app.app.url,
-      interactionForm(
-        blockActionsPayload({
-          actionId: 'readiness.ack',
-          value: 'RX-stranger',
-          messageTs: parent.ts,
-          channel: NOTIFY,
-          user: STRANGER,
-          responseUrl: slack.responseUrl(),
-        }),
-      ),
-    );
+    await pressAcknowledge(app.app.url, slack, 'RX-stranger', parent.ts, STRANGER);
     const refusal = await waitFor(
       () =>
         slack.ephemerals.find((e) =>
@@ -383,19 +369,7 @@ describe('a readiness exception nobody acknowledges', () => {
     });
     // The policy's next step waits an hour; the owner's acknowledgement now removes it.
     expect(await (await timers.getJob('rdy.RX-late.r0s1'))?.isDelayed()).toBe(true);
-    await postSlack(
-      app.app.url,
-      interactionForm(
-        blockActionsPayload({
-          actionId: 'readiness.ack',
-          value: 'RX-late',
-          messageTs: parent.ts,
-          channel: NOTIFY,
-          user: OWNER,
-          responseUrl: slack.responseUrl(),
-        }),
-      ),
-    );
+    await pressAcknowledge(app.app.url, slack, 'RX-late', parent.ts, OWNER);
     await waitFor(async () => (await timers.getJob('rdy.RX-late.r0s1')) === undefined, {
       what: 'the next step removed by the acknowledgement',
     });
