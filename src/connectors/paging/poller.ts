@@ -1,8 +1,9 @@
-import { AuthError, errorMessage, NotFoundError, RateLimitedError } from '../../core/errors.js';
+import { NotFoundError } from '../../core/errors.js';
 import type { EventName } from '../../core/events.js';
 import { EventPayload } from '../../core/payload.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Connector } from '../connector.js';
+import { pollFailure, pollGate } from '../poll-gate.js';
 import { incidentDedupKey } from './dedup.js';
 import type { EventSink } from './inbound.js';
 import type { PagerSideStatus, PagerStatusReport, PolledPager } from './pager.js';
@@ -19,8 +20,6 @@ export interface IncidentLookup {
   find(id: string): Promise<PolledIncident | undefined>;
 }
 
-/** After the pager refused a read (401/403), the next try waits this long: one request, not a loop. */
-export const AUTH_RETRY_MS = 15 * 60_000;
 /** Open incidents read per tick at most, oldest first. */
 const MAX_PER_TICK = 200;
 
@@ -73,16 +72,9 @@ export class PagerPoller {
     const ids = await state.tracked(name, MAX_PER_TICK);
     if (ids.length === 0) return 'idle';
     const record = await state.read(name);
-    const now = this.now();
-    if (record.webhookSeenAt !== undefined && now - record.webhookSeenAt < resumeAfterMs) {
-      if (record.outcome !== 'paused')
-        logger.info({ pager: name }, `${name} webhooks arrive: status polling paused`);
-      return 'paused';
-    }
-    if (record.outcome === 'paused')
-      logger.info({ pager: name }, `no ${name} webhook for a while: status polling resumed`);
-    if (record.retryAt !== undefined && now < record.retryAt) return 'rate_limited';
-    if (record.authFailedAt !== undefined && now - record.authFailedAt < AUTH_RETRY_MS) return 'auth_failed';
+    const subject = { name, fields: { pager: name }, logger };
+    const gate = pollGate(record, this.now(), resumeAfterMs, subject);
+    if (gate) return gate;
 
     for (const id of ids) {
       const incident = await this.deps.incidents.find(id);
@@ -95,7 +87,13 @@ export class PagerPoller {
         report = await pager.status(incidentDedupKey(id));
       } catch (error) {
         if (error instanceof NotFoundError) continue;
-        return this.failed(name, error, record.outcome, credentials);
+        return pollFailure(error, subject, {
+          lastOutcome: record.outcome,
+          now: this.now(),
+          credentials,
+          rateLimitedUntil: (until) => state.rateLimitedUntil(name, until),
+          authFailed: (at) => state.authFailed(name, at),
+        });
       }
       if (record.authFailedAt !== undefined && (await state.authWorks(name)))
         logger.info({ pager: name }, `${name} accepts ${credentials} again: status polling resumed`);
@@ -134,35 +132,6 @@ export class PagerPoller {
       { pager, incident: incident.id, status: report.status },
       `${pager} reports ${incident.id} ${report.status} (status poll)`,
     );
-  }
-
-  private async failed(
-    pager: string,
-    error: unknown,
-    last: PollOutcome | undefined,
-    credentials: string,
-  ): Promise<PollOutcome> {
-    const { state, logger } = this.deps;
-    if (error instanceof RateLimitedError) {
-      await state.rateLimitedUntil(pager, this.now() + error.retryAfterMs);
-      logger.warn(
-        { pager, retryAfterMs: error.retryAfterMs },
-        `${pager} rate limits status polling: next read after the wait`,
-      );
-      return 'rate_limited';
-    }
-    if (error instanceof AuthError) {
-      if (await state.authFailed(pager, this.now()))
-        logger.warn(
-          { pager, err: errorMessage(error) },
-          `${pager} refused a status read: check ${credentials}; polling tries again in ${AUTH_RETRY_MS / 60_000} min`,
-        );
-      return 'auth_failed';
-    }
-    // One line per outage: the next failing ticks stay quiet until a tick gets through.
-    if (last !== 'failed')
-      logger.warn({ pager, err: errorMessage(error) }, `${pager} status poll failed; trying again next tick`);
-    return 'failed';
   }
 
   private now(): number {

@@ -1,13 +1,14 @@
-import { AuthError, errorMessage, NotFoundError, RateLimitedError } from '../../core/errors.js';
+import { errorMessage, NotFoundError } from '../../core/errors.js';
 import type { Logger } from '../../observability/logger.js';
 import type { ChatSurface } from '../../platforms/chat-platform.js';
-import type { TrackerPollOutcome, TrackerPollRecord, TrackerPollState } from './poll-state.js';
+import { pollFailure, pollGate } from '../poll-gate.js';
+import type { TrackerPollOutcome, TrackerPollState } from './poll-state.js';
 import { showPolledChange, summaryOf } from './status-change.js';
 import type { TicketingConnector, TrackerWatch } from './ticketing.connector.js';
 import type { TicketRef } from './tracker.js';
 
-/** After the tracker refused a read (401/403), the next try waits this long: one request, not a loop. */
-export const AUTH_RETRY_MS = 15 * 60_000;
+export { AUTH_RETRY_MS } from '../poll-gate.js';
+
 /** Linked tickets read per tick at most, least recently read first. */
 const MAX_PER_TICK = 200;
 
@@ -75,16 +76,9 @@ export class TrackerStatusPoller implements TrackerWatch {
     const { connector, resumeAfterMs } = this.options;
     const name = connector.tickets.tracker.system;
     const record = await state.record();
-    const now = this.now();
-    if (record.webhookSeenAt !== undefined && now - record.webhookSeenAt < resumeAfterMs) {
-      if (record.outcome !== 'paused')
-        this.logger?.info({ tracker: name }, `${name} webhooks arrive: status polling paused`);
-      return 'paused';
-    }
-    if (record.outcome === 'paused')
-      this.logger?.info({ tracker: name }, `no ${name} webhook for a while: status polling resumed`);
-    if (record.retryAt !== undefined && now < record.retryAt) return 'rate_limited';
-    if (record.authFailedAt !== undefined && now - record.authFailedAt < AUTH_RETRY_MS) return 'auth_failed';
+    const subject = { name, fields: { tracker: name }, logger: this.logger };
+    const gate = pollGate(record, this.now(), resumeAfterMs, subject);
+    if (gate) return gate;
     const keys = await state.due(MAX_PER_TICK);
     if (keys.length === 0) return 'idle';
     const known = await state.known(keys);
@@ -100,7 +94,13 @@ export class TrackerStatusPoller implements TrackerWatch {
           await state.untrack(key);
           continue;
         }
-        return this.failed(state, error, record);
+        return pollFailure(error, subject, {
+          lastOutcome: record.outcome,
+          now: this.now(),
+          credentials: this.options.credentials,
+          rateLimitedUntil: (until) => state.rateLimitedUntil(until),
+          authFailed: (at) => state.authFailed(at),
+        });
       }
       await state.read(key, this.now());
       if (record.authFailedAt !== undefined && (await state.authWorks()))
@@ -128,37 +128,6 @@ export class TrackerStatusPoller implements TrackerWatch {
       this.logger,
       'tracker status change (status poll)',
     );
-  }
-
-  private async failed(
-    state: TrackerPollState,
-    error: unknown,
-    record: TrackerPollRecord,
-  ): Promise<TrackerPollOutcome> {
-    const name = this.options.connector.tickets.tracker.system;
-    if (error instanceof RateLimitedError) {
-      await state.rateLimitedUntil(this.now() + error.retryAfterMs);
-      this.logger?.warn(
-        { tracker: name, retryAfterMs: error.retryAfterMs },
-        `${name} rate limits status polling: next read after the wait`,
-      );
-      return 'rate_limited';
-    }
-    if (error instanceof AuthError) {
-      if (await state.authFailed(this.now()))
-        this.logger?.warn(
-          { tracker: name, err: errorMessage(error) },
-          `${name} refused a status read: check ${this.options.credentials}; polling tries again in ${AUTH_RETRY_MS / 60_000} min`,
-        );
-      return 'auth_failed';
-    }
-    // One line per outage: the next failing ticks stay quiet until a tick gets through.
-    if (record.outcome !== 'failed')
-      this.logger?.warn(
-        { tracker: name, err: errorMessage(error) },
-        `${name} status poll failed; trying again next tick`,
-      );
-    return 'failed';
   }
 
   private schedule(ms: number): void {
