@@ -23,6 +23,7 @@ import type { EventName } from './core/events.js';
 import type { StoredEvent } from './core/payload.js';
 import type { RedisClient } from './core/redis-client.js';
 import { logAcceptedEvents } from './events/acceptance-log.js';
+import { FastLane } from './events/fast-lane.js';
 import { registerEventsRoute } from './events/http-route.js';
 import { EventIngestor, type EventObserver } from './events/ingest.js';
 import { PagerPollQueue } from './events/pager-poll-queue.js';
@@ -36,6 +37,7 @@ import { ConsolePlatform } from './platforms/console/platform.js';
 import { registerDisabledPlatformRoutes } from './platforms/disabled-routes.js';
 import { createPlatformModules } from './platforms/index.js';
 import { DeadLetters } from './queue/dead-letters.js';
+import { Outbox } from './queue/outbox.js';
 import { QueueSet } from './queue/queues.js';
 import { describeTarget, producerConnection, waitUntilReady, workerConnection } from './queue/redis.js';
 import { RedisWatch } from './queue/redis-watch.js';
@@ -160,8 +162,8 @@ async function foundation(loaded: LoadedConfig, logger: Logger, kind: 'serve' | 
     await late.escalations?.(event);
     await late.readiness?.(event);
   };
-  const ingestorOn = (queues: QueueSet) =>
-    new EventIngestor(queues, config.queue, route, metrics, acceptance, observe);
+  const ingestorOn = (queues: QueueSet, fastLane?: FastLane) =>
+    new EventIngestor(queues, config.queue, route, metrics, acceptance, observe, fastLane);
   const steps: ShutdownStep[] = [
     { name: 'connectors', close: () => registry.close() },
     { name: 'http client', close: () => http.close() },
@@ -236,20 +238,17 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
     logger.error({ err: error }, 'Redis is not reachable yet'),
   );
 
-  const ingestor = ingestorOn(queues);
   let workerRedis: RedisClient | undefined;
   let workerQueues: QueueSet | undefined;
   let pool: WorkerPool | undefined;
+  let fastLane: FastLane | undefined;
+  const outboxOptions = {
+    dedupWindowMs: config.queue.dedup_window_hours * 3_600_000,
+    leaseMs: config.queue.lock_duration_ms,
+  };
   if (role !== 'ingress') {
     workerRedis = redisWatch.connection(workerConnection(config.redis.endpoint), 'worker');
     workerQueues = new QueueSet(workerRedis, prefix);
-  }
-  const { oncall, escalation, readiness } = escalationsOn(
-    workerRedis ?? producer,
-    workerQueues ?? queues,
-    ingestor,
-  );
-  if (workerRedis && workerQueues) {
     pool = WorkerPool.forConfig(config, {
       connection: workerRedis,
       registry,
@@ -260,8 +259,23 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
       redact,
       // Router jobs an older version left are observed like new events.
       observe,
+      outbox: new Outbox(workerRedis, prefix, outboxOptions),
     });
+    // A process that accepts events and runs workers makes each delivery's first attempt itself.
+    if (role === 'all' && config.queue.deliver_at_ingress)
+      fastLane = new FastLane({
+        outbox: new Outbox(producer, prefix, outboxOptions),
+        processor: pool.processor,
+        logger,
+        redact,
+      });
   }
+  const ingestor = ingestorOn(queues, fastLane);
+  const { oncall, escalation, readiness } = escalationsOn(
+    workerRedis ?? producer,
+    workerQueues ?? queues,
+    ingestor,
+  );
 
   const server = createHttpServer({
     bodyLimit: config.server.body_limit_bytes,
@@ -405,6 +419,10 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
             name: 'http server',
             close: () => server.close(),
             force: () => server.server.closeAllConnections(),
+          },
+          {
+            name: 'first attempts at ingress',
+            close: (ms) => fastLane?.close(ms) ?? Promise.resolve(),
           },
           { name: 'delivery workers', close: (ms) => pool?.close(ms) ?? Promise.resolve() },
           { name: 'tracker polls', close: () => stopTrackerWatches(registry) },

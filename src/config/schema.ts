@@ -68,6 +68,11 @@ const QueueConfig = z.strictObject({
   stalled_interval_ms: int(500, 600_000).default(2_500),
   concurrency: int(1, 1_000).default(50),
   /**
+   * A process that accepts events and also runs workers makes each delivery's first attempt
+   * itself, right after storing it, instead of through a queue round trip (src/events/fast-lane.ts).
+   */
+  deliver_at_ingress: flag.default(true),
+  /**
    * Queued chat commands per platform and process. Higher than deliveries: a threaded reply may
    * wait about a second for its channel's pacing slot while holding its worker slot.
    */

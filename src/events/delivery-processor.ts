@@ -17,25 +17,36 @@ export interface ProcessorDependencies {
 }
 
 /**
- * Runs one delivery attempt. Its errors are steered by the worker (queue/steer.ts): a 429 waits
- * without spending an attempt, permanent failures become dead letters, the rest is retried.
+ * Runs one delivery attempt of a queued job. Its errors are steered by the worker
+ * (queue/steer.ts): a 429 waits without spending an attempt, permanent failures become dead
+ * letters, the rest is retried.
  */
 export async function processDelivery(
   job: Job<DeliveryJobData>,
   deps: ProcessorDependencies,
 ): Promise<DeliveryResult> {
-  const { event, connector: key, deliveryId } = job.data;
+  // The accepting process's own attempt already made this a dead letter; its job only files it.
+  if (job.data.deadLetter !== undefined && job.attemptsMade === 0)
+    throw new UnrecoverableError(job.data.deadLetter);
+  return deliverOnce(job.data, job.attemptsMade + (job.data.priorAttempts ?? 0), deps);
+}
+
+/**
+ * One attempt at a delivery, wherever it runs (a worker's job, or the accepting process's first
+ * attempt): the notification rate limit on the first try, then the connector.
+ */
+export async function deliverOnce(
+  data: DeliveryJobData,
+  attemptsMade: number,
+  deps: ProcessorDependencies,
+): Promise<DeliveryResult> {
+  const { event, connector: key, deliveryId } = data;
   const connector = deps.registry.get(key);
   if (!connector) {
     throw new UnrecoverableError(`integration "${key}" is not enabled in the current configuration`);
   }
 
-  if (
-    connector.humanFacing &&
-    deps.rateLimiter.active &&
-    job.attemptsMade === 0 &&
-    job.data.deferrals === 0
-  ) {
+  if (connector.humanFacing && deps.rateLimiter.active && attemptsMade === 0 && data.deferrals === 0) {
     const admission = await deps.rateLimiter.admitEvent(key, event);
     if (!admission.admitted) {
       await scheduleDigest(deps, connector, admission.retryAt);
@@ -48,7 +59,7 @@ export async function processDelivery(
     }
   }
 
-  const receipt = await connector.deliver(event, { deliveryId, attempt: job.attemptsMade + 1 });
+  const receipt = await connector.deliver(event, { deliveryId, attempt: attemptsMade + 1 });
   deps.metrics.deliveries.inc({ integration: key, outcome: 'delivered' });
   deps.metrics.latency.observe({ integration: key }, (Date.now() - event.receivedAt) / 1000);
   return { status: 'delivered', summary: receipt.summary, reference: receipt.reference };

@@ -9,6 +9,7 @@ import type { EventWrite } from '../queue/event-writer.js';
 import { GroupCommit } from '../queue/group-commit.js';
 import { jobOptions } from '../queue/job-options.js';
 import type { QueueSet } from '../queue/queues.js';
+import type { FastLane } from './fast-lane.js';
 
 const SAFE_ID = /^[\w.@-]{1,200}$/;
 
@@ -49,8 +50,9 @@ export type EventObserver = (event: StoredEvent) => Promise<void>;
 const MAX_BATCH = 64;
 
 /**
- * Stores an accepted event together with its delivery jobs, one per destination in that
- * destination's queue, in one Redis transaction; the caller may answer 202 once this resolves.
+ * Stores an accepted event together with its deliveries in one Redis round trip; the caller may
+ * answer 202 once this resolves. Deliveries are stored as jobs, one per destination in that
+ * destination's queue, or, with a fast lane, in the outbox for this process's own first attempt.
  * Events accepted in the same turn of the event loop share that transaction (group commit).
  * A dedup key kept for the dedup window makes a redelivered id a no-op.
  */
@@ -66,10 +68,12 @@ export class EventIngestor {
     private readonly metrics?: Metrics,
     private readonly onAccepted?: AcceptanceListener,
     private readonly observe?: EventObserver,
+    /** When set, deliveries go to the outbox and this process makes their first attempt itself. */
+    private readonly fastLane?: FastLane,
   ) {
     this.dedupWindowMs = settings.dedup_window_hours * 3_600_000;
-    const writer = queues.eventWriter(this.dedupWindowMs);
-    this.writes = new GroupCommit((batch) => writer.write(batch), MAX_BATCH);
+    const store = fastLane?.outbox ?? queues.eventWriter(this.dedupWindowMs);
+    this.writes = new GroupCommit((batch) => store.write(batch), MAX_BATCH);
   }
 
   async accept(payload: EventPayload, requestId?: string): Promise<Acceptance> {
@@ -106,6 +110,7 @@ export class EventIngestor {
         { cause: error },
       );
     }
+    if (!duplicate) this.fastLane?.start(event, destinations);
     this.metrics?.eventsReceived.inc({ event: payload.event, duplicate: String(duplicate) });
     this.onAccepted?.({
       id,

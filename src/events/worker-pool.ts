@@ -14,12 +14,14 @@ import {
   EVENTS_QUEUE,
   type EventJobData,
 } from '../queue/jobs.js';
+import type { Outbox } from '../queue/outbox.js';
 import type { QueueSet } from '../queue/queues.js';
 import type { RedisWatch } from '../queue/redis-watch.js';
 import { closeWorkers } from '../queue/shutdown.js';
 import { createSteeredWorker, createWorker, type WorkerContext } from '../queue/worker-factory.js';
 import { type ProcessorDependencies, processDelivery, processDigest } from './delivery-processor.js';
 import { fanOut } from './fan-out.js';
+import { OutboxSweeper } from './outbox-sweeper.js';
 import { NotificationRateLimiter } from './rate-limit.js';
 
 export interface WorkerPoolOptions extends WorkerContext {
@@ -31,11 +33,14 @@ export interface WorkerPoolOptions extends WorkerContext {
    * every delivery renders the new state. It writes to Redis only and must be safe to repeat.
    */
   observe?: (event: StoredEvent) => Promise<void>;
+  /** Deliveries stored at ingress: the pool queues those whose accepting process stopped. */
+  outbox?: Outbox;
 }
 
 /** The worker role: one worker per destination queue, the digest sender, and a drain for old router jobs. */
 export class WorkerPool {
   private readonly workers: Worker[] = [];
+  private sweeper: OutboxSweeper | undefined;
 
   constructor(private readonly options: WorkerPoolOptions) {}
 
@@ -51,6 +56,7 @@ export class WorkerPool {
       redisWatch: RedisWatch;
       redact: (text: string) => string;
       observe?: (event: StoredEvent) => Promise<void>;
+      outbox?: Outbox;
     },
   ): WorkerPool {
     const prefix = config.redis.prefix;
@@ -63,15 +69,15 @@ export class WorkerPool {
     });
   }
 
+  /** What a delivery attempt needs, for the workers and for first attempts at ingress. */
+  get processor(): ProcessorDependencies {
+    const { settings, registry, queues, rateLimiter, metrics } = this.options;
+    return { registry, queues, rateLimiter, metrics, settings };
+  }
+
   start(): void {
     const { settings, registry, queues, logger } = this.options;
-    const deps: ProcessorDependencies = {
-      registry,
-      queues,
-      rateLimiter: this.options.rateLimiter,
-      metrics: this.options.metrics,
-      settings,
-    };
+    const deps = this.processor;
 
     // Ingress routes every event it accepts now; this worker only drains router jobs an older
     // version left in the events queue, so an upgrade loses none. Routing only writes to Redis:
@@ -113,6 +119,16 @@ export class WorkerPool {
         { concurrency: 4, kind: 'digest', label: (job) => job.data.connector },
       ),
     );
+    const { outbox, redisWatch } = this.options;
+    if (outbox) {
+      this.sweeper = new OutboxSweeper({ outbox, queues, registry, settings, logger, redisWatch });
+      this.sweeper.start();
+    }
+  }
+
+  /** Queues the outbox's deliveries whose lease has ended now (tests and shutdown use it). */
+  sweepOutbox(): Promise<number> {
+    return this.sweeper?.sweep() ?? Promise.resolve(0);
   }
 
   get running(): boolean {
@@ -121,6 +137,7 @@ export class WorkerPool {
 
   /** Stops taking jobs and waits for in-flight ones; after `timeoutMs` it stops regardless. */
   async close(timeoutMs: number): Promise<void> {
+    await this.sweeper?.close();
     await closeWorkers(this.workers, timeoutMs, this.options.logger, this.options.connection);
   }
 }

@@ -46,10 +46,12 @@ export class DeadLetters {
       const job = await queue.getJob(id);
       if (!job || !(await job.isFailed())) continue;
       const letter = describe(key, job);
+      // A replay starts afresh: no deferrals, no attempts made before the job was queued.
+      const { deadLetter: _filed, priorAttempts: _prior, ...data } = job.data;
       await job.updateData({
-        ...job.data,
-        ...(job.data.deferrals === undefined ? {} : { deferrals: 0 }),
-        replays: (job.data.replays ?? 0) + 1,
+        ...data,
+        ...(data.deferrals === undefined ? {} : { deferrals: 0 }),
+        replays: (data.replays ?? 0) + 1,
       });
       await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
       return letter;
@@ -88,7 +90,8 @@ export class DeadLetters {
 }
 
 /** What both kinds of failed job carry that a dead letter shows: a delivery's event, or a command. */
-interface FailedJobData extends Partial<Pick<DeliveryJobData, 'event' | 'deferrals' | 'replays'>> {
+interface FailedJobData
+  extends Partial<Pick<DeliveryJobData, 'event' | 'deferrals' | 'replays' | 'priorAttempts' | 'deadLetter'>> {
   /** A queued chat command (actions.<platform>): its name and idempotency key. */
   command?: string;
   idempotencyKey?: string;
@@ -122,7 +125,7 @@ function describe(key: string, job: Job<FailedJobData>): DeadLetter {
     id: String(job.id),
     integration: key,
     ...about,
-    attempts: job.attemptsMade,
+    attempts: job.attemptsMade + (data.priorAttempts ?? 0),
     failedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : undefined,
     lastError: job.failedReason ?? 'unknown',
     replays: data.replays ?? 0,

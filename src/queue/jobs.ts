@@ -23,6 +23,10 @@ export interface DeliveryJobData {
   deferrals: number;
   /** Set when an operator replays a dead letter. */
   replays?: number;
+  /** Attempts the accepting process made before it queued the delivery (src/events/fast-lane.ts). */
+  priorAttempts?: number;
+  /** That attempt's failure made the delivery a dead letter: the queued job files it, unsent. */
+  deadLetter?: string;
 }
 
 export interface DigestJobData {

@@ -30,7 +30,8 @@ import {
 } from '../platforms/teams/support.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { testConfig } from '../support/config.js';
-import { dropPrefix, testRedis, uniquePrefix } from '../support/redis.js';
+import { deliveryHandled } from '../support/outcomes.js';
+import { dropPrefix, uniquePrefix } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
 
 const PD_SECRET = 'pd-webhook-secret-for-incident-sync';
@@ -190,25 +191,12 @@ function pdCalls(id: string, action: 'trigger' | 'acknowledge' | 'resolve'): num
     .filter((e) => e.dedup_key === `threadline:incident:${id}` && e.event_action === action).length;
 }
 
-/**
- * Waits until a destination has handled one event's delivery. Completed deliveries leave no job
- * behind, so "handled" is: the job was written (its 24 h dedup key exists) and it is neither
- * pending nor a dead letter any more. What it sent, if anything, is in the fakes.
- */
-async function deliveryHandled(destination: string, eventId: string): Promise<void> {
+/** Waits until a destination has handled one event's delivery (see `deliveryHandled`). */
+async function deliveryHandledBy(destination: string, eventId: string): Promise<void> {
   const queue = app.app.queues.delivery(destination);
-  const deliveryId = `${eventId}.${destination}`;
-  const redis = testRedis();
-  try {
-    await waitFor(
-      async () =>
-        (await redis.exists(`${queue.opts.prefix}:${queue.name}:de:${deliveryId}`)) === 1 &&
-        (await queue.getJobState(deliveryId)) === 'unknown',
-      { what: `the ${destination} delivery of ${eventId}` },
-    );
-  } finally {
-    redis.disconnect();
-  }
+  await waitFor(() => deliveryHandled(queue, eventId, `${eventId}.${destination}`), {
+    what: `the ${destination} delivery of ${eventId}`,
+  });
 }
 
 function buttonLabels(message: SlackMessage | undefined): string[] {
@@ -248,8 +236,8 @@ describe('incident ack and resolve stay in step between chat and the pager', () 
     expect(JSON.stringify(teamsCard.activity)).toContain('Acknowledged');
 
     // alert_on lists both events, yet the connector leaves them to the incident workflow.
-    await deliveryHandled('pagerduty', `${id}.triggered`);
-    await deliveryHandled('pagerduty', `${id}.acknowledged`);
+    await deliveryHandledBy('pagerduty', `${id}.triggered`);
+    await deliveryHandledBy('pagerduty', `${id}.acknowledged`);
     expect(pdCalls(id, 'trigger')).toBe(1);
     expect(pdCalls(id, 'acknowledge')).toBe(1);
     expect(await app.app.chat!.paging.sent(id, 'pagerduty')).toMatchObject({
@@ -274,7 +262,7 @@ describe('incident ack and resolve stay in step between chat and the pager', () 
 
     const echo = await pagerDutyWebhook('incident.acknowledged', id, 'Threadline (integration)');
     expect(echo.status).toBe(202);
-    await deliveryHandled('pagerduty', echo.eventId);
+    await deliveryHandledBy('pagerduty', echo.eventId);
     await waitFor(() => app.logs().includes(`pagerduty reported our own acknowledge`), {
       what: 'the echo recognised',
     });
@@ -323,7 +311,7 @@ describe('incident ack and resolve stay in step between chat and the pager', () 
     stop();
     expect(heard).toEqual(['resolved:resolved']);
 
-    await deliveryHandled('pagerduty', resolved.eventId);
+    await deliveryHandledBy('pagerduty', resolved.eventId);
     expect(pdCalls(id, 'resolve')).toBe(0);
     expect(await app.app.chat!.paging.sent(id, 'pagerduty')).toMatchObject({ resolve: 'reported' });
   });
@@ -345,7 +333,7 @@ describe('incident ack and resolve stay in step between chat and the pager', () 
       () => shownText(slack.history('C0SYNCE').find((m) => !m.thread_ts)).includes('Ana Oncall'),
       { what: 'the Slack card showing who acknowledged in PagerDuty' },
     );
-    await deliveryHandled('pagerduty', acked.eventId);
+    await deliveryHandledBy('pagerduty', acked.eventId);
     expect(pdCalls(id, 'acknowledge')).toBe(0);
     expect(await app.app.chat!.paging.sent(id, 'pagerduty')).toMatchObject({ acknowledge: 'reported' });
     expect(await app.app.chat!.paging.sent(id, 'opsgenie')).toMatchObject({
@@ -365,7 +353,7 @@ describe('incident ack and resolve stay in step between chat and the pager', () 
     // The incident_acknowledged delivery to the Discord bot channel is the one that used to
     // replace every copy with the button-less summary: wait for it.
     const eventId = `${id}.acknowledged`;
-    await deliveryHandled('discord', eventId);
+    await deliveryHandledBy('discord', eventId);
 
     const slackCard = slack.message('C0SYNCD', card.ts);
     expect(shownText(slackCard)).toContain('Acknowledged');

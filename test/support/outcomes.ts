@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import type { RedisClient } from '../../src/core/redis-client.js';
 import type { Metrics } from '../../src/observability/metrics.js';
 
 export type DeliveryOutcome = 'delivered' | 'held' | 'retry' | 'deferred' | 'dead_letter';
@@ -19,8 +20,29 @@ export async function deliveryOutcomes(
     .reduce((sum, v) => sum + v.value, 0);
 }
 
-/** Nothing of a queue is waiting, running, delayed or dead-lettered: every job it had has completed. */
+/**
+ * Nothing of a queue is waiting, running, delayed or dead-lettered, and no delivery is still in
+ * the outbox for its first attempt at ingress: every job it had has completed.
+ */
 export async function allCompleted(queue: Queue): Promise<boolean> {
   const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed');
-  return Object.values(counts).every((count) => count === 0);
+  if (!Object.values(counts).every((count) => count === 0)) return false;
+  const client = await queue.client;
+  return (await client.zcard(`${queue.opts.prefix}:outbox`)) === 0;
+}
+
+/**
+ * One event's delivery to a destination is over: the event was stored (its dedup key exists),
+ * and its delivery is neither in the outbox, nor pending or dead-lettered in its queue. Completed
+ * deliveries leave nothing behind; what was sent, if anything, is in the fakes.
+ */
+export async function deliveryHandled(queue: Queue, eventId: string, deliveryId: string): Promise<boolean> {
+  // BullMQ types its client narrowly; it is the ioredis connection the app gave it.
+  const client = (await queue.client) as unknown as RedisClient;
+  const prefix = queue.opts.prefix;
+  const [stored, inOutbox] = await Promise.all([
+    client.exists(`${prefix}:events:de:${eventId}`),
+    client.zscore(`${prefix}:outbox`, deliveryId),
+  ]);
+  return stored === 1 && inOutbox === null && (await queue.getJobState(deliveryId)) === 'unknown';
 }

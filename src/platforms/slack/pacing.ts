@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { RedisClient } from '../../core/redis-client.js';
+import { runScript } from '../../core/redis-script.js';
 
 /*
  * KEYS[1] the channel's next free posting slot (ms), KEYS[2] the channel's pause (ms, after a 429).
@@ -72,19 +72,16 @@ export class ChannelPacer {
   }
 
   async pause(channel: string, ms: number): Promise<void> {
-    await this.script(PAUSE, 1, this.key('pause', channel), Math.max(0, Math.ceil(ms)));
+    await runScript(this.redis, PAUSE, [this.key('pause', channel)], [Math.max(0, Math.ceil(ms))]);
   }
 
   private async run(channel: string, reserve: boolean): Promise<Slot> {
     const keys = [this.key(reserve ? 'slot' : 'none', channel), this.key('pause', channel)];
-    const [wait, granted] = (await this.script(
-      RESERVE,
-      2,
-      ...keys,
+    const [wait, granted] = (await runScript(this.redis, RESERVE, keys, [
       this.intervalMs,
       this.maxWaitMs,
       reserve ? '1' : '0',
-    )) as [number, number];
+    ])) as [number, number];
     return { granted: granted === 1, waitMs: Math.max(0, wait) } as Slot;
   }
 
@@ -92,23 +89,4 @@ export class ChannelPacer {
   private key(kind: string, channel: string): string {
     return `${this.prefix}:slack:pace:{${channel}}:${kind}`;
   }
-
-  private async script(source: string, keys: number, ...args: Array<string | number>): Promise<unknown> {
-    try {
-      return await this.redis.evalsha(sha1(source), keys, ...args);
-    } catch (error) {
-      if (!String((error as Error).message).includes('NOSCRIPT')) throw error;
-      return this.redis.eval(source, keys, ...args);
-    }
-  }
-}
-
-const hashes = new Map<string, string>();
-function sha1(source: string): string {
-  let hash = hashes.get(source);
-  if (!hash) {
-    hash = createHash('sha1').update(source).digest('hex');
-    hashes.set(source, hash);
-  }
-  return hash;
 }
