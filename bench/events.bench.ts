@@ -1,6 +1,7 @@
 /**
  * npm run bench:events — throughput and latency of the event pipeline
- * (POST /hooks/events → events queue → router → deliveries.<key> → webhook receivers),
+ * (POST /hooks/events → one Redis write of the event and its deliveries (the outbox) → the first attempt
+ * in the accepting process, or deliveries.<key> jobs when that fails → webhook receivers),
  * side by side with Prometheus Alertmanager under the same load into the same receivers (the
  * peer, when installed), next to a bare BullMQ producer/worker pair (the ceiling), plus Redis
  * memory per queued event.

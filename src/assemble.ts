@@ -246,6 +246,7 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
     dedupWindowMs: config.queue.dedup_window_hours * 3_600_000,
     leaseMs: config.queue.lock_duration_ms,
   };
+  const outbox = new Outbox(producer, prefix, outboxOptions);
   if (role !== 'ingress') {
     workerRedis = redisWatch.connection(workerConnection(config.redis.endpoint), 'worker');
     workerQueues = new QueueSet(workerRedis, prefix);
@@ -264,7 +265,7 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
     // A process that accepts events and runs workers makes each delivery's first attempt itself.
     if (role === 'all' && config.queue.deliver_at_ingress)
       fastLane = new FastLane({
-        outbox: new Outbox(producer, prefix, outboxOptions),
+        outbox,
         processor: pool.processor,
         logger,
         redact,
@@ -302,13 +303,15 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
           ...registry.keys().map((key) => queues.delivery(key)),
           ...(late.chat?.sharedActionQueues() ?? []),
         ];
-        await Promise.all(
-          list.map(async (queue) => {
+        await Promise.all([
+          ...list.map(async (queue) => {
             const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
             for (const [state, count] of Object.entries(counts))
               metrics.queueDepth.set({ queue: queue.name, state }, count);
           }),
-        );
+          // Deliveries stored for their first attempt at ingress, not yet delivered or queued.
+          outbox.size().then((count) => metrics.queueDepth.set({ queue: 'outbox', state: 'pending' }, count)),
+        ]);
       },
     },
   });

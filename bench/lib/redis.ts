@@ -49,8 +49,17 @@ export async function keyspaceMemory(redis: Redis, prefix: string): Promise<{ ke
 export class Backlog {
   private readonly queues: Queue[];
 
-  constructor(redis: Redis, prefix: string, names: readonly string[]) {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    names: readonly string[],
+  ) {
     this.queues = names.map((name) => new Queue(name, { connection: redis, prefix }));
+  }
+
+  /** Deliveries stored for their first attempt at ingress and not yet delivered or queued. */
+  outbox(): Promise<number> {
+    return this.redis.zcard(`${this.prefix}:outbox`);
   }
 
   async counts(): Promise<Record<string, { waiting: number; active: number; delayed: number }>> {
@@ -65,8 +74,8 @@ export class Backlog {
   }
 
   async total(): Promise<number> {
-    const counts = await this.counts();
-    return Object.values(counts).reduce((sum, c) => sum + c.waiting + c.active + c.delayed, 0);
+    const [counts, outbox] = await Promise.all([this.counts(), this.outbox()]);
+    return Object.values(counts).reduce((sum, c) => sum + c.waiting + c.active + c.delayed, outbox);
   }
 
   async close(): Promise<void> {

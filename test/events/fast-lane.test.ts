@@ -74,6 +74,8 @@ describe('first attempts at ingress (the fast lane)', () => {
     await waitFor(() => allCompleted(t.app.queues.delivery('webhooks.ci')), { what: 'an empty outbox' });
     expect(await queueEvents(prefix, 'webhooks.ci', 'fast-1.webhooks.ci')).toEqual([]);
     expect(await deliveryOutcomes(t.app.metrics, 'webhooks.ci', 'delivered')).toBe(1);
+    const metrics = await (await request(`${t.app.url}/metrics`)).body.text();
+    expect(metrics).toContain('threadline_queue_depth{queue="outbox",state="pending"} 0');
   });
 
   it('hands a failed first attempt to its queue with the attempt counted, and sends that destination through its queue for a while', async () => {
