@@ -4,8 +4,12 @@
  * while it has deliveries in flight, a new worker started at once; then how long until every
  * in-flight delivery arrives again, whether any delivery is lost, and what the receiver sees twice.
  *
+ * BENCH_CRASH_MODE=fast-lane kills a `--role all` process instead, which took the events itself
+ * and holds both kinds of in-flight delivery: first attempts from its outbox and queued jobs.
+ *
  * Env: BENCH_CRASH_EVENTS (200), BENCH_CRASH_HOLD_MS (3000), BENCH_CRASH_MIN_IN_FLIGHT (20),
- * BENCH_CRASH_WAIT_S (60), BENCH_SKIP_BUILD=1, REDIS_URL (loopback only). See bench/README.md.
+ * BENCH_CRASH_WAIT_S (60), BENCH_CRASH_MODE (worker | fast-lane), BENCH_SKIP_BUILD=1, REDIS_URL
+ * (loopback only). See bench/README.md.
  */
 import { randomBytes } from 'node:crypto';
 import { envNumber, now, sleep } from './lib/env.js';
@@ -23,6 +27,8 @@ const LOCK_DURATION_MS = 5_000;
 const STALLED_INTERVAL_MS = 2_500;
 const ENDPOINT = 'crash';
 const GOAL_RECOVERY_MS = 10_000;
+const FAST_LANE = process.env.BENCH_CRASH_MODE === 'fast-lane';
+const VICTIM = FAST_LANE ? 'all-1' : 'worker-1';
 
 await runBench('bench-crash', async (h) => {
   const run = `crash-${randomBytes(3).toString('hex')}`;
@@ -44,10 +50,12 @@ await runBench('bench-crash', async (h) => {
     lockDurationMs: LOCK_DURATION_MS,
     stalledIntervalMs: STALLED_INTERVAL_MS,
   });
-  const ingress = await h.children.startServer('ingress', config, 'ingress');
-  const worker1 = await h.children.startServer('worker-1', config, 'worker');
+  // Worker mode: events go in through an ingress process and the worker is killed. Fast-lane
+  // mode: one `all` process takes the events, attempts them itself, and is killed.
+  const ingress = FAST_LANE ? undefined : await h.children.startServer('ingress', config, 'ingress');
+  const worker1 = await h.children.startServer(VICTIM, config, FAST_LANE ? 'all' : 'worker');
   const backlog = new Backlog(h.redis, `${h.prefix}:${run}`, ['events', `deliveries.webhooks.${ENDPOINT}`]);
-  const poster = new EventPoster(ingress.url, secret, 16);
+  const poster = new EventPoster((ingress ?? worker1).url, secret, 16);
 
   try {
     // Post every event (closed loop, 16 at a time); remember which ones were accepted.
@@ -83,7 +91,7 @@ await runBench('bench-crash', async (h) => {
     const worker2 = await worker2Promise;
     const worker2ReadyMs = now() - killedAt;
     h.log(
-      `kill        SIGKILL worker-1 (pid ${worker1.pid}) with ${open} request(s) open at the receiver; worker-2 (pid ${worker2.pid}) listening ${ms(worker2ReadyMs)} after the kill`,
+      `kill        SIGKILL ${VICTIM} (pid ${worker1.pid}) with ${open} request(s) open at the receiver; worker-2 (pid ${worker2.pid}) listening ${ms(worker2ReadyMs)} after the kill`,
     );
 
     // Wait until every accepted event's delivery has been answered, or WAIT_S after the kill.

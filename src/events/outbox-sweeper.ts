@@ -31,7 +31,9 @@ export class OutboxSweeper {
 
   constructor(private readonly options: OutboxSweeperOptions) {}
 
+  /** Sweeps at once (a process starting after a crash takes what its predecessor left), then on a timer. */
   start(): void {
+    void this.sweep();
     this.timer = setInterval(() => void this.sweep(), this.options.settings.stalled_interval_ms);
     this.timer.unref();
   }
