@@ -146,7 +146,12 @@ async function startThreadline(b: Bench, prefix: string, label: string): Promise
       logging: { level: 'warn' },
       security: { allow_private_networks: true },
       inbound: { events: { enabled: false } },
-      queue: { concurrency: CONCURRENCY },
+      queue: {
+        concurrency: CONCURRENCY,
+        ...(process.env.BENCH_CHAT_CONCURRENCY
+          ? { chat_concurrency: Number(process.env.BENCH_CHAT_CONCURRENCY) }
+          : {}),
+      },
       ...b.platform.threadlineConfig(b.fake.ready),
     }),
   );

@@ -41,6 +41,7 @@ import { Outbox } from './queue/outbox.js';
 import { QueueSet } from './queue/queues.js';
 import { describeTarget, producerConnection, waitUntilReady, workerConnection } from './queue/redis.js';
 import { RedisWatch } from './queue/redis-watch.js';
+import { WorkThrottle } from './queue/work-throttle.js';
 import { type ShutdownOutcome, type ShutdownStep, shutDown } from './shutdown.js';
 import { registerAlertmanagerHook } from './sources/alertmanager/route.js';
 import { registerDatadogHook } from './sources/datadog/route.js';
@@ -247,6 +248,8 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
     leaseMs: config.queue.lock_duration_ms,
   };
   const outbox = new Outbox(producer, prefix, outboxOptions);
+  // A process that answers requests and runs workers answers first (src/queue/work-throttle.ts).
+  const throttle = role === 'all' ? new WorkThrottle() : undefined;
   if (role !== 'ingress') {
     workerRedis = redisWatch.connection(workerConnection(config.redis.endpoint), 'worker');
     workerQueues = new QueueSet(workerRedis, prefix);
@@ -261,6 +264,7 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
       // Router jobs an older version left are observed like new events.
       observe,
       outbox: new Outbox(workerRedis, prefix, outboxOptions),
+      throttle,
     });
     // A process that accepts events and runs workers makes each delivery's first attempt itself.
     if (role === 'all' && config.queue.deliver_at_ingress)
@@ -427,6 +431,7 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
             name: 'first attempts at ingress',
             close: (ms) => fastLane?.close(ms) ?? Promise.resolve(),
           },
+          { name: 'work throttle', close: async () => throttle?.stop() },
           { name: 'delivery workers', close: (ms) => pool?.close(ms) ?? Promise.resolve() },
           { name: 'tracker polls', close: () => stopTrackerWatches(registry) },
           {
@@ -475,7 +480,9 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
     logger,
     redisWatch,
     redact,
+    throttle,
   };
+  throttle?.start();
   if (escalation && workerContext) escalation.start(workerContext);
   if (pagerPoll && workerContext) {
     pagerPoll.start(workerContext);
@@ -485,7 +492,7 @@ async function assembleServer(loaded: LoadedConfig, options: ServeOptions): Prom
   }
   if (readiness && workerContext) readiness.start(workerContext);
   if (chat && role !== 'ingress') {
-    chat.startWorker({ concurrency: config.queue.chat_concurrency });
+    chat.startWorker({ concurrency: config.queue.chat_concurrency, throttle });
   }
   // Tracker polls (Planner's, and the status poll of the webhook trackers) run where workers run.
   if (role !== 'ingress')

@@ -15,6 +15,7 @@ import { jobOptions } from '../queue/job-options.js';
 import type { QueueSet } from '../queue/queues.js';
 import type { RedisWatch } from '../queue/redis-watch.js';
 import { closeWorkers } from '../queue/shutdown.js';
+import type { WorkThrottle } from '../queue/work-throttle.js';
 import { createSteeredWorker, type WorkerContext } from '../queue/worker-factory.js';
 import { IncidentStore, incidentChannels } from '../workflows/incidents.js';
 import type { OnCallSchedules } from '../workflows/oncall.js';
@@ -208,7 +209,7 @@ export class ChatRuntime {
    * steered like deliveries (queue/steer.ts), labelled `actions.<platform>`; after the last
    * attempt the person who asked is told what failed.
    */
-  startWorker(settings: { concurrency: number }): void {
+  startWorker(settings: { concurrency: number; throttle?: WorkThrottle }): void {
     const deps = this.workerDependencies;
     const { config, queueConnection, prefix, metrics, logger, redisWatch, redact } = this.options;
     const context: WorkerContext = {
@@ -219,6 +220,7 @@ export class ChatRuntime {
       logger,
       redisWatch,
       redact,
+      throttle: settings.throttle,
     };
     for (const platform of this.platforms.names()) {
       const label = actionsQueueName(platform);

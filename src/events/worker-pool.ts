@@ -18,6 +18,7 @@ import type { Outbox } from '../queue/outbox.js';
 import type { QueueSet } from '../queue/queues.js';
 import type { RedisWatch } from '../queue/redis-watch.js';
 import { closeWorkers } from '../queue/shutdown.js';
+import type { WorkThrottle } from '../queue/work-throttle.js';
 import { createSteeredWorker, createWorker, type WorkerContext } from '../queue/worker-factory.js';
 import { type ProcessorDependencies, processDelivery, processDigest } from './delivery-processor.js';
 import { fanOut } from './fan-out.js';
@@ -57,6 +58,7 @@ export class WorkerPool {
       redact: (text: string) => string;
       observe?: (event: StoredEvent) => Promise<void>;
       outbox?: Outbox;
+      throttle?: WorkThrottle;
     },
   ): WorkerPool {
     const prefix = config.redis.prefix;

@@ -7,6 +7,7 @@ import { BACKOFF_TYPE, jitteredBackoff } from './backoff.js';
 import { SharedRedisConnection } from './connection.js';
 import type { RedisWatch } from './redis-watch.js';
 import { type Deferrable, isFinalFailure, steer } from './steer.js';
+import type { WorkThrottle } from './work-throttle.js';
 
 /** What every worker of a process shares: one Redis connection, one prefix, one set of queue settings. */
 export interface WorkerContext {
@@ -19,6 +20,8 @@ export interface WorkerContext {
   redisWatch: RedisWatch;
   /** Error text is stored in Redis (dead letters) and shown to operators: secrets go first. */
   redact: (text: string) => string;
+  /** In a process that also answers requests: turns the workers down while its event loop is busy. */
+  throttle?: WorkThrottle;
 }
 
 /**
@@ -64,6 +67,11 @@ export function createWorker<D, R>(
     },
   };
   const worker = new Worker<D, R>(name, processor, options, SharedRedisConnection);
+  const { throttle } = context;
+  if (throttle) {
+    throttle.add(worker);
+    worker.on('closed', () => throttle.remove(worker));
+  }
   worker.on('error', (error) => {
     if (redisWatch.report(name, error)) return;
     if (LOST_LOCK.test(error.message)) {
