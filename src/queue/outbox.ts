@@ -1,15 +1,17 @@
 import type { RedisClient } from '../core/redis-client.js';
 import { runScript } from '../core/redis-script.js';
 import { type EventWrite, eventDedupKey } from './event-writer.js';
-import { type DeliveryJobData, deliveryIdFor } from './jobs.js';
+import { type DeliveryJobData, deliveryIdFor, deliveryQueueName } from './jobs.js';
 
 /*
  * Stores a batch of accepted events in one script call. KEYS[1] is the outbox (a sorted set of
- * delivery ids scored by their lease's end), KEYS[2] the deliveries' job data by id, KEYS[3..]
- * the dedup keys of the events whose sender chose the id, in order. ARGV[1] is the lease's end,
- * ARGV[2] the dedup window; then per event a dedup flag, its delivery count n and n pairs of
- * (delivery id, job data). An event whose dedup key exists already stores nothing. Returns 1 per
- * stored event and 0 per repeat.
+ * delivery ids scored by their lease's end), KEYS[2] the deliveries' job data by id, then, for
+ * each event whose sender chose the id, in order: its dedup key and the BullMQ deduplication key
+ * of each of its deliveries. ARGV[1] is the lease's end, ARGV[2] the dedup window; then per event
+ * a dedup flag, its delivery count n and n pairs of (delivery id, job data). An event whose dedup
+ * key exists already stores nothing. The deliveries' BullMQ keys are what an ingress-only
+ * process's job for the same delivery would find, so a repeat sent there adds no job either.
+ * Returns 1 per stored event and 0 per repeat.
  */
 const WRITE = `
 local leaseEnd = ARGV[1]
@@ -19,8 +21,9 @@ local a = 3
 local k = 3
 while a <= #ARGV do
   local n = tonumber(ARGV[a + 1])
+  local dedup = ARGV[a] == '1'
   local fresh = true
-  if ARGV[a] == '1' then
+  if dedup then
     fresh = redis.call('SET', KEYS[k], '1', 'PX', window, 'NX')
     k = k + 1
   end
@@ -29,9 +32,14 @@ while a <= #ARGV do
     for i = a, a + 2 * n - 1, 2 do
       redis.call('ZADD', KEYS[1], leaseEnd, ARGV[i])
       redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
+      if dedup then
+        redis.call('SET', KEYS[k], ARGV[i], 'PX', window)
+        k = k + 1
+      end
     end
     stored[#stored + 1] = 1
   else
+    if dedup then k = k + n end
     stored[#stored + 1] = 0
   end
   a = a + 2 * n
@@ -109,6 +117,7 @@ export class Outbox {
       const eventJson = JSON.stringify(event);
       for (const { key } of destinations) {
         const deliveryId = deliveryIdFor(event.id, key);
+        if (deduplicate) keys.push(`${this.prefix}:${deliveryQueueName(key)}:de:${deliveryId}`);
         args.push(deliveryId, deliveryJson(eventJson, key, deliveryId));
       }
     }

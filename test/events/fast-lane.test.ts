@@ -116,6 +116,27 @@ describe('first attempts at ingress (the fast lane)', () => {
     expect(new Set(fast.deliveryIds()).size).toBe(4);
   });
 
+  it('keeps a repeat out when the sender retries through an ingress-only process', async () => {
+    const prefix = uniquePrefix('fast');
+    const ci = await receiver();
+    const text = configText(prefix, { ci: ci.url });
+    const all = await app(prefix, text);
+    const ingress = await startTestApp(parseConfigText(text, {}), 'ingress');
+    cleanup.push(() => ingress.close());
+    expect((await all.post(specEvent('implementation_failed', 'fast-repeat-1'))).status).toBe(202);
+    await waitFor(() => ci.requests.length === 1, { what: 'the delivery' });
+    const repeat = await ingress.post(specEvent('implementation_failed', 'fast-repeat-1'));
+    expect(repeat).toEqual({ status: 202, json: { id: 'fast-repeat-1', duplicate: true } });
+    // BullMQ found the delivery's deduplication key, written with the outbox entry, and added no job.
+    await waitFor(
+      async () =>
+        (await queueEvents(prefix, 'webhooks.ci', 'fast-repeat-1.webhooks.ci')).includes('deduplicated'),
+      { what: 'the repeated job deduplicated' },
+    );
+    expect(await queueEvents(prefix, 'webhooks.ci', 'fast-repeat-1.webhooks.ci')).not.toContain('added');
+    expect(ci.requests).toHaveLength(1);
+  });
+
   it('a delivery whose process was killed mid-attempt is queued by another process once its lease ends', async () => {
     const prefix = uniquePrefix('fastkill');
     cleanup.push(() => dropPrefix(prefix));
