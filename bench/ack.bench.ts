@@ -13,7 +13,8 @@
  * Env: BENCH_PLATFORMS ("slack,discord"), BENCH_RATES (default "100,1000,2000" per second),
  * BENCH_DURATION_S (30), BENCH_WARMUP_S (5), BENCH_DRAIN_S (20), BENCH_SATURATION_S (10; 0 skips),
  * BENCH_SATURATION_CONNECTIONS (64), BENCH_BASELINE (1; 0 skips), BENCH_CONCURRENCY
- * (queue.concurrency of the server, default 1000), BENCH_SPLIT (1: Threadline as an ingress and a
+ * (queue.concurrency of the server, default 1000), BENCH_CHAT_CONCURRENCY (queue.chat_concurrency,
+ * default the server's own), BENCH_SPLIT (1: Threadline as an ingress and a
  * worker process instead of one `--role all`), BENCH_MAX_OUTSTANDING (1000), BENCH_SKIP_BUILD=1,
  * REDIS_URL (loopback only).
  *
