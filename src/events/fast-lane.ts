@@ -1,4 +1,4 @@
-import type { JobsOptions } from 'bullmq';
+import { type JobsOptions, UnrecoverableError } from 'bullmq';
 import type { StoredEvent } from '../core/payload.js';
 import type { Logger } from '../observability/logger.js';
 import { jitteredBackoff } from '../queue/backoff.js';
@@ -118,6 +118,9 @@ export class FastLane {
     error: unknown,
   ): Promise<void> {
     const { processor, logger, redact } = this.options;
+    // Already a dead letter by its own say (e.g. the destination left the config): filed as one.
+    if (error instanceof UnrecoverableError)
+      return this.handOff({ ...data, deadLetter: redact(error.message) }, jobOptions, 0);
     const context: SteeringContext = {
       kind: 'delivery',
       label: data.connector,

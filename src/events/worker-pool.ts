@@ -128,11 +128,6 @@ export class WorkerPool {
     }
   }
 
-  /** Queues the outbox's deliveries whose lease has ended now (tests and shutdown use it). */
-  sweepOutbox(): Promise<number> {
-    return this.sweeper?.sweep() ?? Promise.resolve(0);
-  }
-
   get running(): boolean {
     return this.workers.length > 0 && this.workers.every((w) => w.isRunning());
   }
