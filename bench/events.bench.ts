@@ -439,7 +439,12 @@ async function memoryRun(h: Harness, receivers: HelperChild<ReceiverReady>): Pro
   h.rss.watch('server', server.pid);
   h.rss.reset();
   const poster = new EventPoster(server.url, secret, 16);
-  const backlog = new Backlog(h.redis, prefix, ['events']);
+  // Ingress routes: an accepted event is one delivery job in each destination's queue.
+  const backlog = new Backlog(
+    h.redis,
+    prefix,
+    ENDPOINTS.map((name) => `deliveries.webhooks.${name}`),
+  );
   h.log(
     `\n== Redis memory per queued event: --role ingress, ${num(MEMORY_EVENTS)} events, nothing consumes ==`,
   );
@@ -461,7 +466,9 @@ async function memoryRun(h: Harness, receivers: HelperChild<ReceiverReady>): Pro
     await sleep(300);
     const usedAfter = await usedMemory(h.redis);
     const counts = await backlog.counts();
-    const queued = Object.values(counts).reduce((sum, c) => sum + c.waiting + c.active + c.delayed, 0);
+    const jobs = Object.values(counts).reduce((sum, c) => sum + c.waiting + c.active + c.delayed, 0);
+    // Every accepted event left one job per destination.
+    const queued = Math.round(jobs / ENDPOINTS.length);
     const keyspace = await keyspaceMemory(h.redis, prefix);
     const result: MemoryResult = {
       posted,
@@ -472,7 +479,7 @@ async function memoryRun(h: Harness, receivers: HelperChild<ReceiverReady>): Pro
       serverRss: h.rss.snapshot().server,
     };
     h.log(
-      `posted      ${num(posted)} events in ${elapsed.toFixed(1)} s (16 connections, closed loop); ${num(queued)} jobs queued`,
+      `posted      ${num(posted)} events in ${elapsed.toFixed(1)} s (16 connections, closed loop); ${num(jobs)} delivery jobs queued (${num(queued)} events × ${ENDPOINTS.length})`,
     );
     h.log(
       `INFO       used_memory ${mb(usedBefore)} → ${mb(usedAfter)}: ${num((usedAfter - usedBefore) / Math.max(1, queued))} bytes per queued event`,
