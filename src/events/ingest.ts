@@ -53,7 +53,7 @@ const MAX_BATCH = 64;
  * Stores an accepted event together with its deliveries in one Redis round trip; the caller may
  * answer 202 once this resolves. Deliveries are stored as jobs, one per destination in that
  * destination's queue, or, with a fast lane, in the outbox for this process's own first attempt.
- * Events accepted in the same turn of the event loop share that transaction (group commit).
+ * Events accepted in the same turn of the event loop share that write (group commit).
  * A dedup key kept for the dedup window makes a redelivered id a no-op.
  */
 export class EventIngestor {
