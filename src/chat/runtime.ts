@@ -12,6 +12,7 @@ import type { RedisClient } from '../core/redis-client.js';
 import type { EventIngestor } from '../events/ingest.js';
 import type { PlatformDependencies, PlatformModule } from '../platforms/chat-platform.js';
 import { jobOptions } from '../queue/job-options.js';
+import { outboxSize } from '../queue/outbox.js';
 import type { QueueSet } from '../queue/queues.js';
 import type { RedisWatch } from '../queue/redis-watch.js';
 import { closeWorkers } from '../queue/shutdown.js';
@@ -124,14 +125,17 @@ export class ChatRuntime {
       waivers: new WaiverStore(redis, prefix, { requiredApprovals: config.waivers.required_approvals }),
       emit: async (payload) => (await options.ingestor.accept(payload)).id,
       connectors: options.connectors,
-      queueHealth: () =>
-        queueHealth([
+      queueHealth: async () => [
+        ...(await queueHealth([
           options.queues.events,
           ...options.connectors.keys().map((k) => options.queues.delivery(k)),
           ...this.sharedActionQueues(),
           ...this.paging.pagers().map((p) => options.queues.named(pagerCallsQueueName(p.key))),
           options.queues.named(INCIDENT_CARDS_QUEUE),
-        ]),
+        ])),
+        // First attempts at ingress, in flight or left by a stopped process for a worker to queue.
+        { queue: 'outbox', waiting: 0, active: await outboxSize(redis, prefix), delayed: 0, failed: 0 },
+      ],
       runbooks: config.runbooks,
       commands: () => commands,
       commandName: config.platforms.command,

@@ -98,7 +98,7 @@ export class Outbox {
     private readonly prefix: string,
     private readonly options: OutboxOptions,
   ) {
-    this.zset = `${prefix}:outbox`;
+    this.zset = outboxKey(prefix);
     this.data = `${prefix}:outbox:jobs`;
   }
 
@@ -160,9 +160,18 @@ export class Outbox {
   }
 
   /** How many deliveries are stored and not yet delivered or queued. */
-  async size(): Promise<number> {
-    return this.redis.zcard(this.zset);
+  size(): Promise<number> {
+    return outboxSize(this.redis, this.prefix);
   }
+}
+
+function outboxKey(prefix: string): string {
+  return `${prefix}:outbox`;
+}
+
+/** Deliveries in the outbox: first attempts in flight, and those a stopped process left for a worker. */
+export function outboxSize(redis: RedisClient, prefix: string): Promise<number> {
+  return redis.zcard(outboxKey(prefix));
 }
 
 function deliveryJson(eventJson: string, connector: string, deliveryId: string): string {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { assemble } from '../../src/assemble.js';
 import { AuditLog } from '../../src/audit/audit-log.js';
 import { type ConsoleSession, openConsoleSession } from '../../src/chat/console-session.js';
+import { Outbox } from '../../src/queue/outbox.js';
 import { WebhookReceiver } from '../fakes/webhook-receiver.js';
 import { testConfig } from '../support/config.js';
 import { capturingLogger } from '../support/logs.js';
@@ -107,6 +108,30 @@ integrations:
       'No ticketing integration for jira is enabled: set integrations.jira.enabled: true',
     );
     expect(await alice.run('status')).toContain('All queues healthy');
+  });
+
+  it('counts in /ops status the deliveries still in the outbox, waiting for their first attempt or a worker', async () => {
+    const { prefix, receiver } = await setUp();
+    const alice = await session('alice', prefix, receiver.url);
+    // As a --role all process that stopped mid-attempt leaves it: stored, leased, not delivered.
+    const redis = testRedis();
+    cleanup.push(async () => redis.disconnect());
+    const outbox = new Outbox(redis, prefix, { dedupWindowMs: 60_000, leaseMs: 60_000 });
+    const payload = {
+      event: 'incident_triggered' as const,
+      id: 'left-1',
+      timestamp: new Date().toISOString(),
+    };
+    await outbox.write([
+      {
+        event: { id: 'left-1', receivedAt: Date.now(), payload },
+        deduplicate: true,
+        destinations: [{ key: 'webhooks.pager', jobOptions: {} }],
+      },
+    ]);
+    const status = await alice.run('status');
+    expect(status).toContain('outbox');
+    expect(status).toContain('waiting 0 · active 1 · delayed 0 · failed 0');
   });
 
   it('never lets requesters approve their own waiver; an approver decides once', async () => {
