@@ -23,6 +23,15 @@ export function eventDedupKey(prefix: string, eventId: string): string {
 }
 
 /**
+ * The key BullMQ's deduplication keeps for a delivery job (`deduplication: { id: deliveryId }`
+ * in its destination's queue). The outbox writes it too, so a job for the same delivery added
+ * by another process is deduplicated.
+ */
+export function deliveryDedupKey(prefix: string, connectorKey: string, deliveryId: string): string {
+  return `${prefix}:${deliveryQueueName(connectorKey)}:de:${deliveryId}`;
+}
+
+/**
  * Writes accepted events in one MULTI per batch: per event `SET <dedup key> NX PX <window>`
  * (when the sender chose the id) and one delivery job per destination, each in its
  * destination's queue with job id = delivery id, added through FlowProducer's own job scripts.

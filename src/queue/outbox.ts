@@ -1,7 +1,7 @@
 import type { RedisClient } from '../core/redis-client.js';
 import { runScript } from '../core/redis-script.js';
-import { type EventWrite, eventDedupKey } from './event-writer.js';
-import { type DeliveryJobData, deliveryIdFor, deliveryQueueName } from './jobs.js';
+import { deliveryDedupKey, type EventWrite, eventDedupKey } from './event-writer.js';
+import { type DeliveryJobData, deliveryIdFor } from './jobs.js';
 
 /*
  * Stores a batch of accepted events in one script call. KEYS[1] is the outbox (a sorted set of
@@ -113,12 +113,11 @@ export class Outbox {
     for (const { event, deduplicate, destinations } of batch) {
       if (deduplicate) keys.push(eventDedupKey(this.prefix, event.id));
       args.push(deduplicate ? '1' : '0', destinations.length);
-      // The event is serialised once and spliced into each delivery's data.
-      const eventJson = JSON.stringify(event);
       for (const { key } of destinations) {
         const deliveryId = deliveryIdFor(event.id, key);
-        if (deduplicate) keys.push(`${this.prefix}:${deliveryQueueName(key)}:de:${deliveryId}`);
-        args.push(deliveryId, deliveryJson(eventJson, key, deliveryId));
+        if (deduplicate) keys.push(deliveryDedupKey(this.prefix, key, deliveryId));
+        const data: DeliveryJobData = { event, connector: key, deliveryId, deferrals: 0 };
+        args.push(deliveryId, JSON.stringify(data));
       }
     }
     const stored = (await runScript(this.redis, WRITE, keys, args)) as number[];
@@ -172,8 +171,4 @@ function outboxKey(prefix: string): string {
 /** Deliveries in the outbox: first attempts in flight, and those a stopped process left for a worker. */
 export function outboxSize(redis: RedisClient, prefix: string): Promise<number> {
   return redis.zcard(outboxKey(prefix));
-}
-
-function deliveryJson(eventJson: string, connector: string, deliveryId: string): string {
-  return `{"event":${eventJson},"connector":${JSON.stringify(connector)},"deliveryId":${JSON.stringify(deliveryId)},"deferrals":0}`;
 }
