@@ -1,4 +1,5 @@
 import type { StoredEvent } from '../core/payload.js';
+import type { Deferrable } from './steer.js';
 
 /** Queue names. BullMQ forbids ':' in names; the Redis key prefix comes from redis.prefix. */
 export const EVENTS_QUEUE = 'events';
@@ -15,7 +16,8 @@ export interface EventJobData {
   event: StoredEvent;
 }
 
-export interface DeliveryJobData {
+/** A delivery's job; `priorAttempts` (from Deferrable) counts the accepting process's own first attempt. */
+export interface DeliveryJobData extends Deferrable {
   event: StoredEvent;
   connector: string;
   deliveryId: string;
@@ -23,9 +25,7 @@ export interface DeliveryJobData {
   deferrals: number;
   /** Set when an operator replays a dead letter. */
   replays?: number;
-  /** Attempts the accepting process made before it queued the delivery (src/events/fast-lane.ts). */
-  priorAttempts?: number;
-  /** That attempt's failure made the delivery a dead letter: the queued job files it, unsent. */
+  /** The accepting process's first attempt (src/events/fast-lane.ts) made it a dead letter: its job files it, unsent. */
   deadLetter?: string;
 }
 
