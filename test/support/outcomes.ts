@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { RedisClient } from '../../src/core/redis-client.js';
 import type { Metrics } from '../../src/observability/metrics.js';
+import { eventDedupKey } from '../../src/queue/event-writer.js';
 
 export type DeliveryOutcome = 'delivered' | 'held' | 'retry' | 'deferred' | 'dead_letter';
 
@@ -39,9 +40,9 @@ export async function allCompleted(queue: Queue): Promise<boolean> {
 export async function deliveryHandled(queue: Queue, eventId: string, deliveryId: string): Promise<boolean> {
   // BullMQ types its client narrowly; it is the ioredis connection the app gave it.
   const client = (await queue.client) as unknown as RedisClient;
-  const prefix = queue.opts.prefix;
+  const prefix = queue.opts.prefix ?? 'bull'; // BullMQ's own default; QueueSet always sets one
   const [stored, inOutbox] = await Promise.all([
-    client.exists(`${prefix}:events:de:${eventId}`),
+    client.exists(eventDedupKey(prefix, eventId)),
     client.zscore(`${prefix}:outbox`, deliveryId),
   ]);
   return stored === 1 && inOutbox === null && (await queue.getJobState(deliveryId)) === 'unknown';
