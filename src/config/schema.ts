@@ -56,6 +56,8 @@ const ServerConfig = z.strictObject({
   body_limit_bytes: int(1024, 50 * 1024 * 1024).default(1024 * 1024),
   /** How long SIGTERM waits for in-flight jobs before closing anyway. */
   shutdown_timeout_ms: int(0, 600_000).default(25_000),
+  /** serve's old generation grows to (1 + this/100) × its live size before a full GC; 0 = V8's own factor. */
+  heap_growth_percent: int(0, 400).default(60),
 });
 
 const QueueConfig = z.strictObject({

@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { assemble, type ServeRole } from '../../assemble.js';
 import { PortInUseError } from '../../core/errors.js';
+import { applyHeapGrowth } from '../../core/heap-growth.js';
 import {
   type CliContext,
   EXIT_PORT_IN_USE,
@@ -57,6 +58,7 @@ export function registerServe(program: Command, context: CliContext): void {
       try {
         const loaded = loadOrExit(options.config, context);
         const { logger } = loggerFor(loaded, 1);
+        applyHeapGrowth(loaded.config.server.heap_growth_percent);
         const app = await assemble(loaded, { role: options.role, logger, port: options.port }).catch(
           (error: unknown) => {
             if (!(error instanceof PortInUseError)) throw error;
