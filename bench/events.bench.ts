@@ -7,6 +7,7 @@
  * memory per queued event.
  *
  * Env: BENCH_RATES (default "500,1000,2000"), BENCH_DURATION_S (30), BENCH_WARMUP_S (5),
+ * BENCH_WARMUP_RAMP (1: the warm-up's rate rises from 0 to the run's rate; 0: it starts at the rate),
  * BENCH_DRAIN_S (10), BENCH_MEMORY_EVENTS (20000, 0 skips), BENCH_CEILING (1, 0 skips the ceiling),
  * BENCH_PEER (1, 0 skips Alertmanager), BENCH_ALERTMANAGER_BIN (default: prometheus-alertmanager on PATH),
  * BENCH_CONCURRENCY (queue.concurrency, default: the server's default), BENCH_MAX_OUTSTANDING (1000
@@ -49,6 +50,8 @@ import { EventPoster, writeConfig } from './lib/threadline.js';
 const RATES = envNumbers('BENCH_RATES', [500, 1000, 2000]);
 const DURATION_S = envNumber('BENCH_DURATION_S', 30, 1);
 const WARMUP_S = envNumber('BENCH_WARMUP_S', 5, 0);
+const WARMUP_RAMP = process.env.BENCH_WARMUP_RAMP !== '0';
+const WARMUP = `${WARMUP_S} s warm-up${WARMUP_RAMP ? ' (ramped)' : ''}`;
 const DRAIN_S = envNumber('BENCH_DRAIN_S', 10, 0);
 const MEMORY_EVENTS = Math.round(envNumber('BENCH_MEMORY_EVENTS', 20_000, 0));
 const CONCURRENCY = process.env.BENCH_CONCURRENCY ? envNumber('BENCH_CONCURRENCY', 50, 1) : undefined;
@@ -227,6 +230,7 @@ async function measure(h: Harness, spec: MeasureSpec): Promise<RunResult> {
   const load = await openLoad({
     rate: spec.rate,
     warmupS: WARMUP_S,
+    warmupRamp: WARMUP_RAMP,
     durationS: DURATION_S,
     maxOutstanding: MAX_OUTSTANDING,
     send: spec.send,
@@ -305,7 +309,7 @@ async function threadlineRun(
   ]);
   const poster = new EventPoster(server.url, secret, 32);
   h.log(
-    `\n== Threadline: ${rate} events/s × ${ENDPOINTS.length} webhook receivers (${WARMUP_S} s warm-up, ${DURATION_S} s measured) ==`,
+    `\n== Threadline: ${rate} events/s × ${ENDPOINTS.length} webhook receivers (${WARMUP}, ${DURATION_S} s measured) ==`,
   );
   try {
     const result = await measure(h, {
@@ -348,7 +352,7 @@ async function alertmanagerRun(
   const poster = new AlertPoster(am.url, 32);
   const fanOut = receivers.ready.ports.length;
   h.log(
-    `\n== Alertmanager: ${rate} alerts/s × ${fanOut} webhook_configs (${WARMUP_S} s warm-up, ${DURATION_S} s measured) ==`,
+    `\n== Alertmanager: ${rate} alerts/s × ${fanOut} webhook_configs (${WARMUP}, ${DURATION_S} s measured) ==`,
   );
   try {
     const result = await measure(h, {
@@ -844,7 +848,7 @@ function printPeerGoals(h: Harness, runs: RunResult[], peer: Peer): void {
 
 await runBench('bench-events', async (h) => {
   h.log(
-    `rates ${RATES.join(', ')} events/s; ${WARMUP_S} s warm-up + ${DURATION_S} s measured; drain ${DRAIN_S} s; queue.concurrency ${CONCURRENCY ?? 'server default'}`,
+    `rates ${RATES.join(', ')} events/s; ${WARMUP} + ${DURATION_S} s measured; drain ${DRAIN_S} s; queue.concurrency ${CONCURRENCY ?? 'server default'}`,
   );
   const receivers = await h.children.fork<ReceiverReady>('receivers', 'receiver.ts', [
     JSON.stringify({ names: ENDPOINTS, holdMs: 0, detailed: false }),

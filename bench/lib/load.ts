@@ -5,6 +5,11 @@ export interface OpenLoadOptions {
   /** Events per second. */
   rate: number;
   warmupS: number;
+  /**
+   * The warm-up's arrivals rise linearly from 0 to `rate` instead of starting at `rate`, so a
+   * freshly started process warms its JIT before full load (half as many warm-up events).
+   */
+  warmupRamp?: boolean;
   durationS: number;
   /** Sends event `seq`, scheduled at `t`; resolves true when it was accepted. Must settle by itself (own timeout). */
   send: (seq: number, t: number, warm: boolean) => Promise<boolean>;
@@ -56,11 +61,17 @@ export interface OpenLoadResult {
 export async function openLoad(options: OpenLoadOptions): Promise<OpenLoadResult> {
   const { rate, send } = options;
   const interval = 1000 / rate;
-  const scheduled = Math.round(rate * (options.warmupS + options.durationS));
-  const warmCount = Math.round(rate * options.warmupS);
+  const warmupMs = options.warmupS * 1000;
+  const warmCount = Math.round((rate * options.warmupS) / (options.warmupRamp ? 2 : 1));
+  const scheduled = warmCount + Math.round(rate * options.durationS);
   const t0 = now() + 50;
-  const measureFrom = t0 + warmCount * interval;
-  const measureTo = t0 + scheduled * interval;
+  /** When event `seq` is due: on the ramp, cumulative arrivals grow with the square of the time. */
+  const dueAt = (seq: number): number =>
+    seq < warmCount
+      ? t0 + (options.warmupRamp ? warmupMs * Math.sqrt(seq / warmCount) : seq * interval)
+      : t0 + warmupMs + (seq - warmCount) * interval;
+  const measureFrom = dueAt(warmCount);
+  const measureTo = dueAt(scheduled);
 
   const acceptedSeqs = new Uint8Array(scheduled);
   const ackLatencies = new Samples();
@@ -105,7 +116,7 @@ export async function openLoad(options: OpenLoadOptions): Promise<OpenLoadResult
     const tick = () => {
       const current = now();
       while (next < scheduled) {
-        const t = t0 + next * interval;
+        const t = dueAt(next);
         if (t > current) break;
         lags.push(current - t);
         if (sent - settled >= options.maxOutstanding) {
@@ -119,7 +130,7 @@ export async function openLoad(options: OpenLoadOptions): Promise<OpenLoadResult
         options.onLastSent?.();
         return resolve();
       }
-      setTimeout(tick, Math.max(0, Math.min(5, t0 + next * interval - now() - 0.5)));
+      setTimeout(tick, Math.max(0, Math.min(5, dueAt(next) - now() - 0.5)));
     };
     setTimeout(tick, Math.max(0, t0 - now()));
   });
