@@ -1,17 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { WorkThrottle } from '../../src/queue/work-throttle.js';
+import { type Throttleable, WorkThrottle } from '../../src/queue/work-throttle.js';
 
 function worker(concurrency: number) {
   return { concurrency };
 }
 
+/** A throttle over fresh workers with the given configured concurrencies. */
+function throttling<const T extends readonly number[]>(...concurrencies: T) {
+  const throttle = new WorkThrottle();
+  // One worker per concurrency given, so the tuple's length carries over.
+  const workers = concurrencies.map(worker) as { [K in keyof T]: Throttleable };
+  for (const each of workers) throttle.add(each);
+  return { throttle, workers };
+}
+
 describe('the work throttle of a process that answers requests and runs workers', () => {
   it('halves every worker while the event loop is busier than 80 %, down to one job at a time', () => {
-    const throttle = new WorkThrottle();
-    const chat = worker(200);
-    const deliveries = worker(50);
-    throttle.add(chat);
-    throttle.add(deliveries);
+    const {
+      throttle,
+      workers: [chat, deliveries],
+    } = throttling(200, 50);
     throttle.tick(0.95);
     expect([chat.concurrency, deliveries.concurrency]).toEqual([100, 25]);
     for (let i = 0; i < 10; i++) throttle.tick(0.9);
@@ -19,9 +27,10 @@ describe('the work throttle of a process that answers requests and runs workers'
   });
 
   it('gives work back by a tenth of the configured concurrency per quiet interval, never beyond it', () => {
-    const throttle = new WorkThrottle();
-    const chat = worker(200);
-    throttle.add(chat);
+    const {
+      throttle,
+      workers: [chat],
+    } = throttling(200);
     for (let i = 0; i < 10; i++) throttle.tick(0.99);
     expect(chat.concurrency).toBe(1);
     throttle.tick(0.2);
@@ -31,20 +40,20 @@ describe('the work throttle of a process that answers requests and runs workers'
   });
 
   it('holds the concurrency where it is between the two marks', () => {
-    const throttle = new WorkThrottle();
-    const chat = worker(200);
-    throttle.add(chat);
+    const {
+      throttle,
+      workers: [chat],
+    } = throttling(200);
     throttle.tick(0.9);
     throttle.tick(0.65);
     expect(chat.concurrency).toBe(100);
   });
 
   it('restores every worker when it stops, and leaves a removed worker alone', () => {
-    const throttle = new WorkThrottle();
-    const kept = worker(40);
-    const closed = worker(40);
-    throttle.add(kept);
-    throttle.add(closed);
+    const {
+      throttle,
+      workers: [kept, closed],
+    } = throttling(40, 40);
     throttle.tick(0.9);
     throttle.remove(closed);
     throttle.tick(0.9);
